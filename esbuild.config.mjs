@@ -1,0 +1,48 @@
+// Three bundles, one per process: extension host, pipeline child, webview.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** @type {esbuild.BuildOptions} */
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'info',
+  target: 'node20',
+};
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    // Native model libraries stay external: they load their own binaries at run time.
+    entryPoints: { pipeline: 'src/pipeline/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    external: ['node-llama-cpp'],
+  },
+  {
+    ...common,
+    entryPoints: { webview: 'webview-ui/main.ts' },
+    outdir: 'media/dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+];
+
+if (watch) {
+  await Promise.all(builds.map(async (options) => (await esbuild.context(options)).watch()));
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

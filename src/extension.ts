@@ -1,0 +1,47 @@
+/** activate(): wires the host parts together, nothing else. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ChatController } from './host/chatController';
+import { ChatViewProvider, CHAT_VIEW_ID } from './host/chatViewProvider';
+import { registerCommands } from './host/commands';
+import { createLog, writeLog } from './host/log';
+import { reportFailure } from './host/notifications';
+import { PipelineClient } from './host/pipelineClient';
+import { affectsPipeline, readPipelineSettings } from './host/settings';
+
+export interface LocalRagApi {
+  /** The pipeline process's id, for tests that check restarts. */
+  pipelinePid(): number | undefined;
+  controller: ChatController;
+}
+
+export function activate(context: vscode.ExtensionContext): LocalRagApi {
+  const log = createLog();
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const client = new PipelineClient({
+    pipelineScript: path.join(context.extensionPath, 'dist', 'pipeline.js'),
+    storageDir: storage.fsPath,
+    settings: readPipelineSettings,
+    log: (level, message) => writeLog(log, level, message),
+  });
+  const controller = new ChatController(client);
+  const view = new ChatViewProvider(context.extensionUri, controller, log);
+
+  context.subscriptions.push(
+    log,
+    { dispose: () => client.dispose() },
+    view,
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
+    ...registerCommands(controller, view, log),
+    controller.onUpdate((update) => {
+      if (update.type === 'event' && 'error' in update.event) reportFailure(update.event, log);
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (affectsPipeline(event)) client.configure(readPipelineSettings());
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(readPipelineSettings())),
+  );
+  return { pipelinePid: () => client.pid, controller };
+}
+
+export function deactivate(): void {}

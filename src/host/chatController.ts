@@ -1,0 +1,90 @@
+/**
+ * The one current question of the window. Every way of stopping — the webview's Stop and
+ * Esc, `localRag.stop`, a cancelled progress notification or quick-pick, a newer question
+ * — cancels the same token, and the pipeline hears it as `$/cancelRequest`.
+ *
+ * Free of `vscode` imports (VS Code's CancellationToken has the same shape as
+ * vscode-jsonrpc's), so tests drive it against the real pipeline from plain Node.
+ */
+import { randomUUID } from 'node:crypto';
+import { CancellationTokenSource, type CancellationToken, type Disposable } from 'vscode-jsonrpc';
+import { isTerminalEvent, type ChatEvent, type ChatTurn, type Source, type TerminalEvent } from '../protocol/events';
+import type { PipelineClient } from './pipelineClient';
+
+export type ChatUpdate = { type: 'started'; requestId: string; question: string } | { type: 'event'; event: ChatEvent };
+
+/** What the view needs to redraw a request that is still streaming (after a reload). */
+export interface ActiveRequest {
+  requestId: string;
+  question: string;
+  status: string;
+  answer: string;
+  sources: Source[];
+}
+
+export class ChatController {
+  private active: (ActiveRequest & { source: CancellationTokenSource }) | undefined;
+  private readonly listeners = new Set<(update: ChatUpdate) => void>();
+
+  constructor(private readonly client: PipelineClient) {}
+
+  onUpdate(listener: (update: ChatUpdate) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  get current(): ActiveRequest | undefined {
+    if (!this.active) return undefined;
+    const { source: _source, ...snapshot } = this.active;
+    return snapshot;
+  }
+
+  get isBusy(): boolean {
+    return this.active !== undefined;
+  }
+
+  /** Asks a question, first stopping the one still running. `token` (a progress notification's, say) stops it too. */
+  async ask(question: string, token?: CancellationToken): Promise<TerminalEvent> {
+    this.active?.source.cancel();
+    const source = new CancellationTokenSource();
+    const link = token?.onCancellationRequested(() => source.cancel());
+    if (token?.isCancellationRequested) source.cancel();
+    const requestId = randomUUID();
+    const active = { requestId, question, status: '', answer: '', sources: [] as Source[], source };
+    this.active = active;
+    this.broadcast({ type: 'started', requestId, question });
+    try {
+      return await this.client.chat({ requestId, question }, source.token, (event) => {
+        if ('status' in event) active.status = event.status;
+        if ('content' in event) active.answer += event.content;
+        if ('sources' in event) active.sources = event.sources;
+        if (isTerminalEvent(event) && this.active === active) this.active = undefined;
+        this.broadcast({ type: 'event', event });
+      });
+    } finally {
+      link?.dispose();
+      source.dispose();
+      if (this.active === active) this.active = undefined;
+    }
+  }
+
+  /** Stops the current question; reports whether one was running. */
+  stop(): boolean {
+    if (!this.active) return false;
+    this.active.source.cancel();
+    return true;
+  }
+
+  async history(): Promise<ChatTurn[]> {
+    return this.client.getHistory();
+  }
+
+  async newChat(): Promise<void> {
+    this.stop();
+    await this.client.clearHistory();
+  }
+
+  private broadcast(update: ChatUpdate): void {
+    for (const listener of this.listeners) listener(update);
+  }
+}

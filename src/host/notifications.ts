@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import type { ErrorEvent } from '../protocol/events';
+import type { Log } from './log';
+
+/** Tells the user about a failed answer once, with the action that fixes it. */
+export function reportFailure(event: ErrorEvent, log: Log): void {
+  if (event.code === 'modelUnavailable') {
+    void vscode.window.showErrorMessage(event.error, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'localRag.chatModel');
+    });
+    return;
+  }
+  void vscode.window.showErrorMessage(event.error, 'Show Log').then((choice) => {
+    if (choice) log.show();
+  });
+}

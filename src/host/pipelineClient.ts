@@ -1,0 +1,200 @@
+/**
+ * The extension host's handle on the pipeline child process: forks it, talks JSON-RPC over
+ * the IPC channel, and starts a fresh one when it dies. A request in flight when the
+ * process dies ends with an `{error}` event, never a hang.
+ *
+ * Deliberately free of `vscode` imports: tests and benchmarks drive the real client
+ * against the real pipeline process from plain Node.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { CancellationToken, Disposable, type MessageConnection } from 'vscode-jsonrpc';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
+import { isTerminalEvent, type ChatEvent, type ChatTurn, type TerminalEvent } from '../protocol/events';
+import {
+  ChatEventNotification,
+  ChatRequest,
+  ClearHistoryRequest,
+  ConfigureNotification,
+  DeviceNotification,
+  GetHistoryRequest,
+  InitializeRequest,
+  LogNotification,
+  StopRequest,
+  type ChatParams,
+  type DeviceInfo,
+  type LogLevel,
+} from '../protocol/rpc';
+import type { PipelineSettings } from '../protocol/settings';
+
+export interface PipelineClientOptions {
+  /** The built pipeline bundle (dist/pipeline.js). */
+  pipelineScript: string;
+  storageDir: string;
+  settings(): PipelineSettings;
+  log(level: LogLevel, message: string): void;
+  onDevice?(device: DeviceInfo): void;
+  /** Extra environment for the child (tests pin threads or GPU use here). */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * How long to wait for the pipeline to confirm a Stop before ending the request here.
+   * The pipeline answers in milliseconds; this only guards against a wedged process.
+   */
+  stopGraceMs?: number;
+}
+
+interface Running {
+  child: ChildProcess;
+  connection: MessageConnection;
+  ready: Promise<void>;
+}
+
+type Deliver = (event: ChatEvent) => void;
+
+export class PipelineClient {
+  private running: Running | undefined;
+  private readonly inFlight = new Map<string, Deliver>();
+  private disposed = false;
+
+  constructor(private readonly options: PipelineClientOptions) {}
+
+  get pid(): number | undefined {
+    return this.running?.child.pid;
+  }
+
+  /**
+   * Runs one chat request. Every event is passed to `onEvent`, the terminal one last; the
+   * promise resolves with that terminal event. Cancelling `token` stops the request.
+   */
+  async chat(params: ChatParams, token: CancellationToken, onEvent: (event: ChatEvent) => void): Promise<TerminalEvent> {
+    return new Promise<TerminalEvent>((resolve) => {
+      let terminal: TerminalEvent | undefined;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const subscriptions: Disposable[] = [];
+      const deliver: Deliver = (event) => {
+        if (terminal) return;
+        if (isTerminalEvent(event)) {
+          terminal = event;
+          this.inFlight.delete(params.requestId);
+          clearTimeout(graceTimer);
+          subscriptions.forEach((subscription) => subscription.dispose());
+        }
+        onEvent(event);
+        if (terminal) resolve(terminal);
+      };
+      this.inFlight.set(params.requestId, deliver);
+
+      const onCancel = () => {
+        const grace = this.options.stopGraceMs ?? 3000;
+        graceTimer = setTimeout(() => {
+          this.options.log('warn', `The pipeline did not confirm Stop of ${params.requestId} within ${grace} ms; ending it here.`);
+          deliver({ requestId: params.requestId, cancelled: true });
+        }, grace);
+      };
+      if (token.isCancellationRequested) {
+        deliver({ requestId: params.requestId, cancelled: true });
+        return;
+      }
+      subscriptions.push(token.onCancellationRequested(onCancel));
+
+      this.ensureStarted()
+        .then((connection) => {
+          if (terminal) return undefined;
+          if (token.isCancellationRequested) {
+            deliver({ requestId: params.requestId, cancelled: true });
+            return undefined;
+          }
+          return connection.sendRequest(ChatRequest, params, token).then(deliver);
+        })
+        .catch((error: unknown) => {
+          deliver({ requestId: params.requestId, error: this.describeFailure(error), code: 'pipelineExited' });
+        });
+    });
+  }
+
+  /** Stops whatever request is running; reports whether one was. */
+  async stop(): Promise<boolean> {
+    if (!this.running) return false;
+    const connection = await this.ensureStarted();
+    return (await connection.sendRequest(StopRequest)).cancelled;
+  }
+
+  async getHistory(): Promise<ChatTurn[]> {
+    const connection = await this.ensureStarted();
+    return connection.sendRequest(GetHistoryRequest);
+  }
+
+  async clearHistory(): Promise<void> {
+    const connection = await this.ensureStarted();
+    await connection.sendRequest(ClearHistoryRequest);
+  }
+
+  configure(settings: PipelineSettings): void {
+    this.running?.connection.sendNotification(ConfigureNotification, settings).catch(() => {});
+  }
+
+  /** Starts the pipeline process now (it otherwise starts with the first request). */
+  async start(): Promise<void> {
+    await this.ensureStarted();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.running?.connection.dispose();
+    this.running?.child.kill();
+    this.running = undefined;
+  }
+
+  private async ensureStarted(): Promise<MessageConnection> {
+    if (this.disposed) throw new Error('Local RAG is shutting down.');
+    this.running ??= this.spawn();
+    await this.running.ready;
+    return this.running.connection;
+  }
+
+  private spawn(): Running {
+    const { log } = this.options;
+    const child = fork(this.options.pipelineScript, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
+      // Inside the editor process.execPath is Electron; this makes it behave as Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...this.options.env },
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => log('info', `[pipeline] ${line}`));
+    }
+    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    connection.onNotification(ChatEventNotification, (event) => this.inFlight.get(event.requestId)?.(event));
+    connection.onNotification(LogNotification, ({ level, message }) => log(level, message));
+    connection.onNotification(DeviceNotification, (device) => this.options.onDevice?.(device));
+    connection.onError(([error]) => log('warn', `Pipeline connection: ${error.message}`));
+    connection.listen();
+
+    const running: Running = {
+      child,
+      connection,
+      ready: connection
+        .sendRequest(InitializeRequest, { storageDir: this.options.storageDir, settings: this.options.settings() })
+        .then(({ pid }) => log('info', `Pipeline process ${pid} started.`)),
+    };
+    running.ready.catch(() => {});
+
+    // A failed `send` to a dead child is reported here instead of being thrown.
+    child.on('error', (error) => log('warn', `Pipeline process: ${error.message}`));
+    child.on('exit', (code, signal) => {
+      if (this.running === running) this.running = undefined;
+      connection.dispose();
+      if (this.disposed) return;
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      log(code === 0 && !signal ? 'info' : 'error', `Pipeline process ${child.pid} ${how}.`);
+      const message = `The Local RAG pipeline process ${how}. Ask again to start a fresh one; the log (Local RAG: Show Log) has details.`;
+      for (const [requestId, deliver] of [...this.inFlight]) deliver({ requestId, error: message, code: 'pipelineExited' });
+    });
+    return running;
+  }
+
+  private describeFailure(error: unknown): string {
+    const reason = error instanceof Error ? error.message : String(error);
+    return `The Local RAG pipeline could not answer (${reason}). Ask again to restart it; the log (Local RAG: Show Log) has details.`;
+  }
+}

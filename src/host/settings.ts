@@ -1,0 +1,46 @@
+/**
+ * `localRag.*` settings as the pipeline needs them. In an untrusted workspace only the
+ * user's own (global) values may choose a model file: a cloned repository must not be able
+ * to make the extension load a file of its choosing.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
+
+const SECTION = 'localRag';
+
+function trustedValue<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  if (vscode.workspace.isTrusted) return config.get<T>(key);
+  const inspected = config.inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue;
+}
+
+export function resolveModelPath(value: string | undefined): string {
+  const trimmed = (value ?? '').trim();
+  if (!trimmed) return '';
+  const expanded = trimmed.startsWith('~') ? path.join(os.homedir(), trimmed.slice(1)) : trimmed;
+  if (path.isAbsolute(expanded)) return expanded;
+  const folder = vscode.workspace.isTrusted ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
+  return folder ? path.resolve(folder, expanded) : path.resolve(os.homedir(), expanded);
+}
+
+export function readPipelineSettings(): PipelineSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const gpuLayers = trustedValue<'auto' | number>(config, 'gpuLayers');
+  return {
+    chatModel: resolveModelPath(trustedValue<string>(config, 'chatModel')),
+    gpuLayers: gpuLayers === 'auto' || (typeof gpuLayers === 'number' && gpuLayers >= 0) ? gpuLayers : DEFAULT_PIPELINE_SETTINGS.gpuLayers,
+    threads: positiveInt(config.get<number>('threads'), DEFAULT_PIPELINE_SETTINGS.threads),
+    contextSize: positiveInt(config.get<number>('contextSize'), DEFAULT_PIPELINE_SETTINGS.contextSize),
+    maxAnswerTokens: positiveInt(config.get<number>('maxAnswerTokens'), DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens) || DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens,
+  };
+}
+
+function positiveInt(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
+export function affectsPipeline(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(SECTION);
+}

@@ -1,0 +1,173 @@
+/**
+ * The chat model: loaded once, reused across requests, one generation at a time, every
+ * generation stoppable through the request's token.
+ */
+import * as fs from 'node:fs';
+import type { Llama, LlamaChatSession, LlamaContext, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import type { DeviceInfo } from '../../protocol/rpc';
+import type { PipelineSettings } from '../../protocol/settings';
+import type { CancellationToken } from '../cancellation';
+import { describeError, type Logger } from '../log';
+import { createLlama, describeDevice, loadNodeLlamaCpp } from './llamaRuntime';
+import { chooseThreads } from './threads';
+import { Mutex } from '../mutex';
+
+/** A problem the user fixes in settings; its message says what to set. */
+export class ModelUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelUnavailableError';
+  }
+}
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+export interface GenerateRequest {
+  systemPrompt: string;
+  history: ChatMessage[];
+  prompt: string;
+  maxTokens: number;
+  token: CancellationToken;
+  onText(text: string): void;
+}
+
+interface Loaded {
+  key: string;
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  session: LlamaChatSession;
+  device: DeviceInfo;
+}
+
+export class ChatModel {
+  private loaded: Loaded | undefined;
+  private loading: Promise<Loaded> | undefined;
+  private readonly generationLock = new Mutex();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly onDevice: (device: DeviceInfo) => void = () => {},
+  ) {}
+
+  /** Streams one answer; resolves with the text produced, partial when stopped. */
+  async generate(settings: PipelineSettings, request: GenerateRequest): Promise<string> {
+    const release = await this.generationLock.acquire();
+    try {
+      request.token.throwIfCancelled();
+      const loaded = await this.ensureLoaded(settings, request.token);
+      request.token.throwIfCancelled();
+      const { session } = loaded;
+      session.setChatHistory([
+        { type: 'system', text: request.systemPrompt },
+        ...request.history.map((message) =>
+          message.role === 'user'
+            ? { type: 'user' as const, text: message.text }
+            : { type: 'model' as const, response: [message.text] },
+        ),
+      ]);
+      let text = '';
+      await session.prompt(request.prompt, {
+        maxTokens: request.maxTokens,
+        signal: request.token.signal,
+        stopOnAbortSignal: true,
+        onTextChunk: (chunk) => {
+          if (request.token.isCancelled) return;
+          text += chunk;
+          request.onText(chunk);
+        },
+      });
+      request.token.throwIfCancelled();
+      return text;
+    } catch (error) {
+      // node-llama-cpp rejects with its own AbortError when stopped before the first token.
+      request.token.throwIfCancelled();
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  get device(): DeviceInfo | undefined {
+    return this.loaded?.device;
+  }
+
+  async dispose(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    await loaded?.llama.dispose().catch(() => {});
+  }
+
+  private async ensureLoaded(settings: PipelineSettings, token: CancellationToken): Promise<Loaded> {
+    const key = JSON.stringify([settings.chatModel, settings.gpuLayers, settings.threads, settings.contextSize]);
+    if (this.loaded?.key === key) return this.loaded;
+    if (this.loaded) await this.dispose();
+    checkModelFile(settings.chatModel);
+    // Loading is not tied to one request's token: a stopped request must not leave a
+    // half-loaded model behind, so the load finishes and the next request reuses it.
+    this.loading ??= this.load(settings, key).finally(() => (this.loading = undefined));
+    const loaded = await this.loading;
+    token.throwIfCancelled();
+    return loaded;
+  }
+
+  private async load(settings: PipelineSettings, key: string): Promise<Loaded> {
+    const started = Date.now();
+    const useGpu = settings.gpuLayers !== 0;
+    let llama = await createLlama({ useGpu }, this.logger);
+    const threads = chooseThreads(settings.threads, llama.cpuMathCores);
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: settings.chatModel, gpuLayers: settings.gpuLayers });
+    } catch (error) {
+      if (llama.gpu === false) throw modelLoadError(settings.chatModel, error);
+      this.logger.log('warn', `Loading the chat model on the GPU (${llama.gpu}) failed: ${describeError(error)}. Falling back to the CPU.`);
+      await llama.dispose().catch(() => {});
+      llama = await createLlama({ useGpu: false }, this.logger);
+      model = await llama.loadModel({ modelPath: settings.chatModel, gpuLayers: 0 }).catch((cpuError: unknown) => {
+        throw modelLoadError(settings.chatModel, cpuError);
+      });
+    }
+    const contextSize = settings.contextSize > 0 ? Math.min(settings.contextSize, model.trainContextSize) : undefined;
+    const context = await model.createContext({ contextSize, threads });
+    const { LlamaChatSession } = await loadNodeLlamaCpp();
+    const session = new LlamaChatSession({ contextSequence: context.getSequence() });
+    const device = await describeDevice(llama, threads, model.gpuLayers);
+    const where = device.gpu === false ? 'CPU' : `${device.gpu} GPU (${device.deviceNames.join(', ') || 'unknown device'})`;
+    this.logger.log(
+      'info',
+      `Chat model ${settings.chatModel} loaded in ${Date.now() - started} ms on ${where}; ${model.gpuLayers} layers offloaded, ${threads} threads, context ${context.contextSize} tokens.`,
+    );
+    this.onDevice(device);
+    this.loaded = { key, llama, model, context, session, device };
+    return this.loaded;
+  }
+}
+
+function checkModelFile(modelPath: string): void {
+  if (!modelPath) {
+    throw new ModelUnavailableError(
+      'No chat model is set. Set "localRag.chatModel" to the path of a GGUF model file (for example a Qwen2.5 Instruct Q4_K_M .gguf), then ask again.',
+    );
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(modelPath);
+  } catch {
+    throw new ModelUnavailableError(
+      `The chat model file "${modelPath}" does not exist. Set "localRag.chatModel" to the path of a GGUF model file.`,
+    );
+  }
+  if (!stat.isFile()) {
+    throw new ModelUnavailableError(`"${modelPath}" is not a file. Set "localRag.chatModel" to the path of a GGUF model file.`);
+  }
+}
+
+function modelLoadError(modelPath: string, error: unknown): ModelUnavailableError {
+  return new ModelUnavailableError(
+    `The chat model "${modelPath}" could not be loaded (${describeError(error)}). Check that "localRag.chatModel" points to a valid GGUF file.`,
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * The pipeline process's RPC surface: wires the JSON-RPC connection to the services.
+ * Kept apart from main.ts so that the connection can be any vscode-jsonrpc transport.
+ */
+import type { MessageConnection } from 'vscode-jsonrpc';
+import {
+  ChatEventNotification,
+  ChatRequest,
+  ClearHistoryRequest,
+  ConfigureNotification,
+  DeviceNotification,
+  GetHistoryRequest,
+  InitializeRequest,
+  LogNotification,
+  StopRequest,
+} from '../protocol/rpc';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
+import * as path from 'node:path';
+import { RequestManager } from './cancellation';
+import { ChatHistory } from './chat/history';
+import { ChatService } from './chat/chatService';
+import { ChatModel } from './llm/chatModel';
+import { describeError, type Logger } from './log';
+import { NoIndexRetriever } from './retrieval/retriever';
+
+export function servePipeline(connection: MessageConnection): { dispose(): Promise<void> } {
+  const logger: Logger = {
+    log(level, message) {
+      connection.sendNotification(LogNotification, { level, message }).catch(() => {});
+    },
+  };
+  let settings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS };
+  const requests = new RequestManager((error) => logger.log('error', `A cancel callback failed: ${describeError(error)}`));
+  const model = new ChatModel(logger, (device) => connection.sendNotification(DeviceNotification, device).catch(() => {}));
+  let service: ChatService | undefined;
+  let history: ChatHistory | undefined;
+
+  connection.onRequest(InitializeRequest, async (params) => {
+    settings = { ...DEFAULT_PIPELINE_SETTINGS, ...params.settings };
+    history = await ChatHistory.open(path.join(params.storageDir, 'chat-history.json'), logger);
+    service = new ChatService({
+      requests,
+      model,
+      retriever: new NoIndexRetriever(),
+      history,
+      settings: () => settings,
+      logger,
+    });
+    logger.log('info', `Pipeline process ${process.pid} ready (Node ${process.versions.node}).`);
+    return { pid: process.pid };
+  });
+
+  connection.onNotification(ConfigureNotification, (next) => {
+    settings = { ...DEFAULT_PIPELINE_SETTINGS, ...next };
+  });
+
+  connection.onRequest(ChatRequest, (params, rpcToken) => {
+    if (!service) throw new Error('The pipeline process was not initialized.');
+    const pending = service.handle(params, (event) => {
+      connection.sendNotification(ChatEventNotification, event).catch(() => {});
+    });
+    // `$/cancelRequest` from the host lands here; it maps onto the request's own token.
+    const cancelThis = () => {
+      if (requests.currentToken?.requestId === params.requestId) requests.cancelCurrent();
+    };
+    if (rpcToken.isCancellationRequested) cancelThis();
+    const subscription = rpcToken.onCancellationRequested(cancelThis);
+    return pending.finally(() => subscription.dispose());
+  });
+
+  connection.onRequest(StopRequest, () => ({ cancelled: requests.cancelCurrent() }));
+  connection.onRequest(GetHistoryRequest, () => history?.all() ?? []);
+  connection.onRequest(ClearHistoryRequest, () => {
+    requests.cancelCurrent();
+    history?.clear();
+  });
+
+  return {
+    async dispose() {
+      requests.cancelCurrent();
+      await history?.flush();
+      await model.dispose();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The host ⇄ pipeline contract (JSON-RPC over the fork IPC channel). Cancellation of a
+ * chat request travels as vscode-jsonrpc's `$/cancelRequest`.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { ChatEvent, ChatTurn, TerminalEvent } from './events';
+import type { PipelineSettings } from './settings';
+
+export interface InitializeParams {
+  /** Folder for this workspace's state (chat history, later the index). */
+  storageDir: string;
+  settings: PipelineSettings;
+}
+export interface InitializeResult {
+  pid: number;
+}
+export const InitializeRequest = new RequestType<InitializeParams, InitializeResult, void>('initialize');
+
+export const ConfigureNotification = new NotificationType<PipelineSettings>('configure');
+
+export interface ChatParams {
+  /** Chosen by the host so it can route events before the pipeline answers. */
+  requestId: string;
+  question: string;
+}
+/** The request resolves with the same terminal event that was streamed last. */
+export const ChatRequest = new RequestType<ChatParams, TerminalEvent, void>('chat');
+
+export const ChatEventNotification = new NotificationType<ChatEvent>('chat/event');
+
+export interface StopResult {
+  /** Whether a request was running. */
+  cancelled: boolean;
+}
+export const StopRequest = new RequestType0<StopResult, void>('stop');
+
+export const GetHistoryRequest = new RequestType0<ChatTurn[], void>('history/get');
+export const ClearHistoryRequest = new RequestType0<void, void>('history/clear');
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+export interface LogParams {
+  level: LogLevel;
+  message: string;
+}
+export const LogNotification = new NotificationType<LogParams>('log');
+
+/** What the pipeline found about the compute device, for the log and the status bar. */
+export interface DeviceInfo {
+  gpu: string | false;
+  deviceNames: string[];
+  threads: number;
+  gpuLayers: number;
+}
+export const DeviceNotification = new NotificationType<DeviceInfo>('device');

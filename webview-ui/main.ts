@@ -1,0 +1,221 @@
+/**
+ * The chat view's script. It renders what the host sends and nothing else: text from
+ * documents and models goes into the DOM as text (textContent), never as HTML.
+ */
+import { STOPPED_MARKER, type ChatEvent, type ChatTurn } from '../src/protocol/events';
+import type { HostToWebview, WebviewToHost } from '../src/protocol/webviewMessages';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+
+const messages = byId<HTMLDivElement>('messages');
+const form = byId<HTMLFormElement>('composer');
+const input = byId<HTMLTextAreaElement>('question');
+const sendButton = byId<HTMLButtonElement>('send');
+const stopButton = byId<HTMLButtonElement>('stop');
+const newChatButton = byId<HTMLButtonElement>('new-chat');
+
+interface TurnView {
+  root: HTMLElement;
+  phase: HTMLElement;
+  content: HTMLElement;
+  text: string;
+  pending: string;
+}
+
+const turns = new Map<string, TurnView>();
+let currentRequestId: string | undefined;
+let lastQuestion = '';
+let flushScheduled = false;
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`Missing #${id}`);
+  return element as T;
+}
+
+function element(tag: string, className: string, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function setBusy(busy: boolean): void {
+  stopButton.hidden = !busy;
+  document.body.classList.toggle('busy', busy);
+}
+
+function isNearBottom(): boolean {
+  return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+}
+
+function scrollToEnd(force = false): void {
+  if (force || isNearBottom()) messages.scrollTop = messages.scrollHeight;
+}
+
+function addTurn(question: string, requestId?: string): TurnView {
+  const root = element('section', 'turn');
+  root.append(element('div', 'question', question));
+  const answer = element('div', 'answer');
+  const phase = element('div', 'phase');
+  phase.setAttribute('aria-live', 'polite');
+  const content = element('div', 'content');
+  answer.append(phase, content);
+  root.append(answer);
+  messages.append(root);
+  const view: TurnView = { root, phase, content, text: '', pending: '' };
+  if (requestId) {
+    root.dataset.requestId = requestId;
+    turns.set(requestId, view);
+  }
+  scrollToEnd(true);
+  return view;
+}
+
+/** Tokens arrive faster than frames: batch them so the layout is computed once per frame. */
+function flush(): void {
+  flushScheduled = false;
+  const stick = isNearBottom();
+  for (const view of turns.values()) {
+    if (!view.pending) continue;
+    view.text += view.pending;
+    view.pending = '';
+    view.content.textContent = view.text;
+  }
+  if (stick) scrollToEnd(true);
+}
+
+function scheduleFlush(): void {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  requestAnimationFrame(flush);
+}
+
+function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', errorMessage?: string): void {
+  flush();
+  view.phase.textContent = '';
+  view.phase.hidden = true;
+  view.root.classList.add(outcome);
+  if (outcome === 'cancelled') {
+    view.text += view.text ? `\n\n${STOPPED_MARKER}` : STOPPED_MARKER;
+    view.content.textContent = view.text;
+  }
+  if (outcome === 'error' && errorMessage) {
+    const error = element('div', 'error', errorMessage);
+    error.setAttribute('role', 'alert');
+    view.root.querySelector('.answer')?.append(error);
+  }
+  scrollToEnd();
+}
+
+function onEvent(event: ChatEvent): void {
+  const view = turns.get(event.requestId);
+  if (!view) return;
+  if ('status' in event) {
+    view.phase.hidden = false;
+    view.phase.textContent = event.status;
+    view.root.dataset.phase = event.phase;
+  } else if ('content' in event) {
+    view.pending += event.content;
+    scheduleFlush();
+  } else if ('sources' in event) {
+    view.root.dataset.sources = String(event.sources.length);
+  } else {
+    const outcome = 'done' in event ? 'done' : 'cancelled' in event ? 'cancelled' : 'error';
+    finishTurn(view, outcome, 'error' in event ? event.error : undefined);
+    turns.delete(event.requestId);
+    if (event.requestId === currentRequestId) {
+      currentRequestId = undefined;
+      setBusy(false);
+    }
+  }
+}
+
+function renderHistory(history: ChatTurn[]): void {
+  messages.replaceChildren();
+  turns.clear();
+  currentRequestId = undefined;
+  setBusy(false);
+  for (const turn of history) {
+    const view = addTurn(turn.question);
+    view.text = turn.answer;
+    view.content.textContent = turn.answer;
+    view.phase.hidden = true;
+    view.root.classList.add(turn.outcome);
+    lastQuestion = turn.question;
+  }
+  if (history.length === 0) {
+    const empty = element('div', 'empty', 'Ask a question about the documents in this workspace. Answers are generated by a model running on this machine.');
+    messages.append(empty);
+  }
+  scrollToEnd(true);
+}
+
+window.addEventListener('message', (message: MessageEvent<HostToWebview>) => {
+  const data = message.data;
+  switch (data.type) {
+    case 'history':
+      renderHistory(data.turns);
+      break;
+    case 'started':
+      messages.querySelector('.empty')?.remove();
+      currentRequestId = data.requestId;
+      lastQuestion = data.question;
+      addTurn(data.question, data.requestId);
+      setBusy(true);
+      break;
+    case 'event':
+      onEvent(data.event);
+      break;
+  }
+});
+
+function send(): void {
+  const question = input.value.trim();
+  if (!question) return;
+  input.value = '';
+  vscode.setState({ draft: '' });
+  vscode.postMessage({ type: 'ask', question });
+}
+
+function stop(): void {
+  if (currentRequestId) vscode.postMessage({ type: 'stop' });
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  send();
+});
+stopButton.addEventListener('click', () => {
+  stop();
+  input.focus();
+});
+newChatButton.addEventListener('click', () => vscode.postMessage({ type: 'newChat' }));
+input.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    send();
+  } else if (event.key === 'Escape') {
+    event.preventDefault();
+    stop();
+  } else if (event.key === 'ArrowUp' && input.value === '' && lastQuestion) {
+    event.preventDefault();
+    input.value = lastQuestion;
+  }
+});
+input.addEventListener('input', () => vscode.setState({ draft: input.value }));
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && currentRequestId) stop();
+});
+
+const saved = vscode.getState() as { draft?: string } | undefined;
+if (saved?.draft) input.value = saved.draft;
+vscode.postMessage({ type: 'ready' });
+input.focus();
