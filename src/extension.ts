@@ -15,6 +15,8 @@ export interface LocalRagApi {
   controller: ChatController;
 }
 
+let pipeline: PipelineClient | undefined;
+
 export function activate(context: vscode.ExtensionContext): LocalRagApi {
   const log = createLog();
   const storage = context.storageUri ?? context.globalStorageUri;
@@ -24,12 +26,12 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     settings: readPipelineSettings,
     log: (level, message) => writeLog(log, level, message),
   });
+  pipeline = client;
   const controller = new ChatController(client);
   const view = new ChatViewProvider(context.extensionUri, controller, log);
 
   context.subscriptions.push(
     log,
-    { dispose: () => client.dispose() },
     view,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
     ...registerCommands(controller, view, log),
@@ -44,4 +46,8 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
   return { pipelinePid: () => client.pid, controller };
 }
 
-export function deactivate(): void {}
+/** Lets the pipeline save its history and exit before the extension host goes. */
+export async function deactivate(): Promise<void> {
+  await pipeline?.dispose();
+  pipeline = undefined;
+}

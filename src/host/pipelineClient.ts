@@ -138,11 +138,23 @@ export class PipelineClient {
     await this.ensureStarted();
   }
 
-  dispose(): void {
+  /** Ends the pipeline process; resolves when it has exited (killed if it lingers). */
+  async dispose(): Promise<void> {
     this.disposed = true;
-    this.running?.connection.dispose();
-    this.running?.child.kill();
+    const running = this.running;
     this.running = undefined;
+    if (!running) return;
+    const { child, connection } = running;
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    // Closing the IPC channel is the pipeline's signal to save and exit on its own.
+    connection.dispose();
+    child.disconnect?.();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
   }
 
   private async ensureStarted(): Promise<MessageConnection> {

@@ -16,7 +16,7 @@ export interface Harness {
   storageDir: string;
   settings: PipelineSettings;
   logs: { level: LogLevel; message: string }[];
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 export async function startHarness(overrides: Partial<PipelineSettings> = {}): Promise<Harness> {
@@ -44,8 +44,8 @@ export async function startHarness(overrides: Partial<PipelineSettings> = {}): P
     storageDir,
     settings,
     logs,
-    dispose() {
-      client.dispose();
+    async dispose() {
+      await client.dispose();
       fs.rmSync(storageDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,27 @@
+/** `npm run bench`: every benchmark of the project, printed as a table and saved as JSON. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchStopLatency } from './stopLatency';
+import type { Figure } from './stats';
+
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
+
+  console.log(`\nLocal RAG benchmarks — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}`);
+  for (const figure of figures) {
+    const value = Number.isFinite(figure.value) ? figure.value.toFixed(2) : String(figure.value);
+    const target = figure.target ? `  (target ${figure.target})` : '';
+    console.log(`  ${figure.name}: ${value} ${figure.unit}${target}`);
+    if (figure.detail) console.log(`      ${figure.detail}`);
+  }
+  const out = path.join(__dirname, 'results');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), figures }, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,174 @@
+/**
+ * The real pipeline process (dist/pipeline.js, forked with an IPC channel) answering on the
+ * real node-llama-cpp with the tiny generated model, driven by the host's own client.
+ */
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { ChatController, type ChatUpdate } from '../../src/host/chatController';
+import { STOPPED_MARKER, isTerminalEvent } from '../../src/protocol/events';
+import { ask, contentOf, startHarness, type Harness } from '../support/pipelineHarness';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+describe('pipeline process', () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(() => harness.dispose());
+
+  test('a question streams tokens, then ends with done', async () => {
+    const result = await ask(harness.client, 'stream-1', 'What do the documents say about cancellation?');
+    const contents = result.events.filter((event) => 'content' in event);
+    assert.ok(contents.length > 20, `expected a streamed answer, got ${contents.length} chunks`);
+    assert.deepEqual(result.terminal, { requestId: 'stream-1', done: true });
+    assert.equal(result.events.at(-1), result.terminal);
+    assert.deepEqual(
+      result.events.filter((event) => 'phase' in event).map((event) => ('phase' in event ? event.phase : '')),
+      ['ANALYSIS', 'RETRIEVAL', 'GENERATION'],
+    );
+    assert.ok(result.events.every((event) => event.requestId === 'stream-1'));
+    assert.ok(harness.logs.some((line) => /loaded in \d+ ms on CPU/.test(line.message)), 'the device used is logged');
+  });
+
+  test('Stop mid-stream ends with cancelled and keeps the partial answer, marked', async () => {
+    let stoppedAfter = '';
+    const result = await ask(harness.client, 'stop-1', 'Tell me everything.', (event, events, source) => {
+      if ('content' in event && events.filter((e) => 'content' in e).length === 30) {
+        stoppedAfter = contentOf(events);
+        source.cancel();
+      }
+    });
+    assert.deepEqual(result.terminal, { requestId: 'stop-1', cancelled: true });
+    assert.equal(result.events.filter(isTerminalEvent).length, 1);
+    assert.ok(result.text.startsWith(stoppedAfter));
+    assert.ok(result.text.length < 2000, 'the answer did not run on after Stop');
+    const history = await harness.client.getHistory();
+    const turn = history.find((t) => t.question === 'Tell me everything.');
+    assert.ok(turn, 'the stopped turn is in the history');
+    assert.equal(turn.outcome, 'cancelled');
+    assert.equal(turn.answer, `${result.text}\n\n${STOPPED_MARKER}`);
+    // Saved to disk as well, so it survives a restart of the pipeline.
+    await waitUntil(() => fs.readFileSync(path.join(harness.storageDir, 'chat-history.json'), 'utf8').includes(STOPPED_MARKER), 2000, 'history on disk');
+  });
+
+  test('the stop request stops the running question', async () => {
+    let stopResult: Promise<boolean> | undefined;
+    const result = await ask(harness.client, 'stop-2', 'Explain the design.', (event, events) => {
+      if ('content' in event && events.filter((e) => 'content' in e).length === 10) stopResult = harness.client.stop();
+    });
+    assert.deepEqual(result.terminal, { requestId: 'stop-2', cancelled: true });
+    assert.equal(await stopResult, true);
+    assert.equal(await harness.client.stop(), false, 'nothing is running any more');
+  });
+
+  test('a newer question stops the old one, with no cross-talk', async () => {
+    const controller = new ChatController(harness.client);
+    const updates: ChatUpdate[] = [];
+    controller.onUpdate((update) => updates.push(update));
+    let second: ReturnType<ChatController['ask']> | undefined;
+    const firstDone = new Promise<ReturnType<ChatController['ask']>>((resolve) => {
+      const subscription = controller.onUpdate((update) => {
+        if (update.type === 'event' && 'content' in update.event && updates.filter((u) => u.type === 'event' && 'content' in u.event).length === 15) {
+          subscription.dispose();
+          second = controller.ask('Second question');
+          resolve(second);
+        }
+      });
+    });
+    const first = await controller.ask('First question');
+    const secondResult = await (await firstDone);
+    assert.ok('cancelled' in first, 'the first question was stopped');
+    assert.ok('done' in secondResult, 'the second question finished');
+    const started = updates.filter((u): u is Extract<ChatUpdate, { type: 'started' }> => u.type === 'started');
+    assert.equal(started.length, 2);
+    const [firstId, secondId] = started.map((u) => u.requestId);
+    const secondStart = updates.indexOf(started[1]);
+    const contentOfFirstAfter = updates
+      .slice(secondStart)
+      .filter((u) => u.type === 'event' && u.event.requestId === firstId && 'content' in u.event);
+    assert.equal(contentOfFirstAfter.length, 0, 'no token of the old answer after the new question started');
+    const firstTerminal = updates.findIndex((u) => u.type === 'event' && u.event.requestId === firstId && isTerminalEvent(u.event));
+    const secondFirstEvent = updates.findIndex((u) => u.type === 'event' && u.event.requestId === secondId);
+    assert.ok(firstTerminal < secondFirstEvent, 'the old question ended before the new one produced anything');
+    assert.ok(contentOf(updates.flatMap((u) => (u.type === 'event' && u.event.requestId === secondId ? [u.event] : []))).length > 0);
+    assert.equal(controller.isBusy, false);
+  });
+
+  test('a cancelled VS Code-style token before the pipeline answers ends at once', async () => {
+    const source = new CancellationTokenSource();
+    source.cancel();
+    const result = await ask(harness.client, 'pre-cancelled', 'Never mind', () => {}, source);
+    assert.deepEqual(result.terminal, { requestId: 'pre-cancelled', cancelled: true });
+    assert.equal(result.events.length, 1);
+  });
+
+  test('killing the pipeline mid-answer gives an error, and the next question starts a fresh process', async () => {
+    const oldPid = harness.client.pid;
+    assert.ok(oldPid);
+    const result = await ask(harness.client, 'kill-1', 'Keep talking.', (event, events) => {
+      if ('content' in event && events.filter((e) => 'content' in e).length === 10) process.kill(oldPid, 'SIGKILL');
+    });
+    assert.ok('error' in result.terminal, 'the request ended with an error instead of hanging');
+    assert.equal(result.terminal.code, 'pipelineExited');
+    assert.match(result.terminal.error, /pipeline process was killed/);
+    const next = await ask(harness.client, 'kill-2', 'Are you back?');
+    assert.deepEqual(next.terminal, { requestId: 'kill-2', done: true });
+    assert.ok(next.text.length > 0);
+    assert.notEqual(harness.client.pid, oldPid);
+    // The history written before the crash survives in the new process.
+    const history = await harness.client.getHistory();
+    assert.ok(history.some((turn) => turn.question === 'Tell me everything.' && turn.outcome === 'cancelled'));
+  });
+});
+
+describe('pipeline process without a chat model', () => {
+  test('says which setting to set', async () => {
+    const harness = await startHarness({ chatModel: '' });
+    try {
+      const result = await ask(harness.client, 'no-model', 'Hello?');
+      assert.ok('error' in result.terminal);
+      assert.equal(result.terminal.code, 'modelUnavailable');
+      assert.match(result.terminal.error, /localRag\.chatModel/);
+      assert.equal(result.events.filter((event) => 'content' in event).length, 0);
+    } finally {
+      await harness.dispose();
+    }
+  });
+});
+
+describe('pipeline process lifetime', () => {
+  test('exits when the extension host that forked it dies (no orphans)', async () => {
+    const parent = fork(path.join(__dirname, '../support/pipelineParent.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    const pipelinePid = await new Promise<number>((resolve, reject) => {
+      parent.on('message', (message: { pid?: number }) => (message.pid ? resolve(message.pid) : undefined));
+      parent.on('exit', (code) => reject(new Error(`parent exited early (${code})`)));
+    });
+    assert.ok(isAlive(pipelinePid));
+    parent.kill('SIGKILL');
+    await waitUntil(() => !isAlive(pipelinePid), 10_000, 'the orphaned pipeline process to exit');
+  });
+});
