@@ -75,7 +75,7 @@ export class ChatModel {
         signal: request.token.signal,
         stopOnAbortSignal: true,
         onTextChunk: (chunk) => {
-          if (request.token.isCancelled) return;
+          if (request.token.isCancelled || !chunk) return;
           text += chunk;
           request.onText(chunk);
         },
@@ -104,8 +104,9 @@ export class ChatModel {
   private async ensureLoaded(settings: PipelineSettings, token: CancellationToken): Promise<Loaded> {
     const key = JSON.stringify([settings.chatModel, settings.gpuLayers, settings.threads, settings.contextSize]);
     if (this.loaded?.key === key) return this.loaded;
-    if (this.loaded) await this.dispose();
+    // Checked before unloading: a typo in the setting must not throw away a working model.
     checkModelFile(settings.chatModel);
+    if (this.loaded) await this.dispose();
     // Loading is not tied to one request's token: a stopped request must not leave a
     // half-loaded model behind, so the load finishes and the next request reuses it.
     this.loading ??= this.load(settings, key).finally(() => (this.loading = undefined));

@@ -1,0 +1,446 @@
+/**
+ * ChatService in-process on the real ChatModel (node-llama-cpp on the tiny generated GGUF),
+ * a real ChatHistory on disk, the NoIndexRetriever and a RequestManager: the streamed events,
+ * Stop in every phase, a newer request superseding an older one, and model errors.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RequestManager } from '../../src/pipeline/cancellation';
+import { ChatService } from '../../src/pipeline/chat/chatService';
+import { ChatHistory } from '../../src/pipeline/chat/history';
+import { ChatModel } from '../../src/pipeline/llm/chatModel';
+import type { Logger } from '../../src/pipeline/log';
+import { NoIndexRetriever } from '../../src/pipeline/retrieval/retriever';
+import {
+  STOPPED_MARKER,
+  isTerminalEvent,
+  type ChatEvent,
+  type ChatTurn,
+  type ProcessingPhase,
+  type TerminalEvent,
+} from '../../src/protocol/events';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../../src/protocol/settings';
+import { ensureTinyGguf } from '../fixtures/tinyGguf';
+
+const MAX_ANSWER_TOKENS = 400;
+/** How long to keep listening after a request settled, to catch late events. */
+const SETTLE_MS = 200;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+let modelPath: string;
+let tmpDir: string;
+const modelLogs: string[] = [];
+const modelLogger: Logger = { log: (level, message) => modelLogs.push(`[${level}] ${message}`) };
+let model: ChatModel;
+
+before(async () => {
+  modelPath = await ensureTinyGguf();
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-chat-service-'));
+  model = new ChatModel(modelLogger);
+});
+
+after(async () => {
+  await model.dispose();
+  fs.rmSync(tmpDir, { recursive: true, force: true });
+});
+
+interface Setup {
+  service: ChatService;
+  requests: RequestManager;
+  history: ChatHistory;
+  historyFile: string;
+  settings: PipelineSettings;
+  logs: string[];
+}
+
+let setups = 0;
+
+async function setup(overrides: Partial<PipelineSettings> = {}, chatModel: ChatModel = model): Promise<Setup> {
+  const logs: string[] = [];
+  const logger: Logger = { log: (level, message) => logs.push(`[${level}] ${message}`) };
+  const historyFile = path.join(tmpDir, `history-${++setups}.json`);
+  const history = await ChatHistory.open(historyFile, logger);
+  const requests = new RequestManager((error) => logs.push(`[callback error] ${String(error)}`));
+  const settings: PipelineSettings = {
+    ...DEFAULT_PIPELINE_SETTINGS,
+    chatModel: modelPath,
+    gpuLayers: 0,
+    threads: 1,
+    contextSize: 2048,
+    maxAnswerTokens: MAX_ANSWER_TOKENS,
+    ...overrides,
+  };
+  const service = new ChatService({
+    requests,
+    model: chatModel,
+    retriever: new NoIndexRetriever(),
+    history,
+    settings: () => settings,
+    logger,
+  });
+  return { service, requests, history, historyFile, settings, logs };
+}
+
+interface Asked {
+  events: ChatEvent[];
+  terminal: TerminalEvent;
+}
+
+/** Asks one question and collects its events; `onEvent` may act mid-stream (press Stop, say). */
+async function ask(
+  service: ChatService,
+  requestId: string,
+  question: string,
+  onEvent: (event: ChatEvent, events: ChatEvent[]) => void = () => {},
+): Promise<Asked> {
+  const events: ChatEvent[] = [];
+  const terminal = await service.handle({ requestId, question }, (event) => {
+    events.push(event);
+    onEvent(event, events);
+  });
+  return { events, terminal };
+}
+
+const isContent = (event: ChatEvent): event is Extract<ChatEvent, { content: string }> => 'content' in event;
+const contentOf = (events: ChatEvent[]) => events.filter(isContent).map((event) => event.content).join('');
+const phasesOf = (events: ChatEvent[]) => events.flatMap((event) => ('phase' in event ? [event.phase] : []));
+
+/** Exactly one terminal event, the last one, equal to what handle() resolved with. */
+function assertEndsWith(asked: Asked, expected: TerminalEvent): void {
+  const terminals = asked.events.filter(isTerminalEvent);
+  assert.equal(terminals.length, 1, `exactly one terminal event, got ${JSON.stringify(terminals)}`);
+  assert.deepEqual(asked.events.at(-1), expected);
+  assert.deepEqual(asked.terminal, expected);
+}
+
+function assertAllTagged(events: ChatEvent[], requestId: string): void {
+  for (const event of events) assert.equal(event.requestId, requestId, `event ${JSON.stringify(event)}`);
+}
+
+async function readHistoryFile(file: string): Promise<ChatTurn[]> {
+  return JSON.parse(await fs.promises.readFile(file, 'utf8')) as ChatTurn[];
+}
+
+describe('ChatService on the real chat model', () => {
+  test('a full request streams ANALYSIS, RETRIEVAL, sources, GENERATION, content, then done; history keeps the answer', async () => {
+    const { service, requests, history, historyFile } = await setup();
+    const askedAt = Date.now();
+    const asked = await ask(service, 'full-1', 'What do the docs say about search?');
+
+    assertAllTagged(asked.events, 'full-1');
+    assert.deepEqual(asked.events.slice(0, 4), [
+      { requestId: 'full-1', phase: 'ANALYSIS', status: 'Analyzing…' },
+      { requestId: 'full-1', phase: 'RETRIEVAL', status: 'Searching…' },
+      { requestId: 'full-1', sources: [] },
+      { requestId: 'full-1', phase: 'GENERATION', status: 'Generating…' },
+    ]);
+    const middle = asked.events.slice(4, -1);
+    assert.ok(middle.length >= 1, 'at least one content event');
+    for (const event of middle) {
+      assert.ok(isContent(event), `only content between GENERATION and done, got ${JSON.stringify(event)}`);
+    }
+    assertEndsWith(asked, { requestId: 'full-1', done: true });
+
+    const answer = contentOf(asked.events);
+    assert.ok(answer.trim().length > 0, 'the answer has text');
+    // The tiny model never emits an end token: it writes until maxAnswerTokens, and not past it.
+    const wordChunks = middle.filter((event) => isContent(event) && event.content.length > 0).length;
+    assert.ok(wordChunks > MAX_ANSWER_TOKENS / 2, `streamed ${wordChunks} chunks`);
+    assert.ok(wordChunks <= MAX_ANSWER_TOKENS, `streamed ${wordChunks} chunks`);
+
+    const turns = history.all();
+    assert.equal(turns.length, 1);
+    const [turn] = turns;
+    assert.ok(turn);
+    assert.equal(turn.question, 'What do the docs say about search?');
+    assert.equal(turn.outcome, 'done');
+    assert.equal(turn.answer, answer);
+    assert.deepEqual(turn.sources, []);
+    assert.ok(turn.askedAt >= askedAt && turn.askedAt <= Date.now());
+
+    await history.flush();
+    const onDisk = await readHistoryFile(historyFile);
+    assert.deepEqual(onDisk, turns);
+    // A restart (reopening the file) shows the same conversation.
+    const reopened = await ChatHistory.open(historyFile, modelLogger);
+    assert.deepEqual(reopened.all(), turns);
+
+    assert.equal(requests.isBusy, false, 'the finished request no longer holds the manager');
+    assert.equal(requests.cancelCurrent(), false, 'Stop after the answer finished has nothing to stop');
+  });
+
+  const stopCases: { name: string; phase: ProcessingPhase; afterChunks?: number }[] = [
+    { name: 'ANALYSIS', phase: 'ANALYSIS' },
+    { name: 'RETRIEVAL', phase: 'RETRIEVAL' },
+    { name: 'GENERATION, before the first chunk', phase: 'GENERATION' },
+    { name: 'GENERATION, after 5 chunks', phase: 'GENERATION', afterChunks: 5 },
+  ];
+
+  for (const stopCase of stopCases) {
+    test(`Stop during ${stopCase.name} ends with one {cancelled} and saves the partial answer`, async () => {
+      const { service, requests, history, historyFile, logs } = await setup();
+      const requestId = `stop-${stopCase.phase}-${stopCase.afterChunks ?? 0}`;
+      let stopResult: boolean | undefined;
+      let eventsAtStop = -1;
+      let acknowledgedAtOnce = false;
+      const asked = await ask(service, requestId, 'Tell me about the index.', (event, events) => {
+        if (stopResult !== undefined) return;
+        const reached =
+          stopCase.afterChunks === undefined
+            ? 'phase' in event && event.phase === stopCase.phase
+            : isContent(event) && events.filter(isContent).length === stopCase.afterChunks;
+        if (reached) {
+          eventsAtStop = events.length;
+          stopResult = requests.cancelCurrent(); // the Stop button
+          acknowledgedAtOnce = 'cancelled' in (events.at(-1) ?? {});
+        }
+      });
+      assert.equal(stopResult, true, 'Stop found a running request');
+      assert.equal(acknowledgedAtOnce, true, '{cancelled} is sent while Stop is handled, not after the work unwinds');
+
+      const terminal = { requestId, cancelled: true as const };
+      assertEndsWith(asked, terminal);
+      assertAllTagged(asked.events, requestId);
+      // {cancelled} is the very next event after the one that triggered Stop: it does not
+      // wait for the work to unwind.
+      assert.equal(asked.events.length, eventsAtStop + 1, JSON.stringify(asked.events));
+
+      // Nothing arrives later either, while the model and the retriever wind down.
+      const settled = asked.events.length;
+      await sleep(SETTLE_MS);
+      assert.equal(asked.events.length, settled);
+
+      // No phase after the stopped one was entered.
+      const allPhases: ProcessingPhase[] = ['ANALYSIS', 'RETRIEVAL', 'GENERATION'];
+      assert.deepEqual(phasesOf(asked.events), allPhases.slice(0, allPhases.indexOf(stopCase.phase) + 1));
+      // Sources are sent only once retrieval finished, that is, only when Stop came later.
+      assert.equal(
+        asked.events.some((event) => 'sources' in event),
+        stopCase.phase === 'GENERATION',
+      );
+
+      const streamed = contentOf(asked.events);
+      assert.equal(asked.events.filter(isContent).length, stopCase.afterChunks ?? 0);
+      const expectedAnswer = streamed ? `${streamed}\n\n${STOPPED_MARKER}` : STOPPED_MARKER;
+      const turns = history.all();
+      assert.equal(turns.length, 1);
+      assert.equal(turns[0]?.outcome, 'cancelled');
+      assert.equal(turns[0]?.question, 'Tell me about the index.');
+      assert.equal(turns[0]?.answer, expectedAnswer);
+      await history.flush();
+      assert.deepEqual(await readHistoryFile(historyFile), turns);
+
+      assert.ok(
+        logs.some((line) => line.includes(requestId) && line.includes(`stopped during ${stopCase.phase}`)),
+        `log says where it stopped: ${JSON.stringify(logs)}`,
+      );
+      assert.ok(!logs.some((line) => line.startsWith('[error]') || line.startsWith('[callback error]')), JSON.stringify(logs));
+      assert.equal(requests.isBusy, false);
+      assert.equal(requests.cancelCurrent(), false, 'a second Stop has nothing left to stop');
+    });
+  }
+
+  test('Stop during generation halts the model, not just the events', async () => {
+    // With a long answer allowed, a stopped request must settle long before the model could
+    // have written it all. (The stopped request goes first, so that loading the model is
+    // not counted in the time a full answer takes.)
+    const { service, requests } = await setup({ maxAnswerTokens: 1000 });
+    let stoppedAt = 0;
+    const stopped = await ask(service, 'long-stop', 'Write a long answer.', (event, events) => {
+      if (!stoppedAt && isContent(event) && events.filter(isContent).length === 3) {
+        stoppedAt = Date.now();
+        requests.cancelCurrent();
+      }
+    });
+    const unwindMs = Date.now() - stoppedAt;
+    assert.deepEqual(stopped.terminal, { requestId: 'long-stop', cancelled: true });
+
+    const full = Date.now();
+    const whole = await ask(service, 'long-full', 'Write a long answer.');
+    const fullMs = Date.now() - full;
+    assert.deepEqual(whole.terminal, { requestId: 'long-full', done: true });
+    assert.ok(whole.events.filter(isContent).length > 600, 'the long answer is long');
+    assert.ok(unwindMs < fullMs / 4, `stopped request settled ${unwindMs} ms after Stop; a full answer took ${fullMs} ms`);
+  });
+
+  test('the model stays usable after a stop: the next request runs to done', async () => {
+    const { service, requests, history } = await setup();
+    const stopped = await ask(service, 'usable-1', 'First question', (event, events) => {
+      if (isContent(event) && events.filter(isContent).length === 2) requests.cancelCurrent();
+    });
+    assert.deepEqual(stopped.terminal, { requestId: 'usable-1', cancelled: true });
+
+    const next = await ask(service, 'usable-2', 'Second question');
+    assertEndsWith(next, { requestId: 'usable-2', done: true });
+    assertAllTagged(next.events, 'usable-2');
+    assert.deepEqual(phasesOf(next.events), ['ANALYSIS', 'RETRIEVAL', 'GENERATION']);
+    const answer = contentOf(next.events);
+    assert.ok(next.events.filter(isContent).length > MAX_ANSWER_TOKENS / 2, 'a full answer, not a truncated one');
+    assert.deepEqual(
+      history.all().map((turn) => [turn.question, turn.outcome]),
+      [
+        ['First question', 'cancelled'],
+        ['Second question', 'done'],
+      ],
+    );
+    assert.equal(history.all()[1]?.answer, answer);
+  });
+
+  test('a new request cancels the old one: A ends with {cancelled} before any event of B, and B runs to done', async () => {
+    const { service, requests, history, historyFile, logs } = await setup();
+    const all: ChatEvent[] = [];
+    const eventsA: ChatEvent[] = [];
+    const eventsB: ChatEvent[] = [];
+    let chunksSeen: () => void = () => {};
+    const aStreamed = new Promise<void>((resolve) => (chunksSeen = resolve));
+
+    const requestA = service.handle({ requestId: 'req-A', question: 'Question A' }, (event) => {
+      all.push(event);
+      eventsA.push(event);
+      if (eventsA.filter(isContent).length === 3) chunksSeen();
+    });
+    await aStreamed;
+    assert.equal(requests.currentToken?.requestId, 'req-A');
+
+    // The user asks again while A is still answering.
+    const requestB = service.handle({ requestId: 'req-B', question: 'Question B' }, (event) => {
+      all.push(event);
+      eventsB.push(event);
+    });
+    assert.equal(requests.currentToken?.requestId, 'req-B', 'B is the current request at once');
+
+    const [terminalA, terminalB] = await Promise.all([requestA, requestB]);
+    await sleep(SETTLE_MS);
+
+    assertEndsWith({ events: eventsA, terminal: terminalA }, { requestId: 'req-A', cancelled: true });
+    assertEndsWith({ events: eventsB, terminal: terminalB }, { requestId: 'req-B', done: true });
+    assertAllTagged(eventsA, 'req-A');
+    assertAllTagged(eventsB, 'req-B');
+
+    const cancelledA = all.findIndex((event) => event.requestId === 'req-A' && 'cancelled' in event);
+    const firstB = all.findIndex((event) => event.requestId === 'req-B');
+    assert.ok(cancelledA >= 0 && firstB >= 0);
+    assert.ok(cancelledA < firstB, 'A is cancelled before B shows anything');
+    assert.ok(
+      all.slice(firstB).every((event) => event.requestId === 'req-B'),
+      'no event of A after the first event of B',
+    );
+    assert.ok(eventsA.filter(isContent).length >= 3);
+    assert.deepEqual(phasesOf(eventsB), ['ANALYSIS', 'RETRIEVAL', 'GENERATION']);
+    assert.ok(eventsB.filter(isContent).length > MAX_ANSWER_TOKENS / 2, 'B gets a full answer');
+
+    const turns = history.all();
+    assert.deepEqual(
+      turns.map((turn) => [turn.question, turn.outcome]),
+      [
+        ['Question A', 'cancelled'],
+        ['Question B', 'done'],
+      ],
+    );
+    assert.equal(turns[0]?.answer, `${contentOf(eventsA)}\n\n${STOPPED_MARKER}`);
+    assert.equal(turns[1]?.answer, contentOf(eventsB));
+    await history.flush();
+    assert.deepEqual(await readHistoryFile(historyFile), turns);
+
+    assert.ok(logs.some((line) => line.includes('req-A') && line.includes('stopped during GENERATION')), JSON.stringify(logs));
+    assert.equal(requests.isBusy, false, 'A finishing late did not leave B\'s token behind, and B cleared its own');
+  });
+
+  test('no chat model set: one {error} naming localRag.chatModel, no content', async () => {
+    const { service, history } = await setup({ chatModel: '' });
+    const asked = await ask(service, 'no-model', 'Anything?');
+    assertEndsWith(asked, asked.terminal);
+    const terminal = asked.terminal;
+    assert.ok('error' in terminal, JSON.stringify(terminal));
+    assert.equal(terminal.requestId, 'no-model');
+    assert.equal(terminal.code, 'modelUnavailable');
+    assert.match(terminal.error, /localRag\.chatModel/);
+    assert.equal(asked.events.filter(isContent).length, 0);
+    assertAllTagged(asked.events, 'no-model');
+    assert.equal(history.all()[0]?.outcome, 'error');
+  });
+
+  test('a chat model path that does not exist: one {error} naming the path and localRag.chatModel', async () => {
+    const missing = path.join(tmpDir, 'no-such-model.gguf');
+    const { service } = await setup({ chatModel: missing });
+    const asked = await ask(service, 'missing-model', 'Anything?');
+    assertEndsWith(asked, asked.terminal);
+    const terminal = asked.terminal;
+    assert.ok('error' in terminal, JSON.stringify(terminal));
+    assert.equal(terminal.code, 'modelUnavailable');
+    assert.match(terminal.error, /localRag\.chatModel/);
+    assert.ok(terminal.error.includes(missing), terminal.error);
+    assert.equal(asked.events.filter(isContent).length, 0);
+  });
+
+  test('a file that is not a GGUF: an actionable error, and the next request with a valid model is answered', async () => {
+    const garbage = path.join(tmpDir, 'not-a-model.gguf');
+    fs.writeFileSync(garbage, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256)));
+    const { service, settings, history } = await setup({ chatModel: garbage });
+
+    const failed = await ask(service, 'garbage', 'Anything?');
+    assertEndsWith(failed, failed.terminal);
+    const terminal = failed.terminal;
+    assert.ok('error' in terminal, JSON.stringify(terminal));
+    assert.equal(terminal.code, 'modelUnavailable');
+    assert.match(terminal.error, /localRag\.chatModel/);
+    assert.ok(terminal.error.includes(garbage), terminal.error);
+    assert.equal(failed.events.filter(isContent).length, 0);
+
+    // A GGUF cut short (an interrupted download) fails the same way.
+    const truncated = path.join(tmpDir, 'truncated.gguf');
+    const whole = await fs.promises.readFile(modelPath);
+    fs.writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+    settings.chatModel = truncated;
+    const cut = await ask(service, 'truncated', 'Anything?');
+    assertEndsWith(cut, cut.terminal);
+    assert.ok('error' in cut.terminal, JSON.stringify(cut.terminal));
+    assert.equal(cut.terminal.code, 'modelUnavailable');
+    assert.match(cut.terminal.error, /localRag\.chatModel/);
+    assert.ok(cut.terminal.error.includes(truncated), cut.terminal.error);
+    assert.equal(cut.events.filter(isContent).length, 0);
+
+    settings.chatModel = modelPath;
+    const next = await ask(service, 'after-garbage', 'Anything now?');
+    assertEndsWith(next, { requestId: 'after-garbage', done: true });
+    assert.ok(contentOf(next.events).length > 0);
+    assert.deepEqual(
+      history.all().map((turn) => turn.outcome),
+      ['error', 'error', 'done'],
+    );
+  });
+
+  test('Stop while the model is still loading is acknowledged at once, and the loaded model is reused', async () => {
+    const loadLogs: string[] = [];
+    const freshModel = new ChatModel({ log: (level, message) => loadLogs.push(`[${level}] ${message}`) });
+    try {
+      const { service, requests } = await setup({}, freshModel);
+      let stoppedAt = 0;
+      let cancelledAt = 0;
+      const asked = await ask(service, 'loading-stop', 'Anything?', (event) => {
+        if ('phase' in event && event.phase === 'GENERATION') {
+          // The model starts loading right after this event; press Stop while it loads.
+          setImmediate(() => {
+            stoppedAt = Date.now();
+            requests.cancelCurrent();
+          });
+        }
+        if ('cancelled' in event) cancelledAt = Date.now();
+      });
+      assertEndsWith(asked, { requestId: 'loading-stop', cancelled: true });
+      assert.ok(stoppedAt > 0 && cancelledAt - stoppedAt < 50, '{cancelled} did not wait for the load');
+      assert.equal(asked.events.filter(isContent).length, 0);
+      assert.ok(freshModel.device, 'the load went on to the end although its request was stopped');
+
+      const next = await ask(service, 'after-loading-stop', 'Anything now?');
+      assertEndsWith(next, { requestId: 'after-loading-stop', done: true });
+      assert.equal(loadLogs.filter((line) => line.includes('loaded in')).length, 1, JSON.stringify(loadLogs));
+    } finally {
+      await freshModel.dispose();
+    }
+  });
+});
