@@ -43,8 +43,11 @@ export class ChatController {
     return this.active !== undefined;
   }
 
-  /** Asks a question, first stopping the one still running. `token` (a progress notification's, say) stops it too. */
-  async ask(question: string, token?: CancellationToken): Promise<TerminalEvent> {
+  /**
+   * Asks a question, first stopping the one still running. `token` (a progress
+   * notification's, say) stops it too; `onEvent` sees this question's events only.
+   */
+  async ask(question: string, token?: CancellationToken, onEvent?: (event: ChatEvent) => void): Promise<TerminalEvent> {
     this.active?.source.cancel();
     const source = new CancellationTokenSource();
     const link = token?.onCancellationRequested(() => source.cancel());
@@ -59,6 +62,7 @@ export class ChatController {
         if ('content' in event) active.answer += event.content;
         if ('sources' in event) active.sources = event.sources;
         if (isTerminalEvent(event) && this.active === active) this.active = undefined;
+        onEvent?.(event);
         this.broadcast({ type: 'event', event });
       });
     } finally {

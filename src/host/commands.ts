@@ -7,7 +7,9 @@ import type { Log } from './log';
 
 export function registerCommands(controller: ChatController, view: ChatViewProvider, log: Log): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('localRag.ask', (question?: unknown) => askWithProgress(controller, view, question)),
+    vscode.commands.registerCommand('localRag.ask', (question?: unknown, token?: vscode.CancellationToken) =>
+      askWithProgress(controller, view, question, token),
+    ),
     vscode.commands.registerCommand('localRag.stop', () => controller.stop()),
     vscode.commands.registerCommand('localRag.newChat', async () => {
       await controller.newChat();
@@ -27,6 +29,7 @@ async function askWithProgress(
   controller: ChatController,
   view: ChatViewProvider,
   preset?: unknown,
+  callerToken?: vscode.CancellationToken,
 ): Promise<TerminalEvent | undefined> {
   const question =
     typeof preset === 'string' && preset.trim()
@@ -43,15 +46,26 @@ async function askWithProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Local RAG', cancellable: true },
     async (progress, token) => {
       progress.report({ message: 'Starting…' });
-      const subscription = controller.onUpdate((update) => {
-        if (update.type === 'event' && 'status' in update.event) progress.report({ message: update.event.status });
-      });
+      // A caller's own token (another command, a script) stops the answer as the notification's Cancel does.
+      const cancelBoth = new vscode.CancellationTokenSource();
+      const callerLink = isCancellationToken(callerToken) ? callerToken.onCancellationRequested(() => cancelBoth.cancel()) : undefined;
+      const progressLink = token.onCancellationRequested(() => cancelBoth.cancel());
+      if (isCancellationToken(callerToken) && callerToken.isCancellationRequested) cancelBoth.cancel();
       try {
-        return await controller.ask(question, token);
+        return await controller.ask(question, cancelBoth.token, (event) => {
+          if ('status' in event) progress.report({ message: event.status });
+        });
       } finally {
-        subscription.dispose();
+        callerLink?.dispose();
+        progressLink.dispose();
+        cancelBoth.dispose();
       }
     },
   );
   return result;
+}
+
+function isCancellationToken(value: unknown): value is vscode.CancellationToken {
+  const token = value as vscode.CancellationToken | undefined;
+  return typeof token?.isCancellationRequested === 'boolean' && typeof token.onCancellationRequested === 'function';
 }

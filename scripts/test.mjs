@@ -1,0 +1,60 @@
+// `npm test`: every suite, in order — unit, pipeline process, real VS Code (integration),
+// real VS Code in a browser (e2e). Prints one closing line: "N passed, N failed".
+import { spawn } from 'node:child_process';
+
+const suites = [
+  { name: 'unit', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', 'test/unit/'], kind: 'node' },
+  { name: 'pipeline', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', 'test/pipeline/'], kind: 'node' },
+  { name: 'integration', cmd: 'node', args: ['test/integration/run.mjs'], kind: 'mocha' },
+  { name: 'e2e', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', 'test/e2e/'], kind: 'node' },
+];
+
+const only = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+const failedSuites = [];
+
+for (const suite of suites) {
+  if (only.length && !only.includes(suite.name)) continue;
+  console.log(`\n=== ${suite.name} ===`);
+  const { code, output } = await run(suite.cmd, suite.args);
+  const counts = suite.kind === 'node' ? nodeCounts(output) : mochaCounts(output);
+  passed += counts.passed;
+  failed += counts.failed;
+  if (code !== 0 || counts.failed > 0 || counts.passed === 0) {
+    failedSuites.push(suite.name);
+    if (counts.failed === 0) failed += 1; // a suite that crashed or ran nothing is a failure too
+  }
+}
+
+console.log(`\nSuites failed: ${failedSuites.length ? failedSuites.join(', ') : 'none'}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const tee = (stream, target) =>
+      stream.on('data', (chunk) => {
+        output += chunk;
+        target.write(chunk);
+      });
+    tee(child.stdout, process.stdout);
+    tee(child.stderr, process.stderr);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function lastNumber(output, pattern) {
+  const matches = [...output.matchAll(pattern)];
+  return matches.length ? Number(matches.at(-1)[1]) : 0;
+}
+
+function nodeCounts(output) {
+  return { passed: lastNumber(output, /^# pass (\d+)$/gm), failed: lastNumber(output, /^# fail (\d+)$/gm) };
+}
+
+function mochaCounts(output) {
+  return { passed: lastNumber(output, /(\d+) passing/g), failed: lastNumber(output, /(\d+) failing/g) };
+}

@@ -1,0 +1,137 @@
+/**
+ * The extension in a real VS Code (code-server's extension host), asking real questions of
+ * the real pipeline process on the tiny generated model.
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LocalRagApi } from '../../../src/extension';
+import type { ChatUpdate } from '../../../src/host/chatController';
+import type { TerminalEvent } from '../../../src/protocol/events';
+
+const EXTENSION_ID = 'local-rag.local-rag';
+
+async function api(): Promise<LocalRagApi> {
+  const extension = vscode.extensions.getExtension<LocalRagApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is installed`);
+  return extension.activate();
+}
+
+function collect(local: LocalRagApi): { updates: ChatUpdate[]; dispose(): void } {
+  const updates: ChatUpdate[] = [];
+  const subscription = local.controller.onUpdate((update) => updates.push(update));
+  return { updates, dispose: () => subscription.dispose() };
+}
+
+function contentCount(updates: ChatUpdate[]): number {
+  return updates.filter((update) => update.type === 'event' && 'content' in update.event).length;
+}
+
+describe('Local RAG in VS Code', () => {
+  it('activates and contributes its commands', async () => {
+    await api();
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['localRag.ask', 'localRag.stop', 'localRag.newChat', 'localRag.showLog']) {
+      assert.ok(commands.includes(id), `${id} is registered`);
+    }
+  });
+
+  it('localRag.ask streams an answer into the chat', async () => {
+    const local = await api();
+    const seen = collect(local);
+    try {
+      const result = (await vscode.commands.executeCommand('localRag.ask', 'What do the docs say about Stop?')) as TerminalEvent;
+      assert.ok('done' in result, `answer finished: ${JSON.stringify(result)}`);
+      assert.ok(contentCount(seen.updates) > 10, 'tokens streamed');
+      const phases = seen.updates.flatMap((u) => (u.type === 'event' && 'phase' in u.event ? [u.event.phase] : []));
+      assert.deepEqual(phases, ['ANALYSIS', 'RETRIEVAL', 'GENERATION']);
+      const history = await local.controller.history();
+      assert.equal(history.at(-1)?.question, 'What do the docs say about Stop?');
+      assert.equal(history.at(-1)?.outcome, 'done');
+    } finally {
+      seen.dispose();
+    }
+  });
+
+  it('cancelling the token of localRag.ask stops the pipeline, keeping the partial answer', async () => {
+    const local = await api();
+    const seen = collect(local);
+    const source = new vscode.CancellationTokenSource();
+    const subscription = local.controller.onUpdate(() => {
+      if (contentCount(seen.updates) === 20) source.cancel();
+    });
+    try {
+      const result = (await vscode.commands.executeCommand('localRag.ask', 'Tell me a long story.', source.token)) as TerminalEvent;
+      assert.ok('cancelled' in result, `stopped: ${JSON.stringify(result)}`);
+      const history = await local.controller.history();
+      const turn = history.at(-1);
+      assert.equal(turn?.outcome, 'cancelled');
+      assert.match(turn?.answer ?? '', /\[Stopped\]$/);
+      assert.ok((turn?.answer.length ?? 0) > 0);
+      assert.equal(local.controller.isBusy, false);
+    } finally {
+      subscription.dispose();
+      seen.dispose();
+      source.dispose();
+    }
+  });
+
+  it('localRag.stop stops the running question', async () => {
+    const local = await api();
+    const seen = collect(local);
+    const subscription = local.controller.onUpdate(() => {
+      if (contentCount(seen.updates) === 10) void vscode.commands.executeCommand('localRag.stop');
+    });
+    try {
+      const result = (await vscode.commands.executeCommand('localRag.ask', 'Another long answer, please.')) as TerminalEvent;
+      assert.ok('cancelled' in result, `stopped: ${JSON.stringify(result)}`);
+    } finally {
+      subscription.dispose();
+      seen.dispose();
+    }
+  });
+
+  it('a killed pipeline process ends the question with an error, and the next question works', async () => {
+    const local = await api();
+    const seen = collect(local);
+    const subscription = local.controller.onUpdate(() => {
+      const pid = local.pipelinePid();
+      if (contentCount(seen.updates) === 10 && pid) process.kill(pid, 'SIGKILL');
+    });
+    let oldPid: number | undefined;
+    try {
+      oldPid = local.pipelinePid();
+      const failed = (await vscode.commands.executeCommand('localRag.ask', 'Keep going.')) as TerminalEvent;
+      assert.ok('error' in failed, `error after the crash: ${JSON.stringify(failed)}`);
+      assert.equal(failed.code, 'pipelineExited');
+    } finally {
+      subscription.dispose();
+      seen.dispose();
+    }
+    const next = (await vscode.commands.executeCommand('localRag.ask', 'Are you back?')) as TerminalEvent;
+    assert.ok('done' in next, `the next question works: ${JSON.stringify(next)}`);
+    assert.notEqual(local.pipelinePid(), oldPid);
+  });
+
+  it('without a chat model, the answer says which setting to set', async () => {
+    const local = await api();
+    const config = vscode.workspace.getConfiguration('localRag');
+    const previous = config.inspect<string>('chatModel')?.globalValue;
+    await config.update('chatModel', '', vscode.ConfigurationTarget.Global);
+    try {
+      const result = (await vscode.commands.executeCommand('localRag.ask', 'Hello?')) as TerminalEvent;
+      assert.ok('error' in result, JSON.stringify(result));
+      assert.equal(result.code, 'modelUnavailable');
+      assert.match(result.error, /localRag\.chatModel/);
+      assert.equal(local.controller.isBusy, false);
+    } finally {
+      await config.update('chatModel', previous, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('New Chat clears the history', async () => {
+    const local = await api();
+    assert.ok((await local.controller.history()).length > 0);
+    await vscode.commands.executeCommand('localRag.newChat');
+    assert.equal((await local.controller.history()).length, 0);
+  });
+});

@@ -1,0 +1,9 @@
+/** extensionTestsPath: mocha inside the real extension host of code-server. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { run: runMocha } = require('../../test/vscode/mochaSuite.cjs') as {
+  run(options: { ui: 'tdd' | 'bdd'; files: string[]; cwd: string; timeout: number }): Promise<void>;
+};
+
+export function run(): Promise<void> {
+  return runMocha({ ui: 'bdd', files: ['*.test.js'], cwd: __dirname, timeout: 60_000 });
+}
