@@ -1,15 +1,26 @@
 // `npm test`: every suite, in order — unit, pipeline process, real VS Code (integration),
 // real VS Code in a browser (e2e). Prints one closing line: "N passed, N failed".
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const suites = [
-  { name: 'unit', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', 'test/unit/'], kind: 'node' },
-  { name: 'pipeline', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', 'test/pipeline/'], kind: 'node' },
+  { name: 'unit', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/unit')], kind: 'node' },
+  { name: 'pipeline', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/pipeline')], kind: 'node' },
   { name: 'integration', cmd: 'node', args: ['test/integration/run.mjs'], kind: 'mocha' },
-  { name: 'e2e', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', 'test/e2e/'], kind: 'node' },
+  { name: 'e2e', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/e2e')], kind: 'node' },
 ];
 
 const only = process.argv.slice(2);
+
+/** Node 20's runner does not pick up .ts files from a folder by itself. */
+function testFiles(dir) {
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
 let passed = 0;
 let failed = 0;
 const failedSuites = [];
