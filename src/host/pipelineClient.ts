@@ -172,9 +172,10 @@ export class PipelineClient {
       // Inside the editor process.execPath is Electron; this makes it behave as Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...this.options.env },
     });
-    for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => log('info', `[pipeline] ${line}`));
-    }
+    // Libraries print their own warnings to stderr (node-llama-cpp says there why a GPU
+    // backend was not usable), so stderr lines are logged as warnings, not lost as noise.
+    if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => log('info', `[pipeline] ${line}`));
+    if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => log('warn', `[pipeline] ${line}`));
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     connection.onNotification(ChatEventNotification, (event) => this.inFlight.get(event.requestId)?.(event));
     connection.onNotification(LogNotification, ({ level, message }) => log(level, message));

@@ -9,7 +9,8 @@ import type { ChatEvent, TerminalEvent } from '../../src/protocol/events';
 import type { LogLevel } from '../../src/protocol/rpc';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
 
-export const PIPELINE_SCRIPT = path.resolve(__dirname, '../../dist/pipeline.js');
+// Overridable so a bundled benchmark (bench/deviceCheck.ts) can run from another folder.
+export const PIPELINE_SCRIPT = process.env.LOCAL_RAG_PIPELINE_SCRIPT ?? path.resolve(__dirname, '../../dist/pipeline.js');
 
 export interface Harness {
   client: PipelineClient;
