@@ -1,5 +1,5 @@
 // `npm test`: every suite, in order — unit, pipeline process, real VS Code (integration),
-// real VS Code in a browser (e2e). Prints one closing line: "N passed, N failed".
+// the packaged .vsix installed in a real VS Code, real VS Code in a browser (e2e). Prints one closing line: "N passed, N failed".
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,8 @@ const suites = [
   { name: 'unit', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/unit')], kind: 'node' },
   { name: 'pipeline', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/pipeline')], kind: 'node' },
   { name: 'integration', cmd: 'node', args: ['test/integration/run.mjs'], kind: 'mocha' },
+  // After integration: it reuses the suite built there, against the installed .vsix.
+  { name: 'package', cmd: 'node', args: ['test/package/run.mjs'], kind: 'mocha' },
   { name: 'e2e', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/e2e')], kind: 'node' },
 ];
 

@@ -1,0 +1,57 @@
+// The .vsix a user installs: package it (`vsce package`, as `npm run package` does), install
+// it into a real VS Code (code-server --install-extension), then run the integration suite
+// against the installed copy — so a file missing from the package fails here, not for users.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+import { CODE_SERVER_BIN, REPO_ROOT, runExtensionTests } from '../vscode/codeServer.mjs';
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', ...options });
+  if (result.status !== 0) {
+    console.error(result.stdout, result.stderr);
+    throw new Error(`${cmd} ${args.join(' ')} failed (${result.status})`);
+  }
+  return result.stdout;
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-vsix-'));
+let exitCode = 1;
+try {
+  const vsix = path.join(work, 'local-rag.vsix');
+  console.log('Packaging…');
+  run('npm', ['run', 'package', '--', '--out', vsix]);
+  console.log(`Packaged ${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB`);
+
+  const extensionsDir = path.join(work, 'extensions');
+  const installed = run(CODE_SERVER_BIN, ['--extensions-dir', extensionsDir, '--user-data-dir', path.join(work, 'user'), '--install-extension', vsix], {
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(work, 'xdg'), XDG_DATA_HOME: path.join(work, 'xdg') },
+  });
+  console.log(installed.trim());
+  const folder = fs.readdirSync(extensionsDir).find((name) => name.startsWith('local-rag.local-rag-'));
+  if (!folder) throw new Error(`the extension was not installed: ${fs.readdirSync(extensionsDir).join(', ')}`);
+  const extensionPath = path.join(extensionsDir, folder);
+  for (const file of ['dist/extension.js', 'dist/pipeline.js', 'media/dist/webview.js', 'media/chat.css', 'node_modules/node-llama-cpp/package.json']) {
+    if (!fs.existsSync(path.join(extensionPath, file))) throw new Error(`the installed extension lacks ${file}`);
+  }
+
+  const { createVsCodeFixture } = await tsImport('../support/vscodeFixtures.ts', import.meta.url);
+  const fixture = createVsCodeFixture();
+  try {
+    ({ exitCode } = await runExtensionTests({
+      workspace: fixture.workspace,
+      extensionDevelopmentPath: extensionPath,
+      extensionTestsPath: path.join(REPO_ROOT, 'out', 'integration', 'index.js'),
+      userSettings: fixture.userSettings,
+      env: { MOCHA_GREP: 'activates|streams an answer|cancelling the token' },
+      timeoutMs: 240_000,
+    }));
+  } finally {
+    fixture.dispose();
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
+process.exit(exitCode);
