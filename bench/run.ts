@@ -2,12 +2,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchHostEventLoop } from './hostEventLoop';
 import { benchStopLatency } from './stopLatency';
 import type { Figure } from './stats';
 
 async function main(): Promise<void> {
   const figures: Figure[] = [];
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
+  figures.push(...(await benchHostEventLoop()));
 
   console.log(`\nLocal RAG benchmarks — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}`);
   for (const figure of figures) {

@@ -147,10 +147,10 @@ describe('ChatService on the real chat model', () => {
 
     const answer = contentOf(asked.events);
     assert.ok(answer.trim().length > 0, 'the answer has text');
-    // The tiny model never emits an end token: it writes until maxAnswerTokens, and not past it.
-    const wordChunks = middle.filter((event) => isContent(event) && event.content.length > 0).length;
-    assert.ok(wordChunks > MAX_ANSWER_TOKENS / 2, `streamed ${wordChunks} chunks`);
-    assert.ok(wordChunks <= MAX_ANSWER_TOKENS, `streamed ${wordChunks} chunks`);
+    // The tiny model never emits an end token: it writes until maxAnswerTokens. Tokens
+    // arrive coalesced into fewer events, and every token is at least one character.
+    assert.ok(middle.every((event) => !isContent(event) || event.content.length > 0), 'no empty chunks');
+    assert.ok(answer.length >= MAX_ANSWER_TOKENS, `a full answer: ${answer.length} characters`);
 
     const turns = history.all();
     assert.equal(turns.length, 1);
@@ -263,7 +263,7 @@ describe('ChatService on the real chat model', () => {
     const whole = await ask(service, 'long-full', 'Write a long answer.');
     const fullMs = Date.now() - full;
     assert.deepEqual(whole.terminal, { requestId: 'long-full', done: true });
-    assert.ok(whole.events.filter(isContent).length > 600, 'the long answer is long');
+    assert.ok(contentOf(whole.events).length >= 1000, 'the long answer is long');
     assert.ok(unwindMs < fullMs / 4, `stopped request settled ${unwindMs} ms after Stop; a full answer took ${fullMs} ms`);
   });
 
@@ -279,7 +279,7 @@ describe('ChatService on the real chat model', () => {
     assertAllTagged(next.events, 'usable-2');
     assert.deepEqual(phasesOf(next.events), ['ANALYSIS', 'RETRIEVAL', 'GENERATION']);
     const answer = contentOf(next.events);
-    assert.ok(next.events.filter(isContent).length > MAX_ANSWER_TOKENS / 2, 'a full answer, not a truncated one');
+    assert.ok(contentOf(next.events).length >= MAX_ANSWER_TOKENS, 'a full answer, not a truncated one');
     assert.deepEqual(
       history.all().map((turn) => [turn.question, turn.outcome]),
       [
@@ -331,7 +331,7 @@ describe('ChatService on the real chat model', () => {
     );
     assert.ok(eventsA.filter(isContent).length >= 3);
     assert.deepEqual(phasesOf(eventsB), ['ANALYSIS', 'RETRIEVAL', 'GENERATION']);
-    assert.ok(eventsB.filter(isContent).length > MAX_ANSWER_TOKENS / 2, 'B gets a full answer');
+    assert.ok(contentOf(eventsB).length >= MAX_ANSWER_TOKENS, 'B gets a full answer');
 
     const turns = history.all();
     assert.deepEqual(

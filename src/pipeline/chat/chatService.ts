@@ -17,6 +17,7 @@ import { ModelUnavailableError } from '../llm/chatModel';
 import { describeError, type Logger } from '../log';
 import type { Retriever } from '../retrieval/retriever';
 import type { ChatHistory } from './history';
+import { ContentBatcher } from './contentBatcher';
 import { buildSystemPrompt } from './prompt';
 
 const PHASE_STATUS: Partial<Record<ProcessingPhase, string>> = {
@@ -49,11 +50,17 @@ export class ChatService {
     let sources: Source[] = [];
     let terminal: TerminalEvent | undefined;
 
+    const batcher = new ContentBatcher((content) => {
+      if (!terminal) emit({ requestId, content });
+    });
     const send = (event: ChatEvent) => {
+      batcher.flush();
       if (!terminal) emit(event);
     };
     const finish = (event: TerminalEvent, outcome: ChatTurn['outcome'], marker = ''): TerminalEvent => {
       if (terminal) return terminal;
+      // Tokens produced before the end are part of the answer the user sees and keeps.
+      batcher.flush();
       terminal = event;
       history.add({ question, answer: answer + marker, outcome, sources, askedAt });
       emit(event);
@@ -85,7 +92,7 @@ export class ChatService {
         token,
         onText: (text) => {
           answer += text;
-          send({ requestId, content: text });
+          batcher.add(text);
         },
       });
       token.throwIfCancelled();
