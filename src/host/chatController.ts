@@ -22,8 +22,15 @@ export interface ActiveRequest {
   sources: Source[];
 }
 
+interface Active extends ActiveRequest {
+  source: CancellationTokenSource;
+  /** Settles once the request has ended, whichever way. */
+  finished: Promise<void>;
+}
+
 export class ChatController {
-  private active: (ActiveRequest & { source: CancellationTokenSource }) | undefined;
+  private active: Active | undefined;
+  private asked = 0;
   private readonly listeners = new Set<(update: ChatUpdate) => void>();
 
   constructor(private readonly client: PipelineClient) {}
@@ -35,7 +42,7 @@ export class ChatController {
 
   get current(): ActiveRequest | undefined {
     if (!this.active) return undefined;
-    const { source: _source, ...snapshot } = this.active;
+    const { source: _source, finished: _finished, ...snapshot } = this.active;
     return snapshot;
   }
 
@@ -46,14 +53,26 @@ export class ChatController {
   /**
    * Asks a question, first stopping the one still running. `token` (a progress
    * notification's, say) stops it too; `onEvent` sees this question's events only.
+   *
+   * The old question is finished (its `{cancelled}` received, a few milliseconds) before
+   * the new one starts, so the chat never shows the two interleaved.
    */
   async ask(question: string, token?: CancellationToken, onEvent?: (event: ChatEvent) => void): Promise<TerminalEvent> {
-    this.active?.source.cancel();
+    const ticket = ++this.asked;
+    const previous = this.active;
+    if (previous) {
+      previous.source.cancel();
+      await previous.finished;
+    }
+    const requestId = randomUUID();
+    // Superseded while waiting: an even newer question (or a cancel) came in meanwhile.
+    if (ticket !== this.asked || token?.isCancellationRequested) return { requestId, cancelled: true };
+
     const source = new CancellationTokenSource();
     const link = token?.onCancellationRequested(() => source.cancel());
-    if (token?.isCancellationRequested) source.cancel();
-    const requestId = randomUUID();
-    const active = { requestId, question, status: '', answer: '', sources: [] as Source[], source };
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const active: Active = { requestId, question, status: '', answer: '', sources: [], source, finished };
     this.active = active;
     this.broadcast({ type: 'started', requestId, question });
     try {
@@ -69,6 +88,7 @@ export class ChatController {
       link?.dispose();
       source.dispose();
       if (this.active === active) this.active = undefined;
+      finish();
     }
   }
 

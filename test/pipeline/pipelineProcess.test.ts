@@ -115,6 +115,30 @@ describe('pipeline process', () => {
     assert.equal(controller.isBusy, false);
   });
 
+  test('questions asked in quick succession: only the newest one runs', async () => {
+    const controller = new ChatController(harness.client);
+    const started: string[] = [];
+    controller.onUpdate((update) => {
+      if (update.type === 'started') started.push(update.question);
+    });
+    const first = controller.ask('One');
+    await new Promise<void>((resolve) => {
+      const subscription = controller.onUpdate((update) => {
+        if (update.type === 'event' && 'content' in update.event) {
+          subscription.dispose();
+          resolve();
+        }
+      });
+    });
+    const second = controller.ask('Two');
+    const third = controller.ask('Three');
+    const [a, b, c] = await Promise.all([first, second, third]);
+    assert.ok('cancelled' in a, 'the running question was stopped');
+    assert.ok('cancelled' in b, 'the question superseded before it began never ran');
+    assert.ok('done' in c, 'the newest question ran');
+    assert.deepEqual(started, ['One', 'Three']);
+  });
+
   test('a cancelled VS Code-style token before the pipeline answers ends at once', async () => {
     const source = new CancellationTokenSource();
     source.cancel();
