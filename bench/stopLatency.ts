@@ -4,8 +4,9 @@
  * event-loop delay while an answer streams. This process plays the extension host, with
  * the host's own PipelineClient.
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { ask, startHarness } from '../test/support/pipelineHarness';
+import { describeRuns, sampleEventLoop } from './eventLoop';
 import { median, summarize, type Figure } from './stats';
 
 export async function benchStopLatency(stops = 40): Promise<Figure[]> {
@@ -28,38 +29,23 @@ export async function benchStopLatency(stops = 40): Promise<Figure[]> {
       if (!('cancelled' in result.terminal)) throw new Error(`Stop ${i} ended with ${JSON.stringify(result.terminal)}`);
     }
 
-    // This machine is shared and noisy: the largest delay of one run says more about the
-    // neighbours than about us. Report the median over runs, beside the same measure idle.
-    const runs = 5;
-    const streamingMax: number[] = [];
-    const idleMax: number[] = [];
     let tokens = 0;
     let streamingMs = 0;
-    for (let i = 0; i < runs; i++) {
-      const idle = monitorEventLoopDelay({ resolution: 1 });
-      idle.enable();
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      idle.disable();
-      idleMax.push(idle.max / 1e6);
-
-      const streaming = monitorEventLoopDelay({ resolution: 1 });
+    const runs = await sampleEventLoop(5, async (i) => {
       const started = performance.now();
-      streaming.enable();
       const result = await ask(harness.client, `stream-${i}`, 'Stream a long answer.');
-      streaming.disable();
       streamingMs += performance.now() - started;
-      streamingMax.push(streaming.max / 1e6);
       tokens += result.events.filter((event) => 'content' in event).length;
-    }
+    });
 
     return [
       summarize('Stop → {cancelled} at the host, during generation', latencies, 'ms', { p95Target: 50 }),
       {
         name: 'Host event-loop delay while an answer streams: largest, median of runs',
-        value: median(streamingMax),
+        value: median(runs.busyMax),
         unit: 'ms',
         target: '≤ 20 ms',
-        detail: `per run: ${streamingMax.map((v) => v.toFixed(1)).join(', ')}; idle baseline per run: ${idleMax.map((v) => v.toFixed(1)).join(', ')}`,
+        detail: describeRuns(runs),
       },
       { name: 'Streamed chunks per second through the host', value: tokens / (streamingMs / 1000), unit: 'chunks/s' },
     ];
