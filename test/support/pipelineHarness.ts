@@ -20,19 +20,16 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
+/** Settings for the tiny model on the CPU with one thread (the default thread count crawls on 2 cores). */
+export function tinyModelSettings(modelPath: string, overrides: Partial<PipelineSettings> = {}): PipelineSettings {
+  return { ...DEFAULT_PIPELINE_SETTINGS, chatModel: modelPath, gpuLayers: 0, threads: 1, contextSize: 2048, ...overrides };
+}
+
 export async function startHarness(overrides: Partial<PipelineSettings> = {}): Promise<Harness> {
   if (!fs.existsSync(PIPELINE_SCRIPT)) throw new Error('Run `npm run build` first: dist/pipeline.js is missing.');
   const modelPath = await ensureTinyGguf();
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-test-'));
-  const settings: PipelineSettings = {
-    ...DEFAULT_PIPELINE_SETTINGS,
-    chatModel: modelPath,
-    gpuLayers: 0,
-    threads: 1,
-    contextSize: 2048,
-    maxAnswerTokens: 1500,
-    ...overrides,
-  };
+  const settings = tinyModelSettings(modelPath, { maxAnswerTokens: 1500, ...overrides });
   const logs: Harness['logs'] = [];
   const client = new PipelineClient({
     pipelineScript: PIPELINE_SCRIPT,

@@ -22,8 +22,9 @@ import {
   type ProcessingPhase,
   type TerminalEvent,
 } from '../../src/protocol/events';
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../../src/protocol/settings';
+import type { PipelineSettings } from '../../src/protocol/settings';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
+import { tinyModelSettings } from '../support/pipelineHarness';
 
 const MAX_ANSWER_TOKENS = 400;
 /** How long to keep listening after a request settled, to catch late events. */
@@ -65,15 +66,7 @@ async function setup(overrides: Partial<PipelineSettings> = {}, chatModel: ChatM
   const historyFile = path.join(tmpDir, `history-${++setups}.json`);
   const history = await ChatHistory.open(historyFile, logger);
   const requests = new RequestManager((error) => logs.push(`[callback error] ${String(error)}`));
-  const settings: PipelineSettings = {
-    ...DEFAULT_PIPELINE_SETTINGS,
-    chatModel: modelPath,
-    gpuLayers: 0,
-    threads: 1,
-    contextSize: 2048,
-    maxAnswerTokens: MAX_ANSWER_TOKENS,
-    ...overrides,
-  };
+  const settings = tinyModelSettings(modelPath, { maxAnswerTokens: MAX_ANSWER_TOKENS, ...overrides });
   const service = new ChatService({
     requests,
     model: chatModel,
