@@ -33,6 +33,27 @@ const builds = [
   },
   {
     ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    external: ['node-llama-cpp'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    // The pipeline's PDF worker thread (pdf.ts starts it from beside dist/pipeline.js).
+    // ESM, because pdf.js ships only ES modules and Node 20 cannot require() them;
+    // pdfjs-dist stays external: node_modules ships with it, cmaps and fonts included.
+    entryPoints: { pdfWorker: 'src/pipeline/indexing/extract/pdfWorker.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    platform: 'node',
+    format: 'esm',
+    external: ['pdfjs-dist'],
+  },
+  {
+    ...common,
     entryPoints: { webview: 'webview-ui/main.ts' },
     outdir: 'media/dist',
     platform: 'browser',

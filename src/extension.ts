@@ -1,9 +1,11 @@
 /** activate(): wires the host parts together, nothing else. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChatController } from './host/chatController';
 import { ChatViewProvider, CHAT_VIEW_ID } from './host/chatViewProvider';
 import { registerCommands } from './host/commands';
+import { IndexController } from './host/indexController';
 import { createLog, writeLog } from './host/log';
 import { reportFailure } from './host/notifications';
 import { PipelineClient } from './host/pipelineClient';
@@ -13,6 +15,7 @@ export interface LocalRagApi {
   /** The pipeline process's id, for tests that check restarts. */
   pipelinePid(): number | undefined;
   controller: ChatController;
+  indexing: IndexController;
 }
 
 let pipeline: PipelineClient | undefined;
@@ -29,12 +32,19 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
   pipeline = client;
   const controller = new ChatController(client);
   const view = new ChatViewProvider(context.extensionUri, controller, log);
+  const indexFile = path.join(storage.fsPath, 'index', 'index.json');
+  const indexing = new IndexController(client, log, () => fs.existsSync(indexFile));
+  void indexing.refresh();
 
   context.subscriptions.push(
     log,
     view,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
+    indexing,
     ...registerCommands(controller, view, log),
+    vscode.commands.registerCommand('localRag.indexWorkspace', () => indexing.indexWorkspace()),
+    vscode.commands.registerCommand('localRag.indexFile', (uri?: vscode.Uri) => indexing.indexFile(uri)),
+    vscode.commands.registerCommand('localRag.showIndexSummary', () => indexing.showSummary()),
     controller.onUpdate((update) => {
       if (update.type === 'event' && 'error' in update.event) reportFailure(update.event, log);
     }),
@@ -43,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(readPipelineSettings())),
   );
-  return { pipelinePid: () => client.pid, controller };
+  return { pipelinePid: () => client.pid, controller, indexing };
 }
 
 /** Lets the pipeline save its history and exit before the extension host goes. */

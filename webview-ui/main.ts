@@ -2,7 +2,7 @@
  * The chat view's script. It renders what the host sends and nothing else: text from
  * documents and models goes into the DOM as text (textContent), never as HTML.
  */
-import { STOPPED_MARKER, type ChatEvent, type ChatTurn } from '../src/protocol/events';
+import { STOPPED_MARKER, type ChatEvent, type ChatTurn, type Source } from '../src/protocol/events';
 import type { HostToWebview, WebviewToHost } from '../src/protocol/webviewMessages';
 
 interface VsCodeApi {
@@ -126,7 +126,7 @@ function onEvent(event: ChatEvent): void {
     view.pending += event.content;
     scheduleFlush();
   } else if ('sources' in event) {
-    view.root.dataset.sources = String(event.sources.length);
+    renderSources(view, event.sources);
   } else {
     const outcome = 'done' in event ? 'done' : 'cancelled' in event ? 'cancelled' : 'error';
     finishTurn(view, outcome, 'error' in event ? event.error : undefined);
@@ -136,6 +136,25 @@ function onEvent(event: ChatEvent): void {
       setBusy(false);
     }
   }
+}
+
+function describeSource(source: Source): string {
+  const where = source.page !== undefined ? `page ${source.page}` : source.startLine !== undefined ? `lines ${source.startLine}–${source.endLine ?? source.startLine}` : '';
+  return [source.path, where, source.heading].filter(Boolean).join(' · ');
+}
+
+/** The passages an answer draws on, numbered as the model cites them. */
+function renderSources(view: TurnView, sources: Source[]): void {
+  view.root.querySelector('.sources')?.remove();
+  if (sources.length === 0) return;
+  const list = element('ol', 'sources');
+  list.setAttribute('aria-label', 'Sources');
+  for (const source of sources) {
+    const item = element('li', 'source', describeSource(source));
+    item.title = `${source.excerpt}\n\nscore ${source.score.toFixed(2)}`;
+    list.append(item);
+  }
+  view.root.querySelector('.answer')?.append(list);
 }
 
 function renderHistory(history: ChatTurn[]): void {
@@ -149,6 +168,7 @@ function renderHistory(history: ChatTurn[]): void {
     view.content.textContent = turn.answer;
     view.phase.hidden = true;
     view.root.classList.add(turn.outcome);
+    renderSources(view, turn.sources);
     lastQuestion = turn.question;
   }
   if (history.length === 0) {

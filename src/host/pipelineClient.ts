@@ -18,13 +18,18 @@ import {
   ConfigureNotification,
   DeviceNotification,
   GetHistoryRequest,
+  IndexFilesRequest,
+  IndexProgressNotification,
+  IndexStatusRequest,
   InitializeRequest,
   LogNotification,
+  RemoveFilesRequest,
   StopRequest,
   type ChatParams,
   type DeviceInfo,
   type LogLevel,
 } from '../protocol/rpc';
+import type { FileRef, IndexProgress, IndexReport, IndexStatus } from '../protocol/indexing';
 import type { PipelineSettings } from '../protocol/settings';
 
 export interface PipelineClientOptions {
@@ -54,6 +59,7 @@ type Deliver = (event: ChatEvent) => void;
 export class PipelineClient {
   private running: Running | undefined;
   private readonly inFlight = new Map<string, Deliver>();
+  private indexProgress: ((progress: IndexProgress) => void) | undefined;
   private disposed = false;
 
   constructor(private readonly options: PipelineClientOptions) {}
@@ -129,6 +135,27 @@ export class PipelineClient {
     await connection.sendRequest(ClearHistoryRequest);
   }
 
+  /** Indexes files (unchanged ones are skipped by the pipeline); Cancel keeps what was done. */
+  async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
+    const connection = await this.ensureStarted();
+    this.indexProgress = onProgress;
+    try {
+      return await connection.sendRequest(IndexFilesRequest, { files }, token);
+    } finally {
+      if (this.indexProgress === onProgress) this.indexProgress = undefined;
+    }
+  }
+
+  async removeFiles(paths: string[]): Promise<number> {
+    const connection = await this.ensureStarted();
+    return connection.sendRequest(RemoveFilesRequest, { paths });
+  }
+
+  async indexStatus(): Promise<IndexStatus> {
+    const connection = await this.ensureStarted();
+    return connection.sendRequest(IndexStatusRequest);
+  }
+
   configure(settings: PipelineSettings): void {
     this.running?.connection.sendNotification(ConfigureNotification, settings).catch(() => {});
   }
@@ -179,6 +206,7 @@ export class PipelineClient {
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     connection.onNotification(ChatEventNotification, (event) => this.inFlight.get(event.requestId)?.(event));
     connection.onNotification(LogNotification, ({ level, message }) => log(level, message));
+    connection.onNotification(IndexProgressNotification, (progress) => this.indexProgress?.(progress));
     connection.onNotification(DeviceNotification, (device) => this.options.onDevice?.(device));
     connection.onError(([error]) => log('warn', `Pipeline connection: ${error.message}`));
     connection.listen();

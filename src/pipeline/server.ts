@@ -10,18 +10,24 @@ import {
   ConfigureNotification,
   DeviceNotification,
   GetHistoryRequest,
+  IndexFilesRequest,
+  IndexProgressNotification,
+  IndexStatusRequest,
   InitializeRequest,
   LogNotification,
+  RemoveFilesRequest,
   StopRequest,
 } from '../protocol/rpc';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
 import * as path from 'node:path';
-import { RequestManager } from './cancellation';
+import { CancellationToken, RequestManager } from './cancellation';
 import { ChatHistory } from './chat/history';
 import { ChatService } from './chat/chatService';
 import { ChatModel } from './llm/chatModel';
 import { describeError, type Logger } from './log';
-import { NoIndexRetriever } from './retrieval/retriever';
+import { WorkspaceIndex } from './indexing/workspaceIndex';
+import { Mutex } from './mutex';
+import { KeywordRetriever } from './retrieval/keywordRetriever';
 
 export function servePipeline(connection: MessageConnection): { dispose(): Promise<void> } {
   const logger: Logger = {
@@ -34,14 +40,19 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   const model = new ChatModel(logger, (device) => connection.sendNotification(DeviceNotification, device).catch(() => {}));
   let service: ChatService | undefined;
   let history: ChatHistory | undefined;
+  let index: WorkspaceIndex | undefined;
+  // One indexing run at a time; a second waits for the first.
+  const indexLock = new Mutex();
+  let indexRuns = 0;
 
   connection.onRequest(InitializeRequest, async (params) => {
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...params.settings };
     history = await ChatHistory.open(path.join(params.storageDir, 'chat-history.json'), logger);
+    index = await WorkspaceIndex.open(path.join(params.storageDir, 'index'), logger);
     service = new ChatService({
       requests,
       model,
-      retriever: new NoIndexRetriever(),
+      retriever: new KeywordRetriever(() => index, logger),
       history,
       settings: () => settings,
       logger,
@@ -67,6 +78,31 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     const subscription = rpcToken.onCancellationRequested(cancelThis);
     return pending.finally(() => subscription.dispose());
   });
+
+  connection.onRequest(IndexFilesRequest, async ({ files }, rpcToken) => {
+    const release = await indexLock.acquire();
+    const token = new CancellationToken(`index-${++indexRuns}`);
+    const subscription = rpcToken.onCancellationRequested(() => token.cancel());
+    if (rpcToken.isCancellationRequested) token.cancel();
+    try {
+      if (!index) throw new Error('The pipeline process was not initialized.');
+      return await index.indexFiles(files, token, (progress) => {
+        connection.sendNotification(IndexProgressNotification, progress).catch(() => {});
+      });
+    } finally {
+      subscription.dispose();
+      release();
+    }
+  });
+  connection.onRequest(RemoveFilesRequest, async ({ paths }) => {
+    const release = await indexLock.acquire();
+    try {
+      return (await index?.removeFiles(paths)) ?? 0;
+    } finally {
+      release();
+    }
+  });
+  connection.onRequest(IndexStatusRequest, () => index?.status() ?? { files: 0, chunks: 0, failures: [] });
 
   connection.onRequest(StopRequest, () => ({ cancelled: requests.cancelCurrent() }));
   connection.onRequest(GetHistoryRequest, () => history?.all() ?? []);

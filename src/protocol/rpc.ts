@@ -4,6 +4,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ChatEvent, ChatTurn, TerminalEvent } from './events';
+import type { FileRef, IndexProgress, IndexReport, IndexStatus } from './indexing';
 import type { PipelineSettings } from './settings';
 
 export interface InitializeParams {
@@ -52,3 +53,10 @@ export interface DeviceInfo {
   gpuLayers: number;
 }
 export const DeviceNotification = new NotificationType<DeviceInfo>('device');
+
+/** Indexes (or re-indexes when changed) these files; cancellable, progress as notifications. */
+export const IndexFilesRequest = new RequestType<{ files: FileRef[] }, IndexReport, void>('index/files');
+export const IndexProgressNotification = new NotificationType<IndexProgress>('index/progress');
+/** Forgets files by display path; resolves with how many were indexed. */
+export const RemoveFilesRequest = new RequestType<{ paths: string[] }, number, void>('index/remove');
+export const IndexStatusRequest = new RequestType0<IndexStatus, void>('index/status');

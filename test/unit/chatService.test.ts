@@ -1,6 +1,6 @@
 /**
  * ChatService in-process on the real ChatModel (node-llama-cpp on the tiny generated GGUF),
- * a real ChatHistory on disk, the NoIndexRetriever and a RequestManager: the streamed events,
+ * a real ChatHistory on disk, a keyword retriever over a workspace with no index yet and a RequestManager: the streamed events,
  * Stop in every phase, a newer request superseding an older one, and model errors.
  */
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +13,7 @@ import { ChatService } from '../../src/pipeline/chat/chatService';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import type { Logger } from '../../src/pipeline/log';
-import { NoIndexRetriever } from '../../src/pipeline/retrieval/retriever';
+import { KeywordRetriever } from '../../src/pipeline/retrieval/keywordRetriever';
 import {
   STOPPED_MARKER,
   isTerminalEvent,
@@ -70,7 +70,7 @@ async function setup(overrides: Partial<PipelineSettings> = {}, chatModel: ChatM
   const service = new ChatService({
     requests,
     model: chatModel,
-    retriever: new NoIndexRetriever(),
+    retriever: new KeywordRetriever(() => undefined, logger),
     history,
     settings: () => settings,
     logger,

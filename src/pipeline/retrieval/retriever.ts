@@ -5,11 +5,3 @@ import type { CancellationToken } from '../cancellation';
 export interface Retriever {
   retrieve(query: string, token: CancellationToken): Promise<Source[]>;
 }
-
-/** The retriever of a workspace that has no index yet: it finds nothing, and says so. */
-export class NoIndexRetriever implements Retriever {
-  async retrieve(_query: string, token: CancellationToken): Promise<Source[]> {
-    token.throwIfCancelled();
-    return [];
-  }
-}

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LocalRagApi } from '../../../src/extension';
 import type { ChatUpdate } from '../../../src/host/chatController';
-import type { TerminalEvent } from '../../../src/protocol/events';
+import type { Source, TerminalEvent } from '../../../src/protocol/events';
+import type { IndexReport } from '../../../src/protocol/indexing';
 
 const EXTENSION_ID = 'local-rag.local-rag';
 
@@ -20,6 +21,20 @@ function collect(local: LocalRagApi): { updates: ChatUpdate[]; dispose(): void }
   const updates: ChatUpdate[] = [];
   const subscription = local.controller.onUpdate((update) => updates.push(update));
   return { updates, dispose: () => subscription.dispose() };
+}
+
+/** The sources the chat cites for a question (the answer itself is stopped once they are in). */
+async function sourcesFor(local: LocalRagApi, question: string): Promise<Source[]> {
+  let sources: Source[] = [];
+  const source = new vscode.CancellationTokenSource();
+  await local.controller.ask(question, source.token, (event) => {
+    if ('sources' in event) {
+      sources = event.sources;
+      source.cancel();
+    }
+  });
+  source.dispose();
+  return sources;
 }
 
 function contentCount(updates: ChatUpdate[]): number {
@@ -126,6 +141,32 @@ describe('Local RAG in VS Code', () => {
     } finally {
       await config.update('chatModel', previous, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('Index This File (the explorer context-menu command) makes the file a cited source', async () => {
+    const local = await api();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(folder, 'a workspace is open');
+    const file = vscode.Uri.joinPath(folder, 'docs', 'stop.md');
+    const report = (await vscode.commands.executeCommand('localRag.indexFile', file)) as IndexReport;
+    assert.equal(report.indexed, 1, JSON.stringify(report));
+    const sources = await sourcesFor(local, 'What does the Stop button keep?');
+    assert.equal(sources[0]?.path, 'docs/stop.md');
+    assert.equal(sources[0]?.startLine, 1);
+  });
+
+  it('the watcher re-indexes a saved edit within seconds', async () => {
+    const local = await api();
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const file = vscode.Uri.joinPath(folder, 'docs', 'stop.md');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('# Stop\n\nPressing Stop also releases the quasar buffers.\n'));
+    const deadline = Date.now() + 15_000;
+    let found = false;
+    while (!found && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      found = (await sourcesFor(local, 'quasar buffers')).some((source) => source.path === 'docs/stop.md' && /quasar/.test(source.excerpt));
+    }
+    assert.ok(found, 'the edit was indexed');
   });
 
   it('New Chat clears the history', async () => {

@@ -1,0 +1,175 @@
+/**
+ * `local-rag`: the pipeline from a terminal, without VS Code — the same extraction, index,
+ * retrieval and generation code the extension's pipeline process runs.
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CancellationToken, RequestManager } from '../pipeline/cancellation';
+import { ChatHistory } from '../pipeline/chat/history';
+import { ChatService } from '../pipeline/chat/chatService';
+import { walkFolder } from '../pipeline/indexing/walk';
+import { WorkspaceIndex } from '../pipeline/indexing/workspaceIndex';
+import { ChatModel } from '../pipeline/llm/chatModel';
+import { stderrLogger, type Logger } from '../pipeline/log';
+import { KeywordRetriever } from '../pipeline/retrieval/keywordRetriever';
+import { DEFAULT_PIPELINE_SETTINGS } from '../protocol/settings';
+
+const USAGE = `Usage:
+  local-rag index <folder> [--store DIR] [--json]
+  local-rag search "<query>" [--store DIR] [--k N] [--json]
+  local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N]
+
+--store defaults to ./.local-rag. Ctrl+C stops indexing or an answer cleanly (exit code 130).`;
+
+const EXIT_CANCELLED = 130;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      store: { type: 'string', default: '.local-rag' },
+      json: { type: 'boolean', default: false },
+      k: { type: 'string', default: '5' },
+      model: { type: 'string' },
+      threads: { type: 'string', default: '0' },
+      'gpu-layers': { type: 'string', default: 'auto' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, argument] = positionals;
+  if (values.help || !command || !argument) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const store = path.resolve(values.store);
+  const logger: Logger = values.verbose ? stderrLogger : { log: (level, message) => level !== 'info' && stderrLogger.log(level, message) };
+
+  switch (command) {
+    case 'index':
+      return index(path.resolve(argument), store, values.json, logger);
+    case 'search':
+      return search(argument, store, Number(values.k), values.json, logger);
+    case 'ask':
+      return ask(argument, store, { model: values.model, threads: Number(values.threads), gpuLayers: values['gpu-layers'] }, logger);
+    default:
+      process.stderr.write(`Unknown command "${command}".\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+/**
+ * Ctrl+C stops the work cleanly; a second Ctrl+C quits at once. The listener stays
+ * registered (`on`, not `once`): a dependency uses signal-exit, which re-raises the signal
+ * and kills the process when it finds no other SIGINT listener left.
+ */
+function onInterrupt(stop: () => void): void {
+  let pressed = 0;
+  process.on('SIGINT', () => {
+    if (++pressed > 1) process.exit(EXIT_CANCELLED);
+    stop();
+  });
+}
+
+/** A token that Ctrl+C cancels. */
+function interruptToken(id: string): CancellationToken {
+  const token = new CancellationToken(id);
+  onInterrupt(() => token.cancel());
+  return token;
+}
+
+async function index(folder: string, store: string, json: boolean, logger: Logger): Promise<number> {
+  const workspace = await WorkspaceIndex.open(store, logger);
+  const files = await walkFolder(folder);
+  const token = interruptToken('index');
+  const started = Date.now();
+  const report = await workspace.indexFiles(files, token, ({ done, total, current }) => {
+    if (!json && process.stderr.isTTY) process.stderr.write(`\r\x1b[K[${done}/${total}] ${current ?? ''}`);
+  });
+  if (!json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const status = workspace.status();
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...report, files: status.files, chunks: status.chunks, ms: Date.now() - started })}\n`);
+  } else {
+    process.stdout.write(
+      `${report.cancelled ? 'Stopped' : 'Indexed'}: ${report.indexed} read, ${report.unchanged} unchanged, ${report.failed.length} failed; ` +
+        `${status.files} files, ${status.chunks} chunks in ${store} (${Date.now() - started} ms)\n`,
+    );
+    for (const failure of report.failed) process.stdout.write(`  ${failure.path}: ${failure.message}\n`);
+  }
+  return report.cancelled ? EXIT_CANCELLED : 0;
+}
+
+async function search(query: string, store: string, k: number, json: boolean, logger: Logger): Promise<number> {
+  const workspace = await WorkspaceIndex.open(store, logger);
+  const hits = workspace.search(query, Number.isInteger(k) && k > 0 ? k : 5);
+  if (json) {
+    const rows = hits.map(({ path: file, score, startLine, endLine, page, heading, text }) => ({
+      path: file,
+      score,
+      startLine,
+      endLine,
+      ...(page !== undefined ? { page } : {}),
+      ...(heading ? { heading } : {}),
+      text,
+    }));
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    if (hits.length === 0) process.stdout.write('No matches.\n');
+    for (const hit of hits) {
+      const where = hit.page !== undefined ? `page ${hit.page}` : `lines ${hit.startLine}-${hit.endLine}`;
+      process.stdout.write(`${hit.path} (${where}${hit.heading ? `, ${hit.heading}` : ''}) score ${hit.score.toFixed(2)}\n`);
+      process.stdout.write(`  ${hit.text.slice(0, 200).replace(/\s+/g, ' ')}\n`);
+    }
+  }
+  return 0;
+}
+
+async function ask(question: string, store: string, options: { model?: string; threads: number; gpuLayers: string }, logger: Logger): Promise<number> {
+  const workspace = await WorkspaceIndex.open(store, logger);
+  const requests = new RequestManager();
+  const settings = {
+    ...DEFAULT_PIPELINE_SETTINGS,
+    chatModel: options.model ? path.resolve(options.model) : '',
+    threads: Number.isInteger(options.threads) && options.threads >= 0 ? options.threads : 0,
+    gpuLayers: options.gpuLayers === 'auto' ? ('auto' as const) : Math.max(0, Number(options.gpuLayers) || 0),
+  };
+  const model = new ChatModel(logger);
+  const history = await ChatHistory.open(path.join(store, 'chat-history.json'), logger);
+  const service = new ChatService({
+    requests,
+    model,
+    retriever: new KeywordRetriever(() => workspace, logger),
+    history,
+    settings: () => settings,
+    logger,
+  });
+  onInterrupt(() => requests.cancelCurrent());
+  const terminal = await service.handle({ requestId: 'cli', question }, (event) => {
+    if ('status' in event) process.stderr.write(`${event.status}\n`);
+    else if ('content' in event) process.stdout.write(event.content);
+    else if ('sources' in event) {
+      for (const [n, source] of event.sources.entries()) process.stderr.write(`  [${n + 1}] ${source.path}:${source.startLine ?? ''}\n`);
+    }
+  });
+  process.stdout.write('\n');
+  await Promise.all([history.flush(), model.dispose()]);
+  if ('error' in terminal) {
+    process.stderr.write(`${terminal.error}\n`);
+    return 1;
+  }
+  if ('cancelled' in terminal) {
+    process.stderr.write('[Stopped]\n');
+    return EXIT_CANCELLED;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`local-rag: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,237 @@
+/**
+ * Indexing from the editor: Index Workspace, Index This File, the watcher that keeps the
+ * index current, and the status bar item that shows its state. The host only finds files
+ * and reports progress; reading and indexing happen in the pipeline process.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ignore from 'ignore';
+import * as vscode from 'vscode';
+import type { FileRef, IndexReport, IndexStatus } from '../protocol/indexing';
+import type { Log } from './log';
+import type { PipelineClient } from './pipelineClient';
+
+/** Saves in a burst (a formatter, a branch switch) are indexed together. */
+const WATCH_DEBOUNCE_MS = 500;
+
+export class IndexController implements vscode.Disposable {
+  private readonly statusItem = vscode.window.createStatusBarItem('localRag.index', vscode.StatusBarAlignment.Left, 10);
+  private readonly subscriptions: vscode.Disposable[] = [this.statusItem];
+  private pendingChanges = new Map<string, vscode.Uri>();
+  private pendingDeletes = new Set<string>();
+  private watchTimer: NodeJS.Timeout | undefined;
+  private status: IndexStatus = { files: 0, chunks: 0, failures: [] };
+  private running = 0;
+
+  constructor(
+    private readonly client: PipelineClient,
+    private readonly log: Log,
+    /** Whether this workspace has an index yet; until then nothing starts the pipeline. */
+    private hasIndex: () => boolean,
+  ) {
+    this.statusItem.name = 'Local RAG Index';
+    this.statusItem.command = 'localRag.showIndexSummary';
+    this.render();
+    this.statusItem.show();
+    const watcher = vscode.workspace.createFileSystemWatcher(includePattern());
+    this.subscriptions.push(
+      watcher,
+      watcher.onDidChange((uri) => this.queue(uri)),
+      watcher.onDidCreate((uri) => this.queue(uri)),
+      watcher.onDidDelete((uri) => this.queueDelete(uri)),
+    );
+  }
+
+  /** Reads the pipeline's saved index state into the status bar. */
+  async refresh(): Promise<void> {
+    if (!this.hasIndex() && !this.running) {
+      this.render();
+      return;
+    }
+    try {
+      this.status = await this.client.indexStatus();
+    } catch (error) {
+      this.log.warn(`Index status unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.render();
+  }
+
+  async indexWorkspace(): Promise<IndexReport | undefined> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) {
+      void vscode.window.showInformationMessage('Open a folder to index its documents.');
+      return undefined;
+    }
+    return this.run('Indexing workspace', async (token, report) => {
+      report({ message: 'Finding files…' });
+      const files = await findWorkspaceFiles(token);
+      return this.client.indexFiles(files, token, ({ done, total, current }) =>
+        report({ message: `${done}/${total}${current ? ` — ${current}` : ''}`, increment: total ? 100 / total : 0 }),
+      );
+    });
+  }
+
+  async indexFile(uri: vscode.Uri | undefined): Promise<IndexReport | undefined> {
+    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+    if (!target || target.scheme !== 'file') {
+      void vscode.window.showInformationMessage('Choose a file on disk to index (in the explorer or an open editor).');
+      return undefined;
+    }
+    return this.run(`Indexing ${path.basename(target.fsPath)}`, (token) => this.client.indexFiles([toFileRef(target)], token));
+  }
+
+  async showSummary(): Promise<void> {
+    await this.refresh();
+    const { files, chunks, failures } = this.status;
+    const items: vscode.QuickPickItem[] = [
+      { label: `$(database) ${files} files, ${chunks} chunks indexed`, description: this.running ? 'indexing…' : 'ready' },
+      { label: '$(refresh) Index Workspace', description: 'find new and changed files' },
+      ...failures.map((failure) => ({ label: `$(warning) ${failure.path}`, detail: failure.message })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, {
+      title: failures.length ? `Local RAG index — ${failures.length} file(s) could not be indexed` : 'Local RAG index',
+      matchOnDetail: true,
+    });
+    if (picked?.label.startsWith('$(refresh)')) await vscode.commands.executeCommand('localRag.indexWorkspace');
+    else if (picked?.label.startsWith('$(warning)')) {
+      const failure = failures[items.indexOf(picked) - 2];
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      if (failure && folder) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.joinPath(folder, failure.path));
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.watchTimer);
+    this.subscriptions.forEach((subscription) => subscription.dispose());
+  }
+
+  private async run(
+    title: string,
+    work: (token: vscode.CancellationToken, report: (value: { message?: string; increment?: number }) => void) => Promise<IndexReport>,
+  ): Promise<IndexReport | undefined> {
+    this.running++;
+    this.render();
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Local RAG: ${title}`, cancellable: true },
+        (progress, token) => work(token, (value) => progress.report(value)),
+      );
+      this.summarize(report);
+      return report;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error(`Indexing failed: ${message}`);
+      void vscode.window.showErrorMessage(`Local RAG could not index: ${message}`, 'Show Log').then((choice) => choice && this.log.show());
+      return undefined;
+    } finally {
+      this.running--;
+      await this.refresh();
+    }
+  }
+
+  private summarize(report: IndexReport): void {
+    const parts = [`${report.indexed} indexed`, `${report.unchanged} unchanged`];
+    if (report.failed.length) parts.push(`${report.failed.length} could not be indexed`);
+    this.log.info(`Indexing ${report.cancelled ? 'stopped' : 'done'}: ${parts.join(', ')}.`);
+    if (report.failed.length) {
+      void vscode.window
+        .showWarningMessage(`Local RAG: ${report.failed.length} file(s) could not be indexed.`, 'Show Details')
+        .then((choice) => choice && vscode.commands.executeCommand('localRag.showIndexSummary'));
+    }
+  }
+
+  private queue(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file' || !this.hasIndex()) return;
+    this.pendingDeletes.delete(uri.fsPath);
+    this.pendingChanges.set(uri.fsPath, uri);
+    this.schedule();
+  }
+
+  private queueDelete(uri: vscode.Uri): void {
+    if (!this.hasIndex()) return;
+    this.pendingChanges.delete(uri.fsPath);
+    this.pendingDeletes.add(uri.fsPath);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    clearTimeout(this.watchTimer);
+    this.watchTimer = setTimeout(() => void this.flushWatched(), WATCH_DEBOUNCE_MS);
+  }
+
+  private async flushWatched(): Promise<void> {
+    const changed = [...this.pendingChanges.values()];
+    const deleted = [...this.pendingDeletes];
+    this.pendingChanges.clear();
+    this.pendingDeletes.clear();
+    try {
+      if (deleted.length) await this.client.removeFiles(deleted.map((fsPath) => toFileRef(vscode.Uri.file(fsPath)).displayPath));
+      const wanted = changed.filter((uri) => !isExcluded(uri));
+      if (wanted.length) {
+        const source = new vscode.CancellationTokenSource();
+        await this.client.indexFiles(wanted.map(toFileRef), source.token);
+        source.dispose();
+      }
+    } catch (error) {
+      this.log.warn(`Updating the index after file changes failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await this.refresh();
+  }
+
+  private render(): void {
+    const { files, chunks, failures } = this.status;
+    if (this.running) {
+      this.statusItem.text = '$(sync~spin) Local RAG: indexing';
+      this.statusItem.tooltip = 'Local RAG is indexing; click for the index summary';
+    } else {
+      this.statusItem.text = `${failures.length ? '$(warning)' : '$(database)'} Local RAG: ${files} files`;
+      this.statusItem.tooltip = `${files} files, ${chunks} chunks indexed${failures.length ? `; ${failures.length} could not be indexed` : ''}. Click for details.`;
+    }
+  }
+}
+
+function includePattern(): string {
+  // The defaults live in package.json, where the Settings editor shows them.
+  return vscode.workspace.getConfiguration('localRag').get<string>('include') ?? '';
+}
+
+/** localRag.exclude plus files.exclude (VS Code drops files.exclude when an exclude is given). */
+function excludePattern(): string {
+  const own = vscode.workspace.getConfiguration('localRag').get<string[]>('exclude') ?? [];
+  const filesExclude = vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {};
+  const globs = [...own, ...Object.entries(filesExclude).filter(([, on]) => on).map(([glob]) => glob)];
+  return `{${globs.join(',')}}`;
+}
+
+async function findWorkspaceFiles(token: vscode.CancellationToken): Promise<FileRef[]> {
+  const uris = await vscode.workspace.findFiles(includePattern(), excludePattern(), undefined, token);
+  return uris.filter((uri) => !isExcluded(uri)).map(toFileRef).sort((a, b) => a.displayPath.localeCompare(b.displayPath));
+}
+
+const gitignores = new Map<string, ReturnType<typeof ignore>>();
+
+/** .gitignore at the root of the file's workspace folder. */
+function isExcluded(uri: vscode.Uri): boolean {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return false;
+  let rules = gitignores.get(folder.uri.fsPath);
+  if (!rules) {
+    rules = ignore();
+    try {
+      rules.add(fs.readFileSync(path.join(folder.uri.fsPath, '.gitignore'), 'utf8'));
+    } catch {
+      // No .gitignore.
+    }
+    gitignores.set(folder.uri.fsPath, rules);
+  }
+  const relative = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
+  return relative !== '' && !relative.startsWith('..') && rules.ignores(relative);
+}
+
+function toFileRef(uri: vscode.Uri): FileRef {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const displayPath = folder && vscode.workspace.workspaceFolders?.length === 1
+    ? path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/')
+    : vscode.workspace.asRelativePath(uri, true);
+  return { absPath: uri.fsPath, displayPath };
+}

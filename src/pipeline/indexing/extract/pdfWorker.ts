@@ -1,0 +1,188 @@
+/**
+ * The PDF worker thread: runs pdf.js off the pipeline's main thread, so that the main
+ * thread keeps answering (a cancel request above all) while a long PDF is parsed.
+ *
+ * Bundled on its own by esbuild as dist/pdfWorker.mjs (ESM: pdf.js ships only ES
+ * modules, which Node 20 cannot `require`), with pdfjs-dist left external: it is loaded
+ * from node_modules at run time, where its cmaps and standard fonts also live.
+ *
+ * pdf.js's own "worker" half is preloaded into `globalThis.pdfjsWorker`, so pdf.js runs
+ * both halves in this thread and never looks for a `pdf.worker.mjs` file.
+ *
+ * One job at a time; pdf.ts sends the next only after this one answered. pdf.ts ends a
+ * job that must stop (cancel, timeout) by terminating this thread, so nothing here polls
+ * for cancellation.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+
+export interface PdfWorkerData {
+  /** Folder of the pdfjs-dist package (for cmaps and standard fonts), when found. */
+  pdfjsRoot?: string;
+}
+
+export interface PdfExtractRequest {
+  type: 'extract';
+  id: number;
+  filePath: string;
+  password?: string;
+  maxBytes: number;
+}
+
+export type PdfWorkerMessage =
+  | { type: 'progress'; id: number; page: number; pageCount: number }
+  | { type: 'result'; id: number; pages: string[]; failedPages: number; hasImages: boolean }
+  | { type: 'failure'; id: number; failure: PdfFailure };
+
+export type PdfFailure =
+  /** PasswordException: code 1 no password given, 2 wrong password. */
+  | { kind: 'encrypted'; code: number; detail: string }
+  | { kind: 'corrupt'; detail: string }
+  | { kind: 'tooLarge'; size: number }
+  | { kind: 'unreadable'; detail: string }
+  /** pdf.js itself failed to load or run: not this file's fault. */
+  | { kind: 'internal'; detail: string };
+
+type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs', { with: { 'resolution-mode': 'import' } });
+type PDFDocumentProxy = import('pdfjs-dist/legacy/build/pdf.mjs', { with: { 'resolution-mode': 'import' } }).PDFDocumentProxy;
+type TextContent = Awaited<ReturnType<Awaited<ReturnType<PDFDocumentProxy['getPage']>>['getTextContent']>>;
+
+// Kept in a variable: pdf.worker.mjs ships no type declarations, and it stays external.
+const PDFJS_WORKER_MODULE = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
+/** Pages checked for image operators when a document has no text at all. */
+const IMAGE_CHECK_PAGES = 10;
+
+let pdfjsPromise: Promise<PdfJs> | undefined;
+
+function loadPdfJs(): Promise<PdfJs> {
+  pdfjsPromise ??= (async () => {
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = await import(PDFJS_WORKER_MODULE);
+    return pdfjs;
+  })();
+  return pdfjsPromise;
+}
+
+const port = parentPort;
+if (port) {
+  const data = (workerData ?? {}) as PdfWorkerData;
+  // Start loading at once: the first job then finds pdf.js ready.
+  loadPdfJs().catch(() => {});
+  port.on('message', (request: PdfExtractRequest) => {
+    if (request?.type !== 'extract') return;
+    void extract(request, data).then(
+      (message) => port.postMessage(message),
+      (error: unknown) =>
+        port.postMessage({
+          type: 'failure',
+          id: request.id,
+          failure: { kind: 'internal', detail: error instanceof Error ? error.message : String(error) },
+        } satisfies PdfWorkerMessage),
+    );
+  });
+}
+
+async function extract(request: PdfExtractRequest, data: PdfWorkerData): Promise<PdfWorkerMessage> {
+  const { id } = request;
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(request.filePath);
+  } catch (error) {
+    return { type: 'failure', id, failure: { kind: 'unreadable', detail: (error as Error).message } };
+  }
+  if (bytes.length > request.maxBytes) return { type: 'failure', id, failure: { kind: 'tooLarge', size: bytes.length } };
+
+  const pdfjs = await loadPdfJs();
+  const folder = (name: string) => (data.pdfjsRoot ? path.join(data.pdfjsRoot, name) + path.sep : undefined);
+  const task = pdfjs.getDocument({
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+    password: request.password,
+    disableFontFace: true,
+    useSystemFonts: false,
+    isEvalSupported: false,
+    verbosity: 0, // errors only
+    cMapUrl: folder('cmaps'),
+    cMapPacked: true,
+    standardFontDataUrl: folder('standard_fonts'),
+  });
+  try {
+    const doc = await task.promise;
+    const pageCount = doc.numPages;
+    const pages: string[] = [];
+    let failedPages = 0;
+    for (let number = 1; number <= pageCount; number += 1) {
+      try {
+        const page = await doc.getPage(number);
+        pages.push(pageText(await page.getTextContent()));
+        page.cleanup();
+      } catch {
+        // One broken page does not lose the rest of the document.
+        pages.push('');
+        failedPages += 1;
+      }
+      port?.postMessage({ type: 'progress', id, page: number, pageCount } satisfies PdfWorkerMessage);
+    }
+    if (pageCount > 0 && failedPages === pageCount) {
+      return { type: 'failure', id, failure: { kind: 'corrupt', detail: 'no page could be read' } };
+    }
+    const hasText = pages.some((text) => text.length > 0);
+    const hasImages = hasText ? false : await hasImageOperators(pdfjs, doc);
+    return { type: 'result', id, pages, failedPages, hasImages };
+  } catch (error) {
+    return { type: 'failure', id, failure: describe(error) };
+  } finally {
+    await task.destroy().catch(() => {});
+  }
+}
+
+/** The page's text: items joined, a line break where pdf.js marks the end of a line. */
+export function pageText(content: TextContent): string {
+  let text = '';
+  for (const item of content.items) {
+    if (!('str' in item)) continue;
+    text += item.str;
+    if (item.hasEOL) text += '\n';
+  }
+  return text
+    .normalize('NFC')
+    .replace(/[ \t\u00a0]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+async function hasImageOperators(pdfjs: PdfJs, doc: PDFDocumentProxy): Promise<boolean> {
+  const { OPS } = pdfjs;
+  const imageOps = new Set<number>([
+    OPS.paintImageXObject,
+    OPS.paintImageXObjectRepeat,
+    OPS.paintInlineImageXObject,
+    OPS.paintInlineImageXObjectGroup,
+    OPS.paintImageMaskXObject,
+    OPS.paintImageMaskXObjectGroup,
+    OPS.paintImageMaskXObjectRepeat,
+    OPS.paintSolidColorImageMask,
+  ]);
+  for (let number = 1; number <= Math.min(doc.numPages, IMAGE_CHECK_PAGES); number += 1) {
+    try {
+      const page = await doc.getPage(number);
+      const operators = await page.getOperatorList();
+      page.cleanup();
+      if (operators.fnArray.some((op) => imageOps.has(op))) return true;
+    } catch {
+      // An unreadable page says nothing either way.
+    }
+  }
+  return false;
+}
+
+function describe(error: unknown): PdfFailure {
+  const name = (error as { name?: unknown })?.name;
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'PasswordException') {
+    return { kind: 'encrypted', code: Number((error as { code?: unknown }).code) || 1, detail: message };
+  }
+  if (name === 'MissingPDFException') return { kind: 'unreadable', detail: message };
+  // InvalidPDFException (truncated, garbage), FormatError, UnknownErrorException, ...
+  return { kind: 'corrupt', detail: message };
+}

@@ -1,0 +1,22 @@
+/**
+ * Accent folding for keyword search. Vietnamese tells words apart by their accents alone
+ * ("bàn" table, "bán" sell, "bạn" friend), so accents are kept where the user typed them
+ * and folded only to let an unaccented query find accented text. `đ` has no decomposition
+ * and is mapped by hand.
+ */
+export function normalizeTerm(term: string): string {
+  return term.normalize('NFC').toLowerCase();
+}
+
+export function foldTerm(term: string): string {
+  return term
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase();
+}
+
+/** Whether the user typed any accent (so precision on accents is wanted). */
+export function hasAccents(text: string): boolean {
+  return foldTerm(text) !== normalizeTerm(text);
+}

@@ -1,0 +1,181 @@
+/**
+ * The index of one workspace: what was read from which file (a manifest of size, mtime and
+ * content hash, so unchanged files are not read again) and the keyword index of their
+ * chunks. Saved as one file, written to a temp file and renamed: a kill at any moment of a
+ * save leaves either the old index or the new one, never a file that fails to load.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { CancellationToken } from '../cancellation';
+import { describeError, type Logger } from '../log';
+import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk';
+import { extractPdf } from './extract/pdf';
+import { extractText, kindOf } from './extract/text';
+import { KeywordIndex, type KeywordHit } from './keywordIndex';
+import { ExtractionError, type ExtractedDocument } from './types';
+import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } from '../../protocol/indexing';
+
+export type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus };
+
+const FORMAT_VERSION = 1;
+const INDEX_FILE = 'index.json';
+
+interface ManifestEntry {
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  chunkIds: string[];
+  failure?: IndexFailure;
+}
+
+export class WorkspaceIndex {
+  private constructor(
+    private readonly dir: string | undefined,
+    private readonly logger: Logger,
+    private manifest: Map<string, ManifestEntry>,
+    private keywords: KeywordIndex,
+    private readonly chunkOptions: ChunkOptions,
+  ) {}
+
+  /** Opens the index saved in `dir` (none yet: an empty one). */
+  static async open(dir: string | undefined, logger: Logger, chunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<WorkspaceIndex> {
+    if (dir) {
+      try {
+        const saved = JSON.parse(await fs.readFile(path.join(dir, INDEX_FILE), 'utf8')) as {
+          version: number;
+          manifest: [string, ManifestEntry][];
+          keywords: string;
+        };
+        if (saved.version === FORMAT_VERSION) {
+          return new WorkspaceIndex(dir, logger, new Map(saved.manifest), KeywordIndex.fromJSON(saved.keywords), chunkOptions);
+        }
+        logger.log('info', 'The saved index has an older format; the workspace will be indexed again.');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          logger.log('warn', `The saved index could not be loaded (${describeError(error)}); the workspace will be indexed again.`);
+        }
+      }
+    }
+    return new WorkspaceIndex(dir, logger, new Map(), KeywordIndex.create(), chunkOptions);
+  }
+
+  status(): IndexStatus {
+    const failures = [...this.manifest.values()].flatMap((entry) => (entry.failure ? [entry.failure] : []));
+    return { files: this.manifest.size - failures.length, chunks: this.keywords.size, failures };
+  }
+
+  search(query: string, k: number): KeywordHit[] {
+    return this.keywords.query(query, k);
+  }
+
+  /**
+   * Indexes the files given, skipping those unchanged since they were last read. Stops
+   * between files when `token` is cancelled; what was indexed until then is kept and saved.
+   */
+  async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
+    const report: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: false };
+    try {
+      for (const [done, file] of files.entries()) {
+        token.throwIfCancelled();
+        onProgress({ done, total: files.length, current: file.displayPath });
+        const outcome = await this.indexFile(file, token);
+        if (outcome === 'unchanged') report.unchanged++;
+        else if (outcome === 'indexed') report.indexed++;
+        else report.failed.push(outcome);
+      }
+      onProgress({ done: files.length, total: files.length });
+    } catch (error) {
+      if (!token.isCancelled) throw error;
+      report.cancelled = true;
+    } finally {
+      if (report.indexed > 0 || report.failed.length > 0) await this.save();
+    }
+    return report;
+  }
+
+  /** Forgets files (deleted, renamed away, excluded). */
+  async removeFiles(displayPaths: string[]): Promise<number> {
+    let removed = 0;
+    for (const displayPath of displayPaths) {
+      const entry = this.manifest.get(displayPath);
+      if (!entry) continue;
+      this.keywords.remove(entry.chunkIds);
+      this.manifest.delete(displayPath);
+      removed++;
+    }
+    if (removed > 0) await this.save();
+    return removed;
+  }
+
+  private async indexFile(file: FileRef, token: CancellationToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
+    const previous = this.manifest.get(file.displayPath);
+    let stat: { size: number; mtimeMs: number };
+    try {
+      stat = await fs.stat(file.absPath);
+    } catch (error) {
+      return this.fail(file, previous, { size: 0, mtimeMs: 0, hash: '' }, new ExtractionError(`${file.displayPath} could not be read: ${describeError(error)}`, 'unreadable'));
+    }
+    if (previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) return 'unchanged';
+    const hash = await hashFile(file.absPath).catch(() => '');
+    if (previous && hash && previous.hash === hash) {
+      this.manifest.set(file.displayPath, { ...previous, mtimeMs: stat.mtimeMs });
+      return 'unchanged';
+    }
+    const facts = { size: stat.size, mtimeMs: stat.mtimeMs, hash };
+    let document: ExtractedDocument;
+    try {
+      document =
+        kindOf(file.absPath) === 'pdf'
+          ? await extractPdf(file.absPath, file.displayPath, token)
+          : await extractText(file.absPath, file.displayPath);
+    } catch (error) {
+      token.throwIfCancelled();
+      const failure = error instanceof ExtractionError ? error : new ExtractionError(`${file.displayPath} could not be indexed: ${describeError(error)}`, 'unreadable');
+      return this.fail(file, previous, facts, failure);
+    }
+    token.throwIfCancelled();
+    const chunks = chunkDocument(document, this.chunkOptions);
+    if (previous) this.keywords.remove(previous.chunkIds);
+    this.keywords.add(chunks);
+    this.manifest.set(file.displayPath, { ...facts, chunkIds: chunks.map((chunk) => chunk.id) });
+    return 'indexed';
+  }
+
+  private fail(file: FileRef, previous: ManifestEntry | undefined, facts: Omit<ManifestEntry, 'chunkIds'>, error: ExtractionError): IndexFailure {
+    if (previous) this.keywords.remove(previous.chunkIds);
+    const failure: IndexFailure = { path: file.displayPath, reason: error.reason, message: error.message };
+    // Remembered with the file's facts, so a file that failed is not retried until it changes.
+    this.manifest.set(file.displayPath, { ...facts, chunkIds: [], failure });
+    this.logger.log('warn', error.message);
+    return failure;
+  }
+
+  private async save(): Promise<void> {
+    if (!this.dir) return;
+    await this.keywords.compact();
+    const file = path.join(this.dir, INDEX_FILE);
+    const temp = `${file}.${process.pid}.tmp`;
+    const body = `{"version":${FORMAT_VERSION},"manifest":${JSON.stringify([...this.manifest])},"keywords":${JSON.stringify(this.keywords.toJSON())}}`;
+    await fs.mkdir(this.dir, { recursive: true });
+    const handle = await fs.open(temp, 'w');
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  }
+}
+
+function hashFile(filePath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha1');
+    createReadStream(filePath)
+      .on('data', (data) => hash.update(data))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * Extraction, chunking, keyword search and the saved workspace index, on documents the
+ * tests write. Real minisearch, real files.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CancellationToken } from '../../src/pipeline/cancellation';
+import { chunkDocument } from '../../src/pipeline/indexing/chunk';
+import { decode, extractText } from '../../src/pipeline/indexing/extract/text';
+import { foldTerm, hasAccents } from '../../src/pipeline/indexing/fold';
+import { KeywordIndex } from '../../src/pipeline/indexing/keywordIndex';
+import { walkFolder } from '../../src/pipeline/indexing/walk';
+import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
+import type { Logger } from '../../src/pipeline/log';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-indexing-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+const quiet: Logger = { log: () => {} };
+
+function write(relative: string, content: string | Buffer): string {
+  const file = path.join(root, relative);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+describe('accent folding', () => {
+  test('folds Vietnamese, including đ, and NFD input', () => {
+    assert.equal(foldTerm('Đường Hồ Chí Minh'), 'duong ho chi minh');
+    assert.equal(foldTerm('tiếng Việt'.normalize('NFD')), 'tieng viet');
+    assert.ok(hasAccents('bàn'));
+    assert.ok(!hasAccents('ban'));
+  });
+});
+
+describe('text extraction', () => {
+  test('decodes UTF-8, UTF-16 with BOM and Windows-1252; refuses binary files', () => {
+    assert.equal(decode(Buffer.from('héllo', 'utf8'), 'a.txt'), 'héllo');
+    assert.equal(decode(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('xin chào', 'utf16le')]), 'a.txt'), 'xin chào');
+    assert.equal(decode(Buffer.from([0x63, 0x61, 0x66, 0xe9]), 'a.txt'), 'café');
+    assert.throws(() => decode(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1]), 'image.txt'), /image\.txt looks like a binary file/);
+  });
+
+  test('a file over the size limit is refused with its size', async () => {
+    const file = write('big.txt', 'x'.repeat(2048));
+    await assert.rejects(extractText(file, 'big.txt', 1024), /big\.txt is too large to index/);
+  });
+});
+
+describe('chunking', () => {
+  test('Markdown by headings, with the heading path and exact line ranges', () => {
+    const markdown = ['# Guide', 'Intro line.', '', '## Install', 'Run npm ci.', '```', '# not a heading', '```', '## Use', 'Ask a question.'].join('\n');
+    const chunks = chunkDocument({ path: 'guide.md', kind: 'markdown', units: [{ text: markdown }] });
+    assert.deepEqual(
+      chunks.map((c) => [c.heading, c.startLine, c.endLine]),
+      [
+        ['Guide', 1, 3],
+        ['Guide › Install', 4, 8],
+        ['Guide › Use', 9, 10],
+      ],
+    );
+    assert.match(chunks[1].text, /# not a heading/);
+  });
+
+  test('code and text by lines, with overlap, every line covered', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${i + 1} ${'x'.repeat(40)}`);
+    const chunks = chunkDocument({ path: 'a.ts', kind: 'code', units: [{ text: lines.join('\n') }] }, { chunkSize: 500, overlap: 100 });
+    assert.ok(chunks.length > 10);
+    assert.equal(chunks[0].startLine, 1);
+    assert.equal(chunks.at(-1)?.endLine, 200);
+    for (let i = 1; i < chunks.length; i++) {
+      assert.ok(chunks[i].startLine <= chunks[i - 1].endLine + 1, 'no line is skipped');
+      assert.ok(chunks[i].startLine > chunks[i - 1].startLine, 'chunks move forward');
+    }
+    const chunk = chunks[3];
+    assert.equal(chunk.text.split('\n')[0], lines[chunk.startLine - 1], 'the line range is where the text is');
+  });
+
+  test('PDF pages keep their page numbers; a huge single line is cut', () => {
+    const chunks = chunkDocument({ path: 'a.pdf', kind: 'pdf', units: [{ text: 'one', page: 1 }, { text: 'two', page: 2 }] });
+    assert.deepEqual(chunks.map((c) => c.page), [1, 2]);
+    const minified = chunkDocument({ path: 'm.js', kind: 'code', units: [{ text: 'a'.repeat(10_000) }] }, { chunkSize: 1000, overlap: 0 });
+    assert.ok(minified.every((c) => c.text.length <= 1000));
+    assert.equal(new Set(minified.map((c) => c.id)).size, minified.length, 'chunk ids are unique');
+  });
+});
+
+describe('keyword search', () => {
+  const index = KeywordIndex.create();
+  const chunk = (id: string, text: string) => ({ id, path: `${id}.md`, text, startLine: 1, endLine: 1 });
+  index.add([
+    chunk('table', 'Cái bàn này làm bằng gỗ sồi.'),
+    chunk('sell', 'Cửa hàng bán rau mỗi sáng.'),
+    chunk('friend', 'Bạn của tôi sống ở Đà Nẵng.'),
+    chunk('cancel', 'The Stop button cancels the pipeline token.'),
+  ]);
+
+  test('exact terms find their chunk', () => {
+    assert.equal(index.query('pipeline token', 3)[0].id, 'cancel');
+  });
+
+  test('an unaccented query finds accented text', () => {
+    assert.equal(index.query('Da Nang', 3)[0].id, 'friend');
+    const ban = index.query('ban', 5).map((hit) => hit.id);
+    assert.deepEqual(new Set(ban), new Set(['table', 'sell', 'friend']));
+  });
+
+  test('an accented query ranks the exact accent first', () => {
+    assert.equal(index.query('bàn', 3)[0].id, 'table');
+    assert.equal(index.query('bán', 3)[0].id, 'sell');
+    assert.equal(index.query('bạn', 3)[0].id, 'friend');
+  });
+
+  test('decomposed (NFD) text and queries match', () => {
+    const nfd = KeywordIndex.create();
+    nfd.add([chunk('nfd', 'Tiếng Việt'.normalize('NFD'))]);
+    assert.equal(nfd.query('tiếng', 1)[0]?.id, 'nfd');
+    assert.equal(nfd.query('tieng', 1)[0]?.id, 'nfd');
+  });
+});
+
+describe('workspace index', () => {
+  const store = path.join(root, 'store');
+  const docs = path.join(root, 'docs');
+  const ref = (name: string) => ({ absPath: path.join(docs, name), displayPath: name });
+  const token = () => new CancellationToken('test');
+
+  test('indexes a folder, honouring .gitignore and skipping dependency folders', async () => {
+    write('docs/a.md', '# Alpha\nThe alpha document talks about zebras.\n');
+    write('docs/b.txt', 'Beta text about giraffes.\n');
+    write('docs/src/c.ts', 'export const answer = 42; // the quokka constant\n');
+    write('docs/node_modules/dep/readme.md', '# dependency\nhippopotamus\n');
+    write('docs/secret/notes.md', 'ignored platypus\n');
+    write('docs/.gitignore', 'secret/\n');
+    write('docs/image.png', Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    const files = await walkFolder(docs);
+    assert.deepEqual(files.map((f) => f.displayPath), ['a.md', 'b.txt', 'src/c.ts']);
+
+    const index = await WorkspaceIndex.open(store, quiet);
+    const report = await index.indexFiles(files, token());
+    assert.deepEqual(report, { indexed: 3, unchanged: 0, failed: [], cancelled: false });
+    const hit = index.search('quokka', 1)[0];
+    assert.equal(hit.path, 'src/c.ts');
+    assert.equal(hit.startLine, 1);
+  });
+
+  test('after a restart, unchanged files are not read again; an edited file is re-indexed', async () => {
+    const reopened = await WorkspaceIndex.open(store, quiet);
+    assert.equal(reopened.search('zebras', 1)[0]?.path, 'a.md', 'the saved index loads');
+    const again = await reopened.indexFiles(await walkFolder(docs), token());
+    assert.equal(again.unchanged, 3);
+    assert.equal(again.indexed, 0);
+
+    write('docs/a.md', '# Alpha\nNow the alpha document is about penguins.\n');
+    const edited = await reopened.indexFiles([ref('a.md')], token());
+    assert.equal(edited.indexed, 1);
+    assert.equal(reopened.search('zebras', 3).length, 0, 'the old text is gone');
+    assert.equal(reopened.search('penguins', 1)[0]?.path, 'a.md');
+  });
+
+  test('deleted and renamed files', async () => {
+    const index = await WorkspaceIndex.open(store, quiet);
+    fs.renameSync(path.join(docs, 'b.txt'), path.join(docs, 'renamed.txt'));
+    await index.removeFiles(['b.txt']);
+    await index.indexFiles([ref('renamed.txt')], token());
+    assert.equal(index.search('giraffes', 3).map((h) => h.path).join(), 'renamed.txt');
+    assert.equal(index.status().files, 3);
+  });
+
+  test('a failing file is one file’s error, remembered with its reason', async () => {
+    write('docs/blob.txt', Buffer.from([0, 1, 2, 3, 0, 0, 7]));
+    const index = await WorkspaceIndex.open(store, quiet);
+    const report = await index.indexFiles([ref('blob.txt'), ref('a.md')], token());
+    assert.equal(report.failed.length, 1);
+    assert.equal(report.failed[0].reason, 'binary');
+    assert.match(report.failed[0].message, /blob\.txt/);
+    assert.deepEqual(index.status().failures.map((f) => f.path), ['blob.txt']);
+  });
+
+  test('Cancel stops between files and keeps what was indexed', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => write(`docs/many/${i}.md`, `# Doc ${i}\nkeyword${i}\n`));
+    const index = await WorkspaceIndex.open(store, quiet);
+    const cancel = token();
+    const report = await index.indexFiles(
+      many.map((absPath) => ({ absPath, displayPath: path.relative(docs, absPath) })),
+      cancel,
+      ({ done }) => {
+        if (done === 10) cancel.cancel();
+      },
+    );
+    assert.equal(report.cancelled, true);
+    assert.equal(report.indexed, 10);
+    const reopened = await WorkspaceIndex.open(store, quiet);
+    assert.equal(reopened.search('keyword3', 1)[0]?.path, 'many/3.md', 'indexed before Cancel: saved and searchable');
+    assert.equal(reopened.search('keyword20', 1).length, 0);
+  });
+
+  test('a truncated index file (a kill during a write) loads as empty instead of failing', async () => {
+    const broken = path.join(root, 'broken-store');
+    fs.mkdirSync(broken, { recursive: true });
+    fs.writeFileSync(path.join(broken, 'index.json'), '{"version":1,"manifest":[["a.md",{"size"');
+    const index = await WorkspaceIndex.open(broken, quiet);
+    assert.equal(index.status().chunks, 0);
+  });
+});
