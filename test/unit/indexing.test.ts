@@ -15,6 +15,7 @@ import { KeywordIndex } from '../../src/pipeline/indexing/keywordIndex';
 import { walkFolder } from '../../src/pipeline/indexing/walk';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import type { Logger } from '../../src/pipeline/log';
+import { withoutOverlaps } from '../../src/pipeline/retrieval/keywordRetriever';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-indexing-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -204,5 +205,21 @@ describe('workspace index', () => {
     fs.writeFileSync(path.join(broken, 'index.json'), '{"version":1,"manifest":[["a.md",{"size"');
     const index = await WorkspaceIndex.open(broken, quiet);
     assert.equal(index.status().chunks, 0);
+  });
+});
+
+describe('sources', () => {
+  test('overlapping chunks of one file are cited once, the best kept', () => {
+    const hits = [
+      { path: 'a.md', startLine: 10, endLine: 20, score: 3 },
+      { path: 'a.md', startLine: 18, endLine: 30, score: 2 },
+      { path: 'b.md', startLine: 18, endLine: 30, score: 2 },
+      { path: 'a.md', startLine: 31, endLine: 40, score: 1 },
+    ];
+    assert.deepEqual(
+      withoutOverlaps(hits, 5).map((h) => `${h.path}:${h.startLine}`),
+      ['a.md:10', 'b.md:18', 'a.md:31'],
+    );
+    assert.equal(withoutOverlaps(hits, 2).length, 2);
   });
 });

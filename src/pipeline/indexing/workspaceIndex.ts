@@ -20,6 +20,8 @@ import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } f
 export type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus };
 
 const FORMAT_VERSION = 1;
+/** A long run saves as it goes, so a crash or a kill loses at most this much work. */
+const CHECKPOINT_MS = 30_000;
 const INDEX_FILE = 'index.json';
 
 interface ManifestEntry {
@@ -76,6 +78,8 @@ export class WorkspaceIndex {
    */
   async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
     const report: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: false };
+    let lastSave = Date.now();
+    let unsaved = false;
     try {
       for (const [done, file] of files.entries()) {
         token.throwIfCancelled();
@@ -84,13 +88,19 @@ export class WorkspaceIndex {
         if (outcome === 'unchanged') report.unchanged++;
         else if (outcome === 'indexed') report.indexed++;
         else report.failed.push(outcome);
+        unsaved ||= outcome !== 'unchanged';
+        if (unsaved && Date.now() - lastSave > CHECKPOINT_MS) {
+          await this.save();
+          lastSave = Date.now();
+          unsaved = false;
+        }
       }
       onProgress({ done: files.length, total: files.length });
     } catch (error) {
       if (!token.isCancelled) throw error;
       report.cancelled = true;
     } finally {
-      if (report.indexed > 0 || report.failed.length > 0) await this.save();
+      if (unsaved) await this.save();
     }
     return report;
   }

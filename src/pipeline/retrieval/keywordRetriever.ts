@@ -24,7 +24,7 @@ export class KeywordRetriever implements Retriever {
       this.announced = true;
       this.logger.log('info', 'Searching with keywords only (BM25): no embedding model is set up yet.');
     }
-    return index.search(query, this.k).map((hit) => ({
+    return withoutOverlaps(index.search(query, this.k * 3), this.k).map((hit) => ({
       path: hit.path,
       startLine: hit.startLine,
       endLine: hit.endLine,
@@ -34,4 +34,17 @@ export class KeywordRetriever implements Retriever {
       score: hit.score,
     }));
   }
+}
+
+/** Keeps the best of chunks that overlap (the chunker repeats a little context). */
+export function withoutOverlaps<T extends { path: string; startLine: number; endLine: number; page?: number }>(hits: T[], k: number): T[] {
+  const kept: T[] = [];
+  for (const hit of hits) {
+    const overlaps = kept.some(
+      (other) => other.path === hit.path && other.page === hit.page && hit.startLine <= other.endLine && other.startLine <= hit.endLine,
+    );
+    if (!overlaps) kept.push(hit);
+    if (kept.length === k) break;
+  }
+  return kept;
 }
