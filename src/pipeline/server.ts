@@ -25,6 +25,7 @@ import { ChatHistory } from './chat/history';
 import { ChatService } from './chat/chatService';
 import { ChatModel } from './llm/chatModel';
 import { describeError, type Logger } from './log';
+import { shutdownPdfWorkers } from './indexing/extract/pdf';
 import { WorkspaceIndex } from './indexing/workspaceIndex';
 import { Mutex } from './mutex';
 import { KeywordRetriever } from './retrieval/keywordRetriever';
@@ -114,8 +115,7 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   return {
     async dispose() {
       requests.cancelCurrent();
-      await history?.flush();
-      await model.dispose();
+      await Promise.all([history?.flush(), model.dispose(), shutdownPdfWorkers()]);
     },
   };
 }

@@ -33,7 +33,17 @@ try {
   const folder = fs.readdirSync(extensionsDir).find((name) => name.startsWith('local-rag.local-rag-'));
   if (!folder) throw new Error(`the extension was not installed: ${fs.readdirSync(extensionsDir).join(', ')}`);
   const extensionPath = path.join(extensionsDir, folder);
-  for (const file of ['dist/extension.js', 'dist/pipeline.js', 'media/dist/webview.js', 'media/chat.css', 'node_modules/node-llama-cpp/package.json']) {
+  for (const file of [
+    'dist/extension.js',
+    'dist/pipeline.js',
+    'dist/pdfWorker.mjs',
+    'dist/cli.js',
+    'media/dist/webview.js',
+    'media/chat.css',
+    'node_modules/node-llama-cpp/package.json',
+    'node_modules/pdfjs-dist/legacy/build/pdf.mjs',
+    'node_modules/minisearch/package.json',
+  ]) {
     if (!fs.existsSync(path.join(extensionPath, file))) throw new Error(`the installed extension lacks ${file}`);
   }
 
@@ -45,7 +55,7 @@ try {
       extensionDevelopmentPath: extensionPath,
       extensionTestsPath: path.join(REPO_ROOT, 'out', 'integration', 'index.js'),
       userSettings: fixture.userSettings,
-      env: { MOCHA_GREP: 'activates|streams an answer|cancelling the token' },
+      env: { MOCHA_GREP: 'activates|streams an answer|cancelling the token|Index This File' },
       timeoutMs: 240_000,
     }));
   } finally {

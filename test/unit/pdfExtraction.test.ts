@@ -18,6 +18,7 @@ import {
   ENCRYPTED_PASSWORD,
   PAGE_WORDS,
   VIETNAMESE_TEXT,
+  decompressionBombPdf,
   longPdf,
   writePdfFixtures,
   type PdfFixtureFiles,
@@ -162,6 +163,23 @@ test('a timeout terminates the worker and gives timeout; the next file extracts 
   await assertStillWorks();
 });
 
+test('a decompression bomb is stopped by the memory budget: tooLarge, worker ended, next file extracts', async () => {
+  const bomb = path.join(dir, 'bomb.pdf');
+  fs.writeFileSync(bomb, await decompressionBombPdf(512)); // ~0.5 MB on disk, 512 MiB inflated
+  await assertStillWorks(); // a warm worker: the budget measures the bomb, not pdf.js loading
+  const started = performance.now();
+  await expectExtractionError(
+    extractPdf(bomb, display(bomb), token(), { maxMemoryBytes: 128 * 1024 * 1024 }),
+    'tooLarge',
+    display(bomb),
+    /needs more than 128 MB of memory/,
+  );
+  const elapsed = performance.now() - started;
+  console.log(`# bomb stopped after ${elapsed.toFixed(0)} ms`);
+  assert.equal(pdfWorkerCount(), 0, 'the worker that held the memory was terminated');
+  await assertStillWorks();
+});
+
 test('cancel during a 300-page extraction rejects with CancelledError within 50 ms and ends the worker', async () => {
   const cancellation = token('req-cancel');
   cancellation.setPhase('FILE_EXTRACTION');
@@ -237,4 +255,17 @@ test('a finished worker is kept for the next call, and the calls may overlap', a
   assert.equal(first.units.length, PAGE_WORDS.length);
   assert.equal(second.units[0].text, VIETNAMESE_TEXT);
   assert.equal(pdfWorkerCount(), 1, 'the extra worker of the overlap was ended');
+});
+
+test('shutting the workers down rejects an extraction still running', async () => {
+  let shutdown: Promise<void> | undefined;
+  const extraction = extractPdf(longFile, display(longFile), token(), {
+    onProgress: (page) => {
+      if (page === 5) shutdown ??= shutdownPdfWorkers();
+    },
+  });
+  await assert.rejects(extraction, /PDF workers were shut down/);
+  await shutdown;
+  assert.equal(pdfWorkerCount(), 0);
+  await assertStillWorks();
 });

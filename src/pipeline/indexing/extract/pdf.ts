@@ -17,13 +17,19 @@ import type { PdfExtractRequest, PdfFailure, PdfWorkerData, PdfWorkerMessage } f
 
 export const DEFAULT_PDF_MAX_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_PDF_TIMEOUT_MS = 60_000;
+export const DEFAULT_PDF_MAX_MEMORY_BYTES = 1024 * 1024 * 1024;
 /** Where tests that run from the TypeScript sources point at the built worker. */
 export const PDF_WORKER_ENV = 'LOCAL_RAG_PDF_WORKER';
 
 const WORKER_FILE = 'pdfWorker.mjs';
 const IDLE_WORKER_MS = 60_000;
-/** The V8 heap one PDF may use; past it the worker dies and the file counts as too large. */
-const WORKER_HEAP_MB = 2048;
+const MEMORY_POLL_MS = 100;
+/**
+ * The worker's V8 heap limit: only a backstop, above the memory watchdog's budget. Node
+ * enforces it by ending the worker only for some allocation patterns; for others it
+ * aborts the whole process (nodejs/node#47224), so the watchdog must act first.
+ */
+const WORKER_HEAP_MB = 4096;
 
 export interface PdfExtractOptions {
   /** Whole extraction, worker start included (default 60 s). */
@@ -31,6 +37,13 @@ export interface PdfExtractOptions {
   /** Larger files are refused without being read (default 100 MB). */
   maxBytes?: number;
   password?: string;
+  /**
+   * How much the process's resident memory may grow while this PDF is read (default
+   * 1 GiB). pdf.js keeps decompressed data outside the V8 heap, where the worker's heap
+   * limit does not reach: a decompression bomb grows by ~85 MB/s. Past the budget the
+   * worker is terminated and the file is refused as too large.
+   */
+  maxMemoryBytes?: number;
   /** After each page: for progress reports. */
   onProgress?: (page: number, pageCount: number) => void;
   /** The built worker script; default: $LOCAL_RAG_PDF_WORKER, else pdfWorker.mjs beside this bundle. */
@@ -46,6 +59,7 @@ export async function extractPdf(
   token.throwIfCancelled();
   const maxBytes = options.maxBytes ?? DEFAULT_PDF_MAX_BYTES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_PDF_TIMEOUT_MS;
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_PDF_MAX_MEMORY_BYTES;
 
   let size: number;
   try {
@@ -70,22 +84,39 @@ export async function extractPdf(
       ),
     timeoutMs,
   );
+  // Resident memory of the whole process: the worker's off-heap buffers are visible
+  // nowhere else from this thread. Work on other threads (a model loading) may be
+  // counted too; the budget leaves room for that.
+  const memoryAtStart = process.memoryUsage.rss();
+  const watchdog = setInterval(() => {
+    const grown = process.memoryUsage.rss() - memoryAtStart;
+    if (grown <= maxMemoryBytes) return;
+    handle.abort(
+      job.id,
+      new ExtractionError(
+        `${displayPath} needs more than ${formatMegabytes(maxMemoryBytes)} MB of memory to read (a decompression bomb or an unusually heavy file); it was skipped.`,
+        'tooLarge',
+      ),
+    );
+  }, MEMORY_POLL_MS);
+  watchdog.unref();
   token.registerCallback(onCancel);
   try {
     const outcome = await job.outcome;
     return toDocument(outcome, displayPath, maxBytes, options.password !== undefined);
   } finally {
     clearTimeout(timer);
+    clearInterval(watchdog);
     token.unregisterCallback(onCancel);
   }
 }
 
-/** Ends every PDF worker (pipeline shutdown, tests). */
+/** Ends every PDF worker (pipeline shutdown, tests); an extraction still running rejects. */
 export async function shutdownPdfWorkers(): Promise<void> {
   const all = [...live];
   live.clear();
   idle = undefined;
-  await Promise.all(all.map((handle) => handle.terminate()));
+  await Promise.all(all.map((handle) => handle.terminate(new Error('PDF extraction stopped: the PDF workers were shut down'))));
 }
 
 /** How many PDF worker threads exist now (tests). */
@@ -133,7 +164,7 @@ function toDocument(outcome: JobOutcome, displayPath: string, maxBytes: number, 
     case 'crashed':
       throw failure.outOfMemory
         ? new ExtractionError(
-            `${displayPath} needs more memory to read than Local RAG allows for one PDF (${WORKER_HEAP_MB} MB); it was skipped.`,
+            `${displayPath} needs more than ${WORKER_HEAP_MB} MB of memory to read (a decompression bomb or an unusually heavy file); it was skipped.`,
             'tooLarge',
           )
         : new ExtractionError(`${displayPath} could not be read: the PDF reader failed on it (${failure.detail}).`, 'corrupt');
@@ -261,7 +292,13 @@ class PdfWorkerHandle {
     this.idleTimer.unref();
   }
 
-  async terminate(): Promise<void> {
+  /** Ends the worker; a job still running rejects with `reason` (if given). */
+  async terminate(reason?: unknown): Promise<void> {
+    const job = this.job;
+    if (job && reason !== undefined) {
+      this.job = undefined;
+      job.reject(reason);
+    }
     if (this.idleTimer) clearTimeout(this.idleTimer);
     live.delete(this);
     if (idle === this) idle = undefined;

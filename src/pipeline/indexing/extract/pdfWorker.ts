@@ -50,8 +50,6 @@ type TextContent = Awaited<ReturnType<Awaited<ReturnType<PDFDocumentProxy['getPa
 
 // Kept in a variable: pdf.worker.mjs ships no type declarations, and it stays external.
 const PDFJS_WORKER_MODULE = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
-/** Pages checked for image operators when a document has no text at all. */
-const IMAGE_CHECK_PAGES = 10;
 
 let pdfjsPromise: Promise<PdfJs> | undefined;
 
@@ -93,6 +91,8 @@ async function extract(request: PdfExtractRequest, data: PdfWorkerData): Promise
   }
   if (bytes.length > request.maxBytes) return { type: 'failure', id, failure: { kind: 'tooLarge', size: bytes.length } };
 
+  // Before pdf.js gets the bytes: it transfers (detaches) them.
+  const hasImages = hasImageXObject(bytes);
   const pdfjs = await loadPdfJs();
   const folder = (name: string) => (data.pdfjsRoot ? path.join(data.pdfjsRoot, name) + path.sep : undefined);
   const task = pdfjs.getDocument({
@@ -126,8 +126,6 @@ async function extract(request: PdfExtractRequest, data: PdfWorkerData): Promise
     if (pageCount > 0 && failedPages === pageCount) {
       return { type: 'failure', id, failure: { kind: 'corrupt', detail: 'no page could be read' } };
     }
-    const hasText = pages.some((text) => text.length > 0);
-    const hasImages = hasText ? false : await hasImageOperators(pdfjs, doc);
     return { type: 'result', id, pages, failedPages, hasImages };
   } catch (error) {
     return { type: 'failure', id, failure: describe(error) };
@@ -151,29 +149,32 @@ export function pageText(content: TextContent): string {
     .trim();
 }
 
-async function hasImageOperators(pdfjs: PdfJs, doc: PDFDocumentProxy): Promise<boolean> {
-  const { OPS } = pdfjs;
-  const imageOps = new Set<number>([
-    OPS.paintImageXObject,
-    OPS.paintImageXObjectRepeat,
-    OPS.paintInlineImageXObject,
-    OPS.paintInlineImageXObjectGroup,
-    OPS.paintImageMaskXObject,
-    OPS.paintImageMaskXObjectGroup,
-    OPS.paintImageMaskXObjectRepeat,
-    OPS.paintSolidColorImageMask,
-  ]);
-  for (let number = 1; number <= Math.min(doc.numPages, IMAGE_CHECK_PAGES); number += 1) {
-    try {
-      const page = await doc.getPage(number);
-      const operators = await page.getOperatorList();
-      page.cleanup();
-      if (operators.fnArray.some((op) => imageOps.has(op))) return true;
-    } catch {
-      // An unreadable page says nothing either way.
-    }
+/**
+ * Whether the file holds an image XObject (`/Subtype /Image`), found in the raw bytes:
+ * a stream's dictionary is never compressed (object streams cannot hold streams) nor
+ * encrypted. pdf.js's operator lists would say the same per page but can loop without
+ * end on a cyclic form XObject (pdf.js corpus: operator_list_cycle.pdf), eating memory
+ * until the process dies. Inline images (BI … ID … EI in a content stream) are missed.
+ */
+export function hasImageXObject(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const subtype = Buffer.from('/Subtype', 'latin1');
+  for (let at = buffer.indexOf('/Image'); at >= 0; at = buffer.indexOf('/Image', at + 6)) {
+    if (!isDelimiter(buffer[at + 6])) continue; // /ImageB, /ImageMask, /Image1 ...
+    let before = at - 1;
+    while (before >= 0 && isWhitespace(buffer[before])) before -= 1;
+    const start = before + 1 - subtype.length;
+    if (start >= 0 && buffer.subarray(start, before + 1).equals(subtype)) return true;
   }
   return false;
+}
+
+function isWhitespace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09 || byte === 0x0c || byte === 0x00;
+}
+
+function isDelimiter(byte: number | undefined): boolean {
+  return byte === undefined || isWhitespace(byte) || '()<>[]{}/%'.includes(String.fromCharCode(byte));
 }
 
 function describe(error: unknown): PdfFailure {
