@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fork } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { CancellationToken } from '../../src/pipeline/cancellation';
 import { chunkDocument } from '../../src/pipeline/indexing/chunk';
@@ -221,5 +222,24 @@ describe('sources', () => {
       ['a.md:10', 'b.md:18', 'a.md:31'],
     );
     assert.equal(withoutOverlaps(hits, 2).length, 2);
+  });
+});
+
+describe('a kill during a write', () => {
+  test('the pipeline killed while saving leaves an index that loads', async () => {
+    const docs = path.join(root, 'kill-docs');
+    for (let i = 0; i < 400; i++) write(`kill-docs/${i}.md`, `# Document ${i}\n${`lorem ipsum dolor sit amet ${i} `.repeat(60)}\n`);
+    const store = path.join(root, 'kill-store');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const child = fork(path.join(__dirname, '../support/indexWriter.ts'), [store, docs], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
+      await new Promise((resolve) => child.once('message', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 100 + attempt * 137));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      // Whatever the moment of the kill, the last completed save loads whole: never a lost index.
+      const index = await WorkspaceIndex.open(store, quiet);
+      assert.ok(index.status().files >= 350, `attempt ${attempt}: ${index.status().files} files survived`);
+      assert.equal(index.search('lorem ipsum', 1).length, 1);
+    }
   });
 });
