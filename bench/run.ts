@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchHostEventLoop } from './hostEventLoop';
+import { benchIndexing } from './indexing';
 import { benchRetrievalQuality } from './retrievalQuality';
 import { benchStopLatency } from './stopLatency';
 import type { Figure } from './stats';
@@ -10,6 +11,7 @@ import type { Figure } from './stats';
 async function main(): Promise<void> {
   const figures: Figure[] = [];
   figures.push(...(await benchRetrievalQuality()));
+  figures.push(...(await benchIndexing()));
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchHostEventLoop()));
 

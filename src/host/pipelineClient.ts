@@ -90,7 +90,13 @@ export class PipelineClient {
       };
       this.inFlight.set(params.requestId, deliver);
 
+      let sent = false;
       const onCancel = () => {
+        // Still waiting for the pipeline process to start: nothing ran, end it now.
+        if (!sent) {
+          deliver({ requestId: params.requestId, cancelled: true });
+          return;
+        }
         const grace = this.options.stopGraceMs ?? 3000;
         graceTimer = setTimeout(() => {
           this.options.log('warn', `The pipeline did not confirm Stop of ${params.requestId} within ${grace} ms; ending it here.`);
@@ -110,6 +116,7 @@ export class PipelineClient {
             deliver({ requestId: params.requestId, cancelled: true });
             return undefined;
           }
+          sent = true;
           return connection.sendRequest(ChatRequest, params, token).then(deliver);
         })
         .catch((error: unknown) => {
@@ -137,7 +144,15 @@ export class PipelineClient {
 
   /** Indexes files (unchanged ones are skipped by the pipeline); Cancel keeps what was done. */
   async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
-    const connection = await this.ensureStarted();
+    const nothingDone: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: true };
+    // Cancelled while the pipeline process starts: nothing was read, end it now.
+    let subscription: Disposable | undefined;
+    const cancelled = new Promise<undefined>((resolve) => {
+      subscription = token.onCancellationRequested(() => resolve(undefined));
+      if (token.isCancellationRequested) resolve(undefined);
+    });
+    const connection = await Promise.race([this.ensureStarted(), cancelled]).finally(() => subscription?.dispose());
+    if (!connection || token.isCancellationRequested) return nothingDone;
     this.indexProgress = onProgress;
     try {
       return await connection.sendRequest(IndexFilesRequest, { files }, token);

@@ -12,7 +12,7 @@ import type { CancellationToken } from '../cancellation';
 import { describeError, type Logger } from '../log';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk';
 import { extractPdf } from './extract/pdf';
-import { extractText, kindOf } from './extract/text';
+import { kindOf, readTextFile, textDocument } from './extract/text';
 import { KeywordIndex, type KeywordHit } from './keywordIndex';
 import { ExtractionError, type ExtractedDocument } from './types';
 import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } from '../../protocol/indexing';
@@ -23,6 +23,14 @@ const FORMAT_VERSION = 1;
 /** A long run saves as it goes, so a crash or a kill loses at most this much work. */
 const CHECKPOINT_MS = 30_000;
 const INDEX_FILE = 'index.json';
+
+const READ_AHEAD = 8;
+
+interface Prepared {
+  stat?: { size: number; mtimeMs: number };
+  data?: Buffer;
+  error?: ExtractionError;
+}
 
 interface ManifestEntry {
   size: number;
@@ -80,11 +88,19 @@ export class WorkspaceIndex {
     const report: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: false };
     let lastSave = Date.now();
     let unsaved = false;
+    // File I/O runs a few files ahead of the indexing, so the disk and the CPU work together.
+    const reads = new Map<number, Promise<Prepared>>();
+    const readAhead = (from: number) => {
+      for (let i = from; i < Math.min(files.length, from + READ_AHEAD); i++) if (!reads.has(i)) reads.set(i, this.prepare(files[i]));
+    };
     try {
       for (const [done, file] of files.entries()) {
         token.throwIfCancelled();
         onProgress({ done, total: files.length, current: file.displayPath });
-        const outcome = await this.indexFile(file, token);
+        readAhead(done);
+        const prepared = await reads.get(done)!;
+        reads.delete(done);
+        const outcome = await this.indexFile(file, prepared, token);
         if (outcome === 'unchanged') report.unchanged++;
         else if (outcome === 'indexed') report.indexed++;
         else report.failed.push(outcome);
@@ -119,27 +135,35 @@ export class WorkspaceIndex {
     return removed;
   }
 
-  private async indexFile(file: FileRef, token: CancellationToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
-    const previous = this.manifest.get(file.displayPath);
-    let stat: { size: number; mtimeMs: number };
+  /** The I/O for one file: its stat and, for a changed text file, its bytes. Never rejects. */
+  private async prepare(file: FileRef): Promise<Prepared> {
     try {
-      stat = await fs.stat(file.absPath);
+      const stat = await fs.stat(file.absPath);
+      const previous = this.manifest.get(file.displayPath);
+      if ((previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) || kindOf(file.absPath) === 'pdf') return { stat };
+      return { stat, data: await readTextFile(file.absPath, file.displayPath, stat.size) };
     } catch (error) {
-      return this.fail(file, previous, { size: 0, mtimeMs: 0, hash: '' }, new ExtractionError(`${file.displayPath} could not be read: ${describeError(error)}`, 'unreadable'));
+      return { error: error instanceof ExtractionError ? error : new ExtractionError(`${file.displayPath} could not be read: ${describeError(error)}`, 'unreadable') };
     }
+  }
+
+  private async indexFile(file: FileRef, prepared: Prepared, token: CancellationToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
+    const previous = this.manifest.get(file.displayPath);
+    const { stat, data } = prepared;
+    if (!stat) return this.fail(file, previous, { size: 0, mtimeMs: 0, hash: '' }, prepared.error!);
     if (previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) return 'unchanged';
-    const hash = await hashFile(file.absPath).catch(() => '');
-    if (previous && hash && previous.hash === hash) {
-      this.manifest.set(file.displayPath, { ...previous, mtimeMs: stat.mtimeMs });
-      return 'unchanged';
-    }
-    const facts = { size: stat.size, mtimeMs: stat.mtimeMs, hash };
+    if (prepared.error) return this.fail(file, previous, { size: stat.size, mtimeMs: stat.mtimeMs, hash: '' }, prepared.error);
+    const isPdf = kindOf(file.absPath) === 'pdf';
+    const facts = { size: stat.size, mtimeMs: stat.mtimeMs, hash: '' };
     let document: ExtractedDocument;
     try {
-      document =
-        kindOf(file.absPath) === 'pdf'
-          ? await extractPdf(file.absPath, file.displayPath, token)
-          : await extractText(file.absPath, file.displayPath);
+      // A text file is read once, for its hash and its text; a PDF is read by the PDF worker.
+      facts.hash = data ? createHash('sha1').update(data).digest('hex') : await hashFile(file.absPath).catch(() => '');
+      if (previous && facts.hash && previous.hash === facts.hash) {
+        this.manifest.set(file.displayPath, { ...previous, mtimeMs: stat.mtimeMs });
+        return 'unchanged';
+      }
+      document = data && !isPdf ? textDocument(data, file.absPath, file.displayPath) : await extractPdf(file.absPath, file.displayPath, token);
     } catch (error) {
       token.throwIfCancelled();
       const failure = error instanceof ExtractionError ? error : new ExtractionError(`${file.displayPath} could not be indexed: ${describeError(error)}`, 'unreadable');

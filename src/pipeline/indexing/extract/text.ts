@@ -22,20 +22,31 @@ export function kindOf(filePath: string): ExtractedDocument['kind'] {
 }
 
 export async function extractText(filePath: string, displayPath: string, maxBytes = DEFAULT_MAX_TEXT_BYTES): Promise<ExtractedDocument> {
-  let data: Buffer;
+  let size: number;
   try {
-    const stat = await fs.stat(filePath);
-    if (stat.size > maxBytes) {
-      throw new ExtractionError(
-        `${displayPath} is too large to index (${(stat.size / 1048576).toFixed(1)} MB; the limit for text files is ${(maxBytes / 1048576).toFixed(0)} MB).`,
-        'tooLarge',
-      );
-    }
-    data = await fs.readFile(filePath);
+    size = (await fs.stat(filePath)).size;
   } catch (error) {
-    if (error instanceof ExtractionError) throw error;
     throw new ExtractionError(`${displayPath} could not be read: ${(error as Error).message}`, 'unreadable');
   }
+  return textDocument(await readTextFile(filePath, displayPath, size, maxBytes), filePath, displayPath);
+}
+
+/** The bytes of a text file, refused before reading when over the size limit. */
+export async function readTextFile(filePath: string, displayPath: string, size: number, maxBytes = DEFAULT_MAX_TEXT_BYTES): Promise<Buffer> {
+  if (size > maxBytes) {
+    throw new ExtractionError(
+      `${displayPath} is too large to index (${(size / 1048576).toFixed(1)} MB; the limit for text files is ${(maxBytes / 1048576).toFixed(0)} MB).`,
+      'tooLarge',
+    );
+  }
+  try {
+    return await fs.readFile(filePath);
+  } catch (error) {
+    throw new ExtractionError(`${displayPath} could not be read: ${(error as Error).message}`, 'unreadable');
+  }
+}
+
+export function textDocument(data: Buffer, filePath: string, displayPath: string): ExtractedDocument {
   return { path: displayPath, kind: kindOf(filePath), units: [{ text: decode(data, displayPath) }] };
 }
 
