@@ -155,6 +155,16 @@ describe('Local RAG in VS Code', () => {
     assert.equal(sources[0]?.startLine, 1);
   });
 
+  it('Index Workspace indexes the documents of the workspace and reports each one', async () => {
+    const local = await api();
+    const report = (await vscode.commands.executeCommand('localRag.indexWorkspace')) as IndexReport;
+    assert.ok(report && !report.cancelled, JSON.stringify(report));
+    assert.deepEqual(report.failed, []);
+    assert.equal(report.indexed + report.unchanged, 2, 'docs/stop.md and docs/huong-dan.md');
+    const sources = await sourcesFor(local, 'huong dan dung');
+    assert.equal(sources[0]?.path, 'docs/huong-dan.md', 'found without typing the accents');
+  });
+
   it('the watcher re-indexes a saved edit within seconds', async () => {
     const local = await api();
     const folder = vscode.workspace.workspaceFolders![0].uri;
