@@ -65,9 +65,16 @@ export class IndexController implements vscode.Disposable {
     return this.run('Indexing workspace', async (token, report) => {
       report({ message: 'Finding files…' });
       const files = await findWorkspaceFiles(token);
-      return this.client.indexFiles(files, token, ({ done, total, current }) =>
-        report({ message: `${done}/${total}${current ? ` — ${current}` : ''}`, increment: total ? 100 / total : 0 }),
-      );
+      // Progress comes per file; the notification is redrawn at most every 100 ms.
+      let shown = 0;
+      let lastDraw = 0;
+      return this.client.indexFiles(files, token, ({ done, total, current }) => {
+        const now = Date.now();
+        if (now - lastDraw < 100 && done < total) return;
+        lastDraw = now;
+        report({ message: `${done}/${total}${current ? ` — ${current}` : ''}`, increment: total ? ((done - shown) * 100) / total : 0 });
+        shown = done;
+      });
     });
   }
 
