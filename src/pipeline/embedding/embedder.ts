@@ -50,9 +50,9 @@ export class Embedder {
     const folder = openModelFolder(modelDir, dtype, 'embedding model');
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
     const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+    const { pipeline } = await loadTransformers();
     let extractor: FeatureExtractionPipeline | undefined;
     try {
-      const { pipeline } = await loadTransformers();
       extractor = await pipeline('feature-extraction', folder.dir, {
         // Passing config.json's content bypasses the library's per-path memo, so a model
         // replaced in the same folder is read afresh.

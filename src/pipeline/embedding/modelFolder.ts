@@ -5,7 +5,8 @@
  * when the model does.
  *
  * transformers.js is loaded on first use (it costs ~250 ms and pulls in onnxruntime-node),
- * always through `loadTransformers()`, so one copy of its global `env` is configured.
+ * always through `loadTransformers()`, so one copy of its global `env` is configured (a
+ * static `import` elsewhere would, under tsx, load the CommonJS build beside this ESM one).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -61,6 +62,11 @@ export function loadTransformers(): Promise<Transformers> {
     env.logLevel = library.LogLevel.ERROR;
     env.backends.onnx.logLevel = 'error';
     return library;
+  }, (error: unknown) => {
+    transformers = undefined;
+    throw new Error(`The ONNX runtime (@huggingface/transformers, onnxruntime-node) could not be loaded: ${describe(error)}`, {
+      cause: error,
+    });
   });
   return transformers;
 }

@@ -43,9 +43,9 @@ export class Reranker {
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
     const positions = folder.config.max_position_embeddings;
     const maxLength = options.maxLength ?? (typeof positions === 'number' && positions > 0 ? positions : null);
+    const { AutoTokenizer, AutoModelForSequenceClassification } = await loadTransformers();
     let model: PreTrainedModel | undefined;
     try {
-      const { AutoTokenizer, AutoModelForSequenceClassification } = await loadTransformers();
       const config = folder.config as never;
       const tokenizer = await AutoTokenizer.from_pretrained(folder.dir, { config, local_files_only: true });
       model = await AutoModelForSequenceClassification.from_pretrained(folder.dir, {
