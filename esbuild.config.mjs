@@ -29,7 +29,8 @@ const builds = [
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
-    external: ['node-llama-cpp'],
+    external: ['node-llama-cpp', 'onnxruntime-node'],
+    alias: { sharp: './src/pipeline/embedding/sharpStub.cjs' },
   },
   {
     ...common,
@@ -37,7 +38,8 @@ const builds = [
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
-    external: ['node-llama-cpp'],
+    external: ['node-llama-cpp', 'onnxruntime-node'],
+    alias: { sharp: './src/pipeline/embedding/sharpStub.cjs' },
     banner: { js: '#!/usr/bin/env node' },
   },
   {

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationToken } from '../src/pipeline/cancellation';
+import { Embedder } from '../src/pipeline/embedding/embedder';
+import { writeTinyEmbedder } from '../test/fixtures/tinyOnnx';
 import { walkFolder } from '../src/pipeline/indexing/walk';
 import { WorkspaceIndex } from '../src/pipeline/indexing/workspaceIndex';
 import type { Figure } from './stats';
@@ -27,7 +29,8 @@ function stripAccents(text: string): string {
     .replace(/Đ/g, 'D');
 }
 
-async function evaluate(language: string): Promise<Figure[]> {
+async function evaluate(language: string, embedder?: Embedder): Promise<Figure[]> {
+  const mode = embedder ? 'hybrid (BM25 + tiny embedder, RRF)' : 'BM25';
   const squad = JSON.parse(fs.readFileSync(path.join(DATA, `xquad.${language}.json`), 'utf8')) as Squad;
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), `local-rag-xquad-${language}-`));
   const questions: { question: string; expected: string }[] = [];
@@ -41,7 +44,9 @@ async function evaluate(language: string): Promise<Figure[]> {
       }),
     );
     const index = await WorkspaceIndex.open(undefined, { log: () => {} });
-    await index.indexFiles(await walkFolder(folder), new CancellationToken('bench'));
+    const token = new CancellationToken('bench');
+    await index.useEmbedder(embedder, token);
+    await index.indexFiles(await walkFolder(folder), token);
 
     const figures: Figure[] = [];
     for (const [variant, transform] of [
@@ -52,7 +57,8 @@ async function evaluate(language: string): Promise<Figure[]> {
       let r5 = 0;
       let mrr = 0;
       for (const { question, expected } of questions) {
-        const ranked = index.search(transform(question), 10).map((hit) => hit.path);
+        const query = transform(question);
+        const ranked = index.search(query, 10, await index.embedQuery(query, token)).map((hit) => hit.path);
         const rank = ranked.indexOf(expected);
         if (rank === 0) r1++;
         if (rank >= 0 && rank < 5) r5++;
@@ -60,7 +66,7 @@ async function evaluate(language: string): Promise<Figure[]> {
       }
       const n = questions.length;
       figures.push({
-        name: `XQuAD ${language} BM25, questions ${variant}: R@1`,
+        name: `XQuAD ${language} ${mode}, questions ${variant}: R@1`,
         value: r1 / n,
         unit: '',
         detail: `R@5 ${(r5 / n).toFixed(3)}, MRR@10 ${(mrr / n).toFixed(3)}, ${n} questions, ${index.status().chunks} chunks`,
@@ -77,7 +83,16 @@ export async function benchRetrievalQuality(): Promise<Figure[]> {
     console.log(`No XQuAD data at ${DATA}: skipping the retrieval-quality benchmark.`);
     return [];
   }
-  return [...(await evaluate('de')), ...(await evaluate('es'))];
+  const figures = [...(await evaluate('de')), ...(await evaluate('es'))];
+  const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-tiny-embedder-'));
+  const embedder = await Embedder.load(writeTinyEmbedder(modelDir).dir, { threads: 1 });
+  try {
+    figures.push(...(await evaluate('de', embedder)), ...(await evaluate('es', embedder)));
+  } finally {
+    await embedder.dispose();
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  }
+  return figures;
 }
 
 if (require.main === module) {

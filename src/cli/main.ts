@@ -9,9 +9,10 @@ import { ChatHistory } from '../pipeline/chat/history';
 import { ChatService } from '../pipeline/chat/chatService';
 import { walkFolder } from '../pipeline/indexing/walk';
 import { WorkspaceIndex } from '../pipeline/indexing/workspaceIndex';
+import { Embedder } from '../pipeline/embedding/embedder';
 import { ChatModel } from '../pipeline/llm/chatModel';
 import { stderrLogger, type Logger } from '../pipeline/log';
-import { KeywordRetriever } from '../pipeline/retrieval/keywordRetriever';
+import { WorkspaceRetriever } from '../pipeline/retrieval/workspaceRetriever';
 import { DEFAULT_PIPELINE_SETTINGS } from '../protocol/settings';
 
 const USAGE = `Usage:
@@ -19,6 +20,7 @@ const USAGE = `Usage:
   local-rag search "<query>" [--store DIR] [--k N] [--json]
   local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N]
 
+--embedding-model DIR (any command) adds vector search fused with BM25; without it, BM25 only.
 --store defaults to ./.local-rag. Ctrl+C stops indexing or an answer cleanly (exit code 130).`;
 
 const EXIT_CANCELLED = 130;
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string' },
       threads: { type: 'string', default: '0' },
       'gpu-layers': { type: 'string', default: 'auto' },
+      'embedding-model': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,17 +49,27 @@ async function main(argv: string[]): Promise<number> {
   const store = path.resolve(values.store);
   const logger: Logger = values.verbose ? stderrLogger : { log: (level, message) => level !== 'info' && stderrLogger.log(level, message) };
 
-  switch (command) {
-    case 'index':
-      return index(path.resolve(argument), store, values.json, logger);
-    case 'search':
-      return search(argument, store, Number(values.k), values.json, logger);
-    case 'ask':
-      return ask(argument, store, { model: values.model, threads: Number(values.threads), gpuLayers: values['gpu-layers'] }, logger);
-    default:
-      process.stderr.write(`Unknown command "${command}".\n${USAGE}\n`);
-      return 2;
+  if (!['index', 'search', 'ask'].includes(command)) {
+    process.stderr.write(`Unknown command "${command}".\n${USAGE}\n`);
+    return 2;
   }
+  const workspace = await WorkspaceIndex.open(store, logger);
+  const embeddingModel = values['embedding-model'];
+  const embedder = embeddingModel ? await Embedder.load(path.resolve(embeddingModel)) : undefined;
+  try {
+    await workspace.useEmbedder(embedder, interruptToken('embed'));
+    switch (command) {
+      case 'index':
+        return await index(path.resolve(argument), workspace, store, values.json);
+      case 'search':
+        return await search(argument, workspace, Number(values.k), values.json);
+      case 'ask':
+        return await ask(argument, workspace, store, { model: values.model, threads: Number(values.threads), gpuLayers: values['gpu-layers'] }, logger);
+    }
+  } finally {
+    await embedder?.dispose();
+  }
+  return 2;
 }
 
 /**
@@ -79,8 +92,7 @@ function interruptToken(id: string): CancellationToken {
   return token;
 }
 
-async function index(folder: string, store: string, json: boolean, logger: Logger): Promise<number> {
-  const workspace = await WorkspaceIndex.open(store, logger);
+async function index(folder: string, workspace: WorkspaceIndex, store: string, json: boolean): Promise<number> {
   const files = await walkFolder(folder);
   const token = interruptToken('index');
   const started = Date.now();
@@ -101,9 +113,9 @@ async function index(folder: string, store: string, json: boolean, logger: Logge
   return report.cancelled ? EXIT_CANCELLED : 0;
 }
 
-async function search(query: string, store: string, k: number, json: boolean, logger: Logger): Promise<number> {
-  const workspace = await WorkspaceIndex.open(store, logger);
-  const hits = workspace.search(query, Number.isInteger(k) && k > 0 ? k : 5);
+async function search(query: string, workspace: WorkspaceIndex, k: number, json: boolean): Promise<number> {
+  const vector = await workspace.embedQuery(query, new CancellationToken('search'));
+  const hits = workspace.search(query, Number.isInteger(k) && k > 0 ? k : 5, vector);
   if (json) {
     const rows = hits.map(({ path: file, score, startLine, endLine, page, heading, text }) => ({
       path: file,
@@ -126,8 +138,13 @@ async function search(query: string, store: string, k: number, json: boolean, lo
   return 0;
 }
 
-async function ask(question: string, store: string, options: { model?: string; threads: number; gpuLayers: string }, logger: Logger): Promise<number> {
-  const workspace = await WorkspaceIndex.open(store, logger);
+async function ask(
+  question: string,
+  workspace: WorkspaceIndex,
+  store: string,
+  options: { model?: string; threads: number; gpuLayers: string },
+  logger: Logger,
+): Promise<number> {
   const requests = new RequestManager();
   const settings = {
     ...DEFAULT_PIPELINE_SETTINGS,
@@ -140,7 +157,7 @@ async function ask(question: string, store: string, options: { model?: string; t
   const service = new ChatService({
     requests,
     model,
-    retriever: new KeywordRetriever(() => workspace, logger),
+    retriever: new WorkspaceRetriever(() => workspace, logger),
     history,
     settings: () => settings,
     logger,

@@ -33,6 +33,7 @@ export function readPipelineSettings(): PipelineSettings {
     gpuLayers: gpuLayers === 'auto' || (typeof gpuLayers === 'number' && gpuLayers >= 0) ? gpuLayers : DEFAULT_PIPELINE_SETTINGS.gpuLayers,
     threads: positiveInt(config.get<number>('threads'), DEFAULT_PIPELINE_SETTINGS.threads),
     contextSize: positiveInt(config.get<number>('contextSize'), DEFAULT_PIPELINE_SETTINGS.contextSize),
+    embeddingModel: resolveModelPath(trustedValue<string>(config, 'embeddingModel')),
     maxAnswerTokens: positiveInt(config.get<number>('maxAnswerTokens'), DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens) || DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens,
   };
 }

@@ -25,10 +25,12 @@ import { ChatHistory } from './chat/history';
 import { ChatService } from './chat/chatService';
 import { ChatModel } from './llm/chatModel';
 import { describeError, type Logger } from './log';
+import * as os from 'node:os';
+import { Embedder } from './embedding/embedder';
 import { shutdownPdfWorkers } from './indexing/extract/pdf';
 import { WorkspaceIndex } from './indexing/workspaceIndex';
 import { Mutex } from './mutex';
-import { KeywordRetriever } from './retrieval/keywordRetriever';
+import { WorkspaceRetriever } from './retrieval/workspaceRetriever';
 
 export function servePipeline(connection: MessageConnection): { dispose(): Promise<void> } {
   const logger: Logger = {
@@ -53,17 +55,19 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     service = new ChatService({
       requests,
       model,
-      retriever: new KeywordRetriever(() => index, logger),
+      retriever: new WorkspaceRetriever(() => index, logger),
       history,
       settings: () => settings,
       logger,
     });
+    void applyEmbeddingModel();
     logger.log('info', `Pipeline process ${process.pid} ready (Node ${process.versions.node}).`);
     return { pid: process.pid };
   });
 
   connection.onNotification(ConfigureNotification, (next) => {
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...next };
+    void applyEmbeddingModel();
   });
 
   connection.onRequest(ChatRequest, (params, rpcToken) => {
@@ -79,6 +83,29 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     const subscription = rpcToken.onCancellationRequested(cancelThis);
     return pending.finally(() => subscription.dispose());
   });
+
+  /** Loads the embedding model the settings name (if it changed) and embeds what lacks vectors. */
+  let embedder: Embedder | undefined;
+  async function applyEmbeddingModel(): Promise<void> {
+    const wanted = settings.embeddingModel;
+    if ((embedder?.modelDir ?? '') === wanted) return;
+    const release = await indexLock.acquire();
+    try {
+      const previous = embedder;
+      embedder = wanted ? await Embedder.load(wanted, { threads: Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2))) }) : undefined;
+      await previous?.dispose();
+      if (embedder) logger.log('info', `Embedding model ${embedder.modelId} loaded (${embedder.dimension} dimensions).`);
+      await index?.useEmbedder(embedder, new CancellationToken(`embed-${++indexRuns}`), (done, total) => {
+        if (done === total || done % 1024 === 0) logger.log('info', `Embedded ${done}/${total} chunks.`);
+      });
+    } catch (error) {
+      embedder = undefined;
+      await index?.useEmbedder(undefined, new CancellationToken('none'));
+      logger.log('warn', `The embedding model could not be used (${describeError(error)}); searching with keywords only.`);
+    } finally {
+      release();
+    }
+  }
 
   connection.onRequest(IndexFilesRequest, async ({ files }, rpcToken) => {
     const release = await indexLock.acquire();
@@ -115,7 +142,7 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   return {
     async dispose() {
       requests.cancelCurrent();
-      await Promise.all([history?.flush(), model.dispose(), shutdownPdfWorkers()]);
+      await Promise.all([history?.flush(), model.dispose(), shutdownPdfWorkers(), embedder?.dispose()]);
     },
   };
 }

@@ -10,6 +10,8 @@ export interface PipelineSettings {
   contextSize: number;
   /** Most tokens one answer may produce. */
   maxAnswerTokens: number;
+  /** Folder of an ONNX embedding model (transformers.js layout); empty: keyword search only. */
+  embeddingModel: string;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -18,4 +20,5 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   threads: 0,
   contextSize: 4096,
   maxAnswerTokens: 1024,
+  embeddingModel: '',
 };

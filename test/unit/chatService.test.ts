@@ -13,7 +13,7 @@ import { ChatService } from '../../src/pipeline/chat/chatService';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import type { Logger } from '../../src/pipeline/log';
-import { KeywordRetriever } from '../../src/pipeline/retrieval/keywordRetriever';
+import { WorkspaceRetriever } from '../../src/pipeline/retrieval/workspaceRetriever';
 import {
   STOPPED_MARKER,
   isTerminalEvent,
@@ -70,7 +70,7 @@ async function setup(overrides: Partial<PipelineSettings> = {}, chatModel: ChatM
   const service = new ChatService({
     requests,
     model: chatModel,
-    retriever: new KeywordRetriever(() => undefined, logger),
+    retriever: new WorkspaceRetriever(() => undefined, logger),
     history,
     settings: () => settings,
     logger,

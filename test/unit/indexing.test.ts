@@ -16,7 +16,7 @@ import { KeywordIndex } from '../../src/pipeline/indexing/keywordIndex';
 import { walkFolder } from '../../src/pipeline/indexing/walk';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import type { Logger } from '../../src/pipeline/log';
-import { withoutOverlaps } from '../../src/pipeline/retrieval/keywordRetriever';
+import { withoutOverlaps } from '../../src/pipeline/retrieval/workspaceRetriever';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-indexing-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

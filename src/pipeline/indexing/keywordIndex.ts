@@ -87,6 +87,12 @@ export class KeywordIndex {
       .map(({ result, score }) => toHit(result, score));
   }
 
+  /** A stored chunk by id (for results found by other means, and for re-embedding). */
+  get(id: string): Chunk | undefined {
+    const stored = this.search.getStoredFields(id) as StoredChunk | undefined;
+    return stored ? toHit({ id, ...stored } as unknown as SearchResult, 0) : undefined;
+  }
+
   /** Chunks that were discarded still weigh on scores until vacuumed; do it after big changes. */
   async compact(): Promise<void> {
     if (this.search.dirtCount > 0) await this.search.vacuum();

@@ -13,7 +13,9 @@ import { describeError, type Logger } from '../log';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk';
 import { extractPdf } from './extract/pdf';
 import { kindOf, readTextFile, textDocument } from './extract/text';
+import type { Embedder } from '../embedding/embedder';
 import { KeywordIndex, type KeywordHit } from './keywordIndex';
+import { reciprocalRankFusion, VectorIndex, type SavedVectors } from './vectorIndex';
 import { ExtractionError, type ExtractedDocument } from './types';
 import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } from '../../protocol/indexing';
 
@@ -25,6 +27,10 @@ const CHECKPOINT_MS = 30_000;
 const INDEX_FILE = 'index.json';
 
 const READ_AHEAD = 8;
+/** Chunks embedded per step when a new model embeds the whole index. */
+const REEMBED_BATCH = 64;
+/** Candidates each of keyword and vector search bring to the fusion. */
+const CANDIDATES = 50;
 
 interface Prepared {
   stat?: { size: number; mtimeMs: number };
@@ -47,7 +53,10 @@ export class WorkspaceIndex {
     private manifest: Map<string, ManifestEntry>,
     private keywords: KeywordIndex,
     private readonly chunkOptions: ChunkOptions,
+    private vectors: VectorIndex | undefined,
   ) {}
+
+  private embedder: Embedder | undefined;
 
   /** Opens the index saved in `dir` (none yet: an empty one). */
   static async open(dir: string | undefined, logger: Logger, chunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<WorkspaceIndex> {
@@ -57,9 +66,11 @@ export class WorkspaceIndex {
           version: number;
           manifest: [string, ManifestEntry][];
           keywords: string;
+          vectors?: SavedVectors;
         };
         if (saved.version === FORMAT_VERSION) {
-          return new WorkspaceIndex(dir, logger, new Map(saved.manifest), KeywordIndex.fromJSON(saved.keywords), chunkOptions);
+          const vectors = saved.vectors ? VectorIndex.fromJSON(saved.vectors) : undefined;
+          return new WorkspaceIndex(dir, logger, new Map(saved.manifest), KeywordIndex.fromJSON(saved.keywords), chunkOptions, vectors);
         }
         logger.log('info', 'The saved index has an older format; the workspace will be indexed again.');
       } catch (error) {
@@ -68,7 +79,40 @@ export class WorkspaceIndex {
         }
       }
     }
-    return new WorkspaceIndex(dir, logger, new Map(), KeywordIndex.create(), chunkOptions);
+    return new WorkspaceIndex(dir, logger, new Map(), KeywordIndex.create(), chunkOptions, undefined);
+  }
+
+  /**
+   * Uses `embedder` for dense vectors from now on (undefined: keywords only). Chunks without
+   * a vector from this model — all of them after a model change — are embedded now,
+   * batch by batch; a cancel keeps what was embedded.
+   */
+  async useEmbedder(embedder: Embedder | undefined, token: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<void> {
+    this.embedder = embedder;
+    if (!embedder) return;
+    if (this.vectors?.modelId !== embedder.modelId) {
+      if (this.vectors) this.logger.log('info', `The embedding model changed (${this.vectors.modelId} → ${embedder.modelId}); the chunks are embedded again.`);
+      this.vectors = new VectorIndex(embedder.modelId);
+    }
+    const vectors = this.vectors;
+    const missing = [...this.manifest.values()].flatMap((entry) => entry.chunkIds).filter((id) => !vectors.has(id));
+    if (missing.length === 0) return;
+    try {
+      for (let start = 0; start < missing.length; start += REEMBED_BATCH) {
+        token.throwIfCancelled();
+        const ids = missing.slice(start, start + REEMBED_BATCH);
+        const texts = ids.map((id) => this.keywords.get(id)?.text ?? '');
+        vectors.set(ids, await embedder.embedPassages(texts, token));
+        onProgress?.(Math.min(missing.length, start + REEMBED_BATCH), missing.length);
+      }
+    } finally {
+      await this.save();
+    }
+  }
+
+  /** Whether search also uses vectors (an embedding model is in use and has embedded chunks). */
+  get isHybrid(): boolean {
+    return this.embedder !== undefined && (this.vectors?.size ?? 0) > 0;
   }
 
   status(): IndexStatus {
@@ -76,8 +120,26 @@ export class WorkspaceIndex {
     return { files: this.manifest.size - failures.length, chunks: this.keywords.size, failures };
   }
 
-  search(query: string, k: number): KeywordHit[] {
-    return this.keywords.query(query, k);
+  /**
+   * Keyword search, fused by reciprocal rank with vector search when `queryVector` is given
+   * (from the same embedding model): each list contributes its top `CANDIDATES`.
+   */
+  search(query: string, k: number, queryVector?: Float32Array): KeywordHit[] {
+    if (!queryVector || !this.vectors?.size) return this.keywords.query(query, k);
+    const keyword = this.keywords.query(query, CANDIDATES);
+    const dense = this.vectors.query(queryVector, CANDIDATES);
+    const byId = new Map(keyword.map((hit) => [hit.id, hit]));
+    return reciprocalRankFusion([keyword.map((hit) => hit.id), dense.map((hit) => hit.id)])
+      .slice(0, k)
+      .flatMap(({ id, score }) => {
+        const chunk = byId.get(id) ?? this.keywords.get(id);
+        return chunk ? [{ ...chunk, score }] : [];
+      });
+  }
+
+  /** The vector of a query, when an embedding model is in use. */
+  async embedQuery(query: string, token: CancellationToken): Promise<Float32Array | undefined> {
+    return this.isHybrid ? this.embedder!.embedQuery(query, token) : undefined;
   }
 
   /**
@@ -127,7 +189,7 @@ export class WorkspaceIndex {
     for (const displayPath of displayPaths) {
       const entry = this.manifest.get(displayPath);
       if (!entry) continue;
-      this.keywords.remove(entry.chunkIds);
+      this.forgetChunks(entry.chunkIds);
       this.manifest.delete(displayPath);
       removed++;
     }
@@ -171,14 +233,22 @@ export class WorkspaceIndex {
     }
     token.throwIfCancelled();
     const chunks = chunkDocument(document, this.chunkOptions);
-    if (previous) this.keywords.remove(previous.chunkIds);
+    // Embedded before anything changes, so a cancel mid-file leaves the file as it was.
+    const embedded = this.embedder && this.vectors ? await this.embedder.embedPassages(chunks.map((chunk) => chunk.text), token) : undefined;
+    if (previous) this.forgetChunks(previous.chunkIds);
     this.keywords.add(chunks);
+    if (embedded) this.vectors?.set(chunks.map((chunk) => chunk.id), embedded);
     this.manifest.set(file.displayPath, { ...facts, chunkIds: chunks.map((chunk) => chunk.id) });
     return 'indexed';
   }
 
+  private forgetChunks(ids: string[]): void {
+    this.keywords.remove(ids);
+    this.vectors?.remove(ids);
+  }
+
   private fail(file: FileRef, previous: ManifestEntry | undefined, facts: Omit<ManifestEntry, 'chunkIds'>, error: ExtractionError): IndexFailure {
-    if (previous) this.keywords.remove(previous.chunkIds);
+    if (previous) this.forgetChunks(previous.chunkIds);
     const failure: IndexFailure = { path: file.displayPath, reason: error.reason, message: error.message };
     // Remembered with the file's facts, so a file that failed is not retried until it changes.
     this.manifest.set(file.displayPath, { ...facts, chunkIds: [], failure });
@@ -191,7 +261,8 @@ export class WorkspaceIndex {
     await this.keywords.compact();
     const file = path.join(this.dir, INDEX_FILE);
     const temp = `${file}.${process.pid}.tmp`;
-    const body = `{"version":${FORMAT_VERSION},"manifest":${JSON.stringify([...this.manifest])},"keywords":${JSON.stringify(this.keywords.toJSON())}}`;
+    const vectors = this.vectors ? `,"vectors":${JSON.stringify(this.vectors.toJSON())}` : '';
+    const body = `{"version":${FORMAT_VERSION},"manifest":${JSON.stringify([...this.manifest])},"keywords":${JSON.stringify(this.keywords.toJSON())}${vectors}}`;
     await fs.mkdir(this.dir, { recursive: true });
     const handle = await fs.open(temp, 'w');
     try {

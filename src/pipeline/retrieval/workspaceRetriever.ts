@@ -6,8 +6,8 @@ import type { Retriever } from './retriever';
 
 const EXCERPT_CHARS = 600;
 
-/** BM25 over the workspace index; the hybrid (vector) half arrives with an embedding model. */
-export class KeywordRetriever implements Retriever {
+/** The workspace index: BM25, fused with vector search when an embedding model is in use. */
+export class WorkspaceRetriever implements Retriever {
   private announced = false;
 
   constructor(
@@ -20,11 +20,13 @@ export class KeywordRetriever implements Retriever {
     token.throwIfCancelled();
     const index = this.index();
     if (!index) return [];
-    if (!this.announced) {
+    if (!index.isHybrid && !this.announced) {
       this.announced = true;
-      this.logger.log('info', 'Searching with keywords only (BM25): no embedding model is set up yet.');
+      this.logger.log('info', 'Searching with keywords only (BM25): no embedding model is in use (localRag.embeddingModel).');
     }
-    return withoutOverlaps(index.search(query, this.k * 3), this.k).map((hit) => ({
+    const vector = await index.embedQuery(query, token);
+    token.throwIfCancelled();
+    return withoutOverlaps(index.search(query, this.k * 3, vector), this.k).map((hit) => ({
       path: hit.path,
       startLine: hit.startLine,
       endLine: hit.endLine,

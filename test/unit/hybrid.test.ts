@@ -1,0 +1,90 @@
+/**
+ * Hybrid retrieval: the workspace index with the real transformers.js embedder (a tiny
+ * generated ONNX model) — vectors made while indexing, saved, re-made when the model
+ * changes, fused with BM25 by reciprocal rank.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CancellationToken } from '../../src/pipeline/cancellation';
+import { Embedder } from '../../src/pipeline/embedding/embedder';
+import { reciprocalRankFusion } from '../../src/pipeline/indexing/vectorIndex';
+import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
+import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-hybrid-'));
+const quiet = { log: () => {} };
+const token = () => new CancellationToken('test');
+
+describe('hybrid retrieval', () => {
+  let embedder: Embedder;
+  let other: Embedder;
+  const docs = path.join(root, 'docs');
+  const store = path.join(root, 'store');
+  const files = ['garden.md', 'coffee.md', 'code.md'].map((name) => ({ absPath: path.join(docs, name), displayPath: name }));
+
+  before(async () => {
+    fs.mkdirSync(docs, { recursive: true });
+    fs.writeFileSync(path.join(docs, 'garden.md'), '# Garden\nThe garden has apple trees and a small house.\n');
+    fs.writeFileSync(path.join(docs, 'coffee.md'), '# Coffee\nCoffee and music at night in the city.\n');
+    fs.writeFileSync(path.join(docs, 'code.md'), '# Code\nThe editor opens the code file of the extension.\n');
+    embedder = await Embedder.load(writeTinyEmbedder(path.join(root, 'embedder-a')).dir, { threads: 1 });
+    other = await Embedder.load(writeTinyEmbedder(path.join(root, 'embedder-b'), { seed: 7, dim: 48 }).dir, { threads: 1 });
+  });
+  after(async () => {
+    await embedder?.dispose();
+    await other?.dispose();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('reciprocal rank fusion rewards agreement between the lists', () => {
+    const fused = reciprocalRankFusion([
+      ['a', 'b', 'c'],
+      ['b', 'd', 'a'],
+    ]);
+    assert.deepEqual(fused.slice(0, 2).map((f) => f.id), ['b', 'a']);
+    assert.equal(fused.length, 4);
+  });
+
+  test('vectors find what keywords miss, and the fusion keeps keyword hits', async () => {
+    const index = await WorkspaceIndex.open(store, quiet);
+    await index.useEmbedder(embedder, token());
+    await index.indexFiles(files, token());
+    assert.equal(index.isHybrid, true);
+    assert.ok(!index.search('gardening', 3).some((hit) => hit.path === 'garden.md'), 'BM25 alone does not match "gardening"');
+    const vector = await index.embedQuery('gardening', token());
+    assert.equal(index.search('gardening', 3, vector)[0]?.path, 'garden.md');
+    const exact = await index.embedQuery('coffee music', token());
+    assert.equal(index.search('coffee music', 3, exact)[0]?.path, 'coffee.md');
+  });
+
+  test('vectors are saved: reopening with the same model embeds nothing again', async () => {
+    const reopened = await WorkspaceIndex.open(store, quiet);
+    const progress: number[][] = [];
+    await reopened.useEmbedder(embedder, token(), (done, total) => progress.push([done, total]));
+    assert.deepEqual(progress, [], 'no chunk lacked a vector');
+    const vector = await reopened.embedQuery('gardening', token());
+    assert.equal(reopened.search('gardening', 3, vector)[0]?.path, 'garden.md');
+  });
+
+  test('a different embedding model re-embeds every chunk instead of failing on the dimension', async () => {
+    const reopened = await WorkspaceIndex.open(store, quiet);
+    const progress: number[][] = [];
+    await reopened.useEmbedder(other, token(), (done, total) => progress.push([done, total]));
+    const chunks = reopened.status().chunks;
+    assert.deepEqual(progress.at(-1), [chunks, chunks]);
+    const vector = await reopened.embedQuery('garden apple', token());
+    assert.equal(vector?.length, 48);
+    assert.equal(reopened.search('garden apple', 3, vector)[0]?.path, 'garden.md');
+  });
+
+  test('without an embedding model, search is keywords only', async () => {
+    const reopened = await WorkspaceIndex.open(store, quiet);
+    await reopened.useEmbedder(undefined, token());
+    assert.equal(reopened.isHybrid, false);
+    assert.equal(await reopened.embedQuery('garden', token()), undefined);
+    assert.equal(reopened.search('garden', 1)[0]?.path, 'garden.md');
+  });
+});
