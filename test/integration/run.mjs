@@ -19,6 +19,7 @@ try {
     extensionDevelopmentPath: REPO_ROOT,
     extensionTestsPath,
     userSettings: fixture.userSettings,
+    env: { LOCAL_RAG_TEST_EMBEDDER: fixture.embedderDir },
     timeoutMs: 300_000,
   }));
 } finally {

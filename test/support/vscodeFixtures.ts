@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeTinyGguf } from '../fixtures/tinyGguf';
+import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const EXTENSION_ID = 'local-rag.local-rag';
@@ -10,6 +11,8 @@ export const EXTENSION_ID = 'local-rag.local-rag';
 export interface VsCodeFixture {
   workspace: string;
   modelPath: string;
+  /** A tiny ONNX embedding model, for tests that turn vector search on. */
+  embedderDir: string;
   userSettings: Record<string, unknown>;
   dispose(): void;
 }
@@ -27,9 +30,11 @@ export function createVsCodeFixture(options: { contextLength?: number; maxAnswer
   const contextLength = options.contextLength ?? 2048;
   const modelPath = path.join(root, 'models', 'tiny-llama.gguf');
   writeTinyGguf(modelPath, { contextLength });
+  const embedderDir = writeTinyEmbedder(path.join(root, 'models', 'tiny-embedder')).dir;
   return {
     workspace,
     modelPath,
+    embedderDir,
     userSettings: {
       'localRag.chatModel': modelPath,
       'localRag.gpuLayers': 0,

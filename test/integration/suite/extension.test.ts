@@ -179,6 +179,30 @@ describe('Local RAG in VS Code', () => {
     assert.ok(found, 'the edit was indexed');
   });
 
+  it('with localRag.embeddingModel set, search also finds by meaning (vectors fused with BM25)', async () => {
+    const local = await api();
+    const embedder = process.env.LOCAL_RAG_TEST_EMBEDDER;
+    assert.ok(embedder, 'the harness passes the tiny embedder');
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const garden = vscode.Uri.joinPath(folder, 'docs', 'garden.md');
+    await vscode.workspace.fs.writeFile(garden, Buffer.from('# Garden\n\nThe garden has apple trees and a small house.\n'));
+    await vscode.commands.executeCommand('localRag.indexFile', garden);
+    assert.ok(!(await sourcesFor(local, 'gardening')).some((s) => s.path === 'docs/garden.md'), 'keywords alone miss "gardening"');
+    const config = vscode.workspace.getConfiguration('localRag');
+    await config.update('embeddingModel', embedder, vscode.ConfigurationTarget.Global);
+    try {
+      const deadline = Date.now() + 20_000;
+      let found = false;
+      while (!found && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        found = (await sourcesFor(local, 'gardening'))[0]?.path === 'docs/garden.md';
+      }
+      assert.ok(found, 'the embedding model was loaded, the index embedded, and vector search found the passage');
+    } finally {
+      await config.update('embeddingModel', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('New Chat clears the history', async () => {
     const local = await api();
     assert.ok((await local.controller.history()).length > 0);
