@@ -13,6 +13,17 @@ const common = {
   target: 'node20',
 };
 
+/** The pipeline process and the CLI run the same code. */
+const pipelineCode = {
+  ...common,
+  outdir: 'dist',
+  platform: 'node',
+  format: 'cjs',
+  // Native model libraries stay external: they load their own binaries at run time.
+  external: ['node-llama-cpp', 'onnxruntime-node'],
+  alias: { sharp: './src/pipeline/embedding/sharpStub.cjs' },
+};
+
 const builds = [
   {
     ...common,
@@ -22,26 +33,8 @@ const builds = [
     format: 'cjs',
     external: ['vscode'],
   },
-  {
-    ...common,
-    // Native model libraries stay external: they load their own binaries at run time.
-    entryPoints: { pipeline: 'src/pipeline/main.ts' },
-    outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    external: ['node-llama-cpp', 'onnxruntime-node'],
-    alias: { sharp: './src/pipeline/embedding/sharpStub.cjs' },
-  },
-  {
-    ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
-    outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    external: ['node-llama-cpp', 'onnxruntime-node'],
-    alias: { sharp: './src/pipeline/embedding/sharpStub.cjs' },
-    banner: { js: '#!/usr/bin/env node' },
-  },
+  { ...pipelineCode, entryPoints: { pipeline: 'src/pipeline/main.ts' } },
+  { ...pipelineCode, entryPoints: { cli: 'src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
   {
     ...common,
     // The pipeline's PDF worker thread (pdf.ts starts it from beside dist/pipeline.js).
