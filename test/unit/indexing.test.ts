@@ -203,7 +203,7 @@ describe('workspace index', () => {
   test('a truncated index file (a kill during a write) loads as empty instead of failing', async () => {
     const broken = path.join(root, 'broken-store');
     fs.mkdirSync(broken, { recursive: true });
-    fs.writeFileSync(path.join(broken, 'index.json'), '{"version":1,"manifest":[["a.md",{"size"');
+    fs.writeFileSync(path.join(broken, 'index.json'), '{"version":2,"manifest":[["a.md",{"size"');
     const index = await WorkspaceIndex.open(broken, quiet);
     assert.equal(index.status().chunks, 0);
   });

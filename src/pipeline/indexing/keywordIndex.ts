@@ -48,12 +48,14 @@ export class KeywordIndex {
     return new KeywordIndex(new MiniSearch<Chunk>(OPTIONS));
   }
 
-  static fromJSON(json: string): KeywordIndex {
-    return new KeywordIndex(MiniSearch.loadJSON<Chunk>(json, OPTIONS));
+  /** From what `toJSON` returned, already parsed as part of the saved index file. */
+  static fromJS(saved: ReturnType<KeywordIndex['toJSON']>): KeywordIndex {
+    return new KeywordIndex(MiniSearch.loadJS<Chunk>(saved, OPTIONS));
   }
 
-  toJSON(): string {
-    return JSON.stringify(this.search);
+  /** A plain object: the index file embeds it as it is, instead of a JSON string inside JSON. */
+  toJSON(): ReturnType<MiniSearch['toJSON']> {
+    return this.search.toJSON();
   }
 
   get size(): number {

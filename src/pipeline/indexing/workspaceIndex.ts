@@ -21,7 +21,8 @@ import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } f
 
 export type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus };
 
-const FORMAT_VERSION = 1;
+// 2: the keyword index is embedded as an object (1 held it as a JSON string).
+const FORMAT_VERSION = 2;
 /** A long run saves as it goes, so a crash or a kill loses at most this much work. */
 const CHECKPOINT_MS = 30_000;
 const INDEX_FILE = 'index.json';
@@ -65,12 +66,12 @@ export class WorkspaceIndex {
         const saved = JSON.parse(await fs.readFile(path.join(dir, INDEX_FILE), 'utf8')) as {
           version: number;
           manifest: [string, ManifestEntry][];
-          keywords: string;
+          keywords: ReturnType<KeywordIndex['toJSON']>;
           vectors?: SavedVectors;
         };
         if (saved.version === FORMAT_VERSION) {
           const vectors = saved.vectors ? VectorIndex.fromJSON(saved.vectors) : undefined;
-          return new WorkspaceIndex(dir, logger, new Map(saved.manifest), KeywordIndex.fromJSON(saved.keywords), chunkOptions, vectors);
+          return new WorkspaceIndex(dir, logger, new Map(saved.manifest), KeywordIndex.fromJS(saved.keywords), chunkOptions, vectors);
         }
         logger.log('info', 'The saved index has an older format; the workspace will be indexed again.');
       } catch (error) {
@@ -262,7 +263,7 @@ export class WorkspaceIndex {
     const file = path.join(this.dir, INDEX_FILE);
     const temp = `${file}.${process.pid}.tmp`;
     const vectors = this.vectors ? `,"vectors":${JSON.stringify(this.vectors.toJSON())}` : '';
-    const body = `{"version":${FORMAT_VERSION},"manifest":${JSON.stringify([...this.manifest])},"keywords":${JSON.stringify(this.keywords.toJSON())}${vectors}}`;
+    const body = `{"version":${FORMAT_VERSION},"manifest":${JSON.stringify([...this.manifest])},"keywords":${JSON.stringify(this.keywords)}${vectors}}`;
     await fs.mkdir(this.dir, { recursive: true });
     const handle = await fs.open(temp, 'w');
     try {
