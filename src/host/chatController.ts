@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CancellationTokenSource, type CancellationToken, type Disposable } from 'vscode-jsonrpc';
-import { isTerminalEvent, type ChatEvent, type ChatTurn, type Source, type TerminalEvent } from '../protocol/events';
+import { isTerminalEvent, type ChatEvent, type ChatTurn, type ProcessingPhase, type Source, type TerminalEvent } from '../protocol/events';
 import type { PipelineClient } from './pipelineClient';
 
 export type ChatUpdate = { type: 'started'; requestId: string; question: string } | { type: 'event'; event: ChatEvent };
@@ -17,6 +17,7 @@ export type ChatUpdate = { type: 'started'; requestId: string; question: string 
 export interface ActiveRequest {
   requestId: string;
   question: string;
+  phase: ProcessingPhase;
   status: string;
   answer: string;
   sources: Source[];
@@ -72,12 +73,15 @@ export class ChatController {
     const link = token?.onCancellationRequested(() => source.cancel());
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    const active: Active = { requestId, question, status: '', answer: '', sources: [], source, finished };
+    const active: Active = { requestId, question, phase: 'IDLE', status: '', answer: '', sources: [], source, finished };
     this.active = active;
     this.broadcast({ type: 'started', requestId, question });
     try {
       return await this.client.chat({ requestId, question }, source.token, (event) => {
-        if ('status' in event) active.status = event.status;
+        if ('status' in event) {
+          active.phase = event.phase;
+          active.status = event.status;
+        }
         if ('content' in event) active.answer += event.content;
         if ('sources' in event) active.sources = event.sources;
         if (isTerminalEvent(event) && this.active === active) this.active = undefined;

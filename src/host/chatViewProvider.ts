@@ -90,7 +90,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (current) {
       this.post({ type: 'started', requestId: current.requestId, question: current.question });
       const { requestId } = current;
-      if (current.status) this.post({ type: 'event', event: { requestId, phase: 'GENERATION', status: current.status } });
+      if (current.status) this.post({ type: 'event', event: { requestId, phase: current.phase, status: current.status } });
       if (current.sources.length) this.post({ type: 'event', event: { requestId, sources: current.sources } });
       if (current.answer) this.post({ type: 'event', event: { requestId, content: current.answer } });
     }

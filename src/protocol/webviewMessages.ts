@@ -10,8 +10,7 @@ export type WebviewToHost =
 export type HostToWebview =
   | { type: 'history'; turns: ChatTurn[] }
   | { type: 'started'; requestId: string; question: string }
-  | { type: 'event'; event: ChatEvent }
-  | { type: 'busy'; busy: boolean };
+  | { type: 'event'; event: ChatEvent };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
