@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { benchHostEventLoop } from './hostEventLoop';
 import { benchIndexing } from './indexing';
 import { benchRetrievalQuality } from './retrievalQuality';
+import { benchScale } from './scale';
 import { benchStopLatency } from './stopLatency';
 import type { Figure } from './stats';
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   figures.push(...(await benchRetrievalQuality()));
   figures.push(...(await benchIndexing()));
+  figures.push(...(await benchScale()));
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchHostEventLoop()));
 

@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
   pipeline = client;
   const controller = new ChatController(client);
   const view = new ChatViewProvider(context.extensionUri, controller, log);
-  const indexFile = path.join(storage.fsPath, 'index', 'index.json');
+  const indexFile = path.join(storage.fsPath, 'index', 'manifest.json');
   const indexing = new IndexController(client, log, () => fs.existsSync(indexFile));
   void indexing.refresh();
 

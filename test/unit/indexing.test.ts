@@ -1,18 +1,19 @@
 /**
  * Extraction, chunking, keyword search and the saved workspace index, on documents the
- * tests write. Real minisearch, real files.
+ * tests write. Real files, the real segment store.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fork } from 'node:child_process';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { CancellationToken } from '../../src/pipeline/cancellation';
 import { chunkDocument } from '../../src/pipeline/indexing/chunk';
 import { decode, extractText } from '../../src/pipeline/indexing/extract/text';
 import { foldTerm, hasAccents } from '../../src/pipeline/indexing/fold';
-import { KeywordIndex } from '../../src/pipeline/indexing/keywordIndex';
+import { SegmentIndex } from '../../src/pipeline/indexing/store/segmentIndex';
+import type { Chunk } from '../../src/pipeline/indexing/types';
 import { walkFolder } from '../../src/pipeline/indexing/walk';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import type { Logger } from '../../src/pipeline/log';
@@ -90,37 +91,53 @@ describe('chunking', () => {
   });
 });
 
+/** Keyword search over `chunks` (one file each), returning the paths found, best first. */
+async function keywordSearch(chunks: Chunk[]): Promise<(query: string, k: number) => string[]> {
+  const index = await SegmentIndex.open(undefined, quiet);
+  index.addFiles(chunks.map((chunk) => ({ path: chunk.path, facts: { size: 0, mtimeMs: 0, hash: '' }, chunks: [chunk] })));
+  return (query, k) => index.keyword(query, k).map((hit) => index.chunk(hit.doc).path);
+}
+
 describe('keyword search', () => {
-  const index = KeywordIndex.create();
-  const chunk = (id: string, text: string) => ({ id, path: `${id}.md`, text, startLine: 1, endLine: 1 });
-  index.add([
-    chunk('table', 'Cái bàn này làm bằng gỗ sồi.'),
-    chunk('sell', 'Cửa hàng bán rau mỗi sáng.'),
-    chunk('friend', 'Bạn của tôi sống ở Đà Nẵng.'),
-    chunk('cancel', 'The Stop button cancels the pipeline token.'),
-  ]);
+  const chunk = (name: string, text: string): Chunk => ({ id: `${name}#0`, path: name, text, startLine: 1, endLine: 1 });
+  let query: (query: string, k: number) => string[];
+  before(async () => {
+    query = await keywordSearch([
+      chunk('table', 'Cái bàn này làm bằng gỗ sồi.'),
+      chunk('sell', 'Cửa hàng bán rau mỗi sáng.'),
+      chunk('friend', 'Bạn của tôi sống ở Đà Nẵng.'),
+      chunk('cancel', 'The Stop button cancels the pipeline token.'),
+      chunk('history', 'Die Geschichte der Universität beginnt im Mittelalter.'),
+    ]);
+  });
 
   test('exact terms find their chunk', () => {
-    assert.equal(index.query('pipeline token', 3)[0].id, 'cancel');
+    assert.equal(query('pipeline token', 3)[0], 'cancel');
   });
 
   test('an unaccented query finds accented text', () => {
-    assert.equal(index.query('Da Nang', 3)[0].id, 'friend');
-    const ban = index.query('ban', 5).map((hit) => hit.id);
-    assert.deepEqual(new Set(ban), new Set(['table', 'sell', 'friend']));
+    assert.equal(query('Da Nang', 3)[0], 'friend');
+    assert.deepEqual(new Set(query('ban', 5)), new Set(['table', 'sell', 'friend']));
+    assert.equal(query('Universitat', 3)[0], 'history');
   });
 
   test('an accented query ranks the exact accent first', () => {
-    assert.equal(index.query('bàn', 3)[0].id, 'table');
-    assert.equal(index.query('bán', 3)[0].id, 'sell');
-    assert.equal(index.query('bạn', 3)[0].id, 'friend');
+    assert.equal(query('bàn', 3)[0], 'table');
+    assert.equal(query('bán', 3)[0], 'sell');
+    assert.equal(query('bạn', 3)[0], 'friend');
   });
 
-  test('decomposed (NFD) text and queries match', () => {
-    const nfd = KeywordIndex.create();
-    nfd.add([chunk('nfd', 'Tiếng Việt'.normalize('NFD'))]);
-    assert.equal(nfd.query('tiếng', 1)[0]?.id, 'nfd');
-    assert.equal(nfd.query('tieng', 1)[0]?.id, 'nfd');
+  test('longer words match by prefix and by one edit; short words only exactly', () => {
+    assert.equal(query('Geschichtes', 3)[0], 'history', 'one edit');
+    assert.equal(query('Mittel', 3)[0], 'history', 'prefix');
+    assert.deepEqual(query('bu', 3), [], 'no prefix match for a short word');
+  });
+
+  test('decomposed (NFD) text and queries match', async () => {
+    const nfd = await keywordSearch([chunk('nfd', 'Tiếng Việt'.normalize('NFD'))]);
+    assert.equal(nfd('tiếng', 1)[0], 'nfd');
+    assert.equal(nfd('tieng', 1)[0], 'nfd');
+    assert.equal(nfd('tiếng'.normalize('NFD'), 1)[0], 'nfd');
   });
 });
 
@@ -200,12 +217,53 @@ describe('workspace index', () => {
     assert.ok(!reopened.search('keyword20', 30).some((hit) => hit.path === 'many/20.md'), 'not indexed after Cancel');
   });
 
-  test('a truncated index file (a kill during a write) loads as empty instead of failing', async () => {
+  test('a truncated manifest loads as an empty index instead of failing', async () => {
     const broken = path.join(root, 'broken-store');
     fs.mkdirSync(broken, { recursive: true });
-    fs.writeFileSync(path.join(broken, 'index.json'), '{"version":2,"manifest":[["a.md",{"size"');
+    fs.writeFileSync(path.join(broken, 'manifest.json'), '{"version":3,"nextSegment":2,"segments":[1],"files":[["a.md",{"size"');
     const index = await WorkspaceIndex.open(broken, quiet);
     assert.equal(index.status().chunks, 0);
+  });
+
+  test('a damaged segment costs only its own files, which are read again', async () => {
+    const store = path.join(root, 'damaged-store');
+    write('damaged/one.md', 'The first file mentions walruses.\n');
+    write('damaged/two.md', 'The second file mentions narwhals.\n');
+    const files = ['one.md', 'two.md'].map((name) => ({ absPath: path.join(root, 'damaged', name), displayPath: name }));
+    const index = await WorkspaceIndex.open(store, quiet);
+    await index.indexFiles(files.slice(0, 1), token());
+    await index.indexFiles(files.slice(1), token());
+    const segments = fs.readdirSync(store).filter((name) => name.startsWith('seg-')).sort();
+    assert.equal(segments.length, 2, 'one segment per indexing run');
+    const damaged = path.join(store, segments[0]);
+    fs.writeFileSync(damaged, fs.readFileSync(damaged).subarray(0, 40));
+    const reopened = await WorkspaceIndex.open(store, quiet);
+    assert.equal(reopened.search('narwhals', 1)[0]?.path, 'two.md');
+    assert.equal(reopened.status().files, 1);
+    const report = await reopened.indexFiles(files, token());
+    assert.deepEqual([report.indexed, report.unchanged], [1, 1], 'the lost file is read again, the other is not');
+    assert.equal(reopened.search('walruses', 1)[0]?.path, 'one.md');
+  });
+
+  test('many small changes are merged into few segments and stay searchable after a restart', async () => {
+    const store = path.join(root, 'merge-store');
+    const index = await WorkspaceIndex.open(store, quiet);
+    for (let i = 0; i < 20; i++) {
+      write(`merge/${i}.md`, `Note ${i} about the topic tern${i}.\n`);
+      await index.indexFiles([{ absPath: path.join(root, 'merge', `${i}.md`), displayPath: `${i}.md` }], token());
+    }
+    write('merge/3.md', 'Note 3 now talks about puffins.\n');
+    await index.indexFiles([{ absPath: path.join(root, 'merge', '3.md'), displayPath: '3.md' }], token());
+    await index.removeFiles(['4.md']);
+    const segments = fs.readdirSync(store).filter((name) => name.startsWith('seg-'));
+    assert.ok(segments.length < 8, `${segments.length} segment files`);
+    const reopened = await WorkspaceIndex.open(store, quiet);
+    assert.equal(reopened.status().files, 19);
+    assert.equal(reopened.status().chunks, 19);
+    for (const i of [0, 7, 19]) assert.equal(reopened.search(`tern${i}`, 1)[0]?.path, `${i}.md`);
+    assert.equal(reopened.search('puffins', 1)[0]?.path, '3.md');
+    assert.equal(reopened.search('tern3', 5).length, 0, 'the old text of an edited file is gone');
+    assert.equal(reopened.search('tern4', 5).length, 0, 'a removed file is gone');
   });
 });
 

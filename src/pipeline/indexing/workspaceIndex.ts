@@ -1,33 +1,35 @@
 /**
  * The index of one workspace: what was read from which file (a manifest of size, mtime and
- * content hash, so unchanged files are not read again) and the keyword index of their
- * chunks. Saved as one file, written to a temp file and renamed: a kill at any moment of a
- * save leaves either the old index or the new one, never a file that fails to load.
+ * content hash, so unchanged files are not read again) and the chunks, searchable by
+ * keywords and, with an embedding model, by vectors. Stored as segments (store/): a change
+ * saves a small new segment and the manifest, each written to a temp file and renamed, so a
+ * kill at any moment of a save leaves an index that loads.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import type { CancellationToken } from '../cancellation';
 import { describeError, type Logger } from '../log';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk';
 import { extractPdf } from './extract/pdf';
 import { kindOf, readTextFile, textDocument } from './extract/text';
 import type { Embedder } from '../embedding/embedder';
-import { KeywordIndex, type KeywordHit } from './keywordIndex';
-import { reciprocalRankFusion, VectorIndex, type SavedVectors } from './vectorIndex';
-import { ExtractionError, type ExtractedDocument } from './types';
+import { SegmentIndex, type FileChunks, type FileEntry } from './store/segmentIndex';
+import { reciprocalRankFusion } from './store/vectorSearch';
+import { ExtractionError, type Chunk, type ExtractedDocument } from './types';
 import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } from '../../protocol/indexing';
 
 export type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus };
 
-// 2: the keyword index is embedded as an object (1 held it as a JSON string).
-const FORMAT_VERSION = 2;
+export interface SearchHit extends Chunk {
+  score: number;
+}
+
 /** A long run saves as it goes, so a crash or a kill loses at most this much work. */
 const CHECKPOINT_MS = 30_000;
-const INDEX_FILE = 'index.json';
-
 const READ_AHEAD = 8;
+/** Chunks of newly indexed files gathered into one segment (searchable from then on). */
+const SEGMENT_CHUNKS = 4096;
 /** Chunks embedded per step when a new model embeds the whole index. */
 const REEMBED_BATCH = 64;
 /** Candidates each of keyword and vector search bring to the fusion. */
@@ -39,72 +41,47 @@ interface Prepared {
   error?: ExtractionError;
 }
 
-interface ManifestEntry {
-  size: number;
-  mtimeMs: number;
-  hash: string;
-  chunkIds: string[];
-  failure?: IndexFailure;
-}
-
 export class WorkspaceIndex {
-  private constructor(
-    private readonly dir: string | undefined,
-    private readonly logger: Logger,
-    private manifest: Map<string, ManifestEntry>,
-    private keywords: KeywordIndex,
-    private readonly chunkOptions: ChunkOptions,
-    private vectors: VectorIndex | undefined,
-  ) {}
-
   private embedder: Embedder | undefined;
+  /** Files indexed since the last segment was made. */
+  private pending: FileChunks[] = [];
+  private pendingChunks = 0;
+
+  private constructor(
+    private readonly store: SegmentIndex,
+    private readonly logger: Logger,
+    private readonly chunkOptions: ChunkOptions,
+  ) {}
 
   /** Opens the index saved in `dir` (none yet: an empty one). */
   static async open(dir: string | undefined, logger: Logger, chunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<WorkspaceIndex> {
-    if (dir) {
-      try {
-        const saved = JSON.parse(await fs.readFile(path.join(dir, INDEX_FILE), 'utf8')) as {
-          version: number;
-          manifest: [string, ManifestEntry][];
-          keywords: ReturnType<KeywordIndex['toJSON']>;
-          vectors?: SavedVectors;
-        };
-        if (saved.version === FORMAT_VERSION) {
-          const vectors = saved.vectors ? VectorIndex.fromJSON(saved.vectors) : undefined;
-          return new WorkspaceIndex(dir, logger, new Map(saved.manifest), KeywordIndex.fromJS(saved.keywords), chunkOptions, vectors);
-        }
-        logger.log('info', 'The saved index has an older format; the workspace will be indexed again.');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          logger.log('warn', `The saved index could not be loaded (${describeError(error)}); the workspace will be indexed again.`);
-        }
-      }
-    }
-    return new WorkspaceIndex(dir, logger, new Map(), KeywordIndex.create(), chunkOptions, undefined);
+    return new WorkspaceIndex(await SegmentIndex.open(dir, logger), logger, chunkOptions);
   }
 
   /**
    * Uses `embedder` for dense vectors from now on (undefined: keywords only). Chunks without
-   * a vector from this model — all of them after a model change — are embedded now,
-   * batch by batch; a cancel keeps what was embedded.
+   * a vector from this model — all of them after a model change — are embedded now, segment
+   * by segment, batch by batch; a cancel keeps the segments embedded so far.
    */
   async useEmbedder(embedder: Embedder | undefined, token: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<void> {
     this.embedder = embedder;
     if (!embedder) return;
-    if (this.vectors?.modelId !== embedder.modelId) {
-      if (this.vectors) this.logger.log('info', `The embedding model changed (${this.vectors.modelId} → ${embedder.modelId}); the chunks are embedded again.`);
-      this.vectors = new VectorIndex(embedder.modelId);
-    }
-    const vectors = this.vectors;
-    const missing = [...this.manifest.values()].flatMap((entry) => entry.chunkIds).filter((id) => !vectors.has(id));
-    if (missing.length === 0) return;
+    this.flushPending();
+    const todo = this.store.segmentsToEmbed(embedder.modelId);
+    const total = todo.reduce((sum, segment) => sum + segment.chunks.length, 0);
+    if (total === 0) return;
+    this.logger.log('info', `Embedding ${total} chunks with ${embedder.modelId}.`);
+    let done = 0;
     try {
-      for (let start = 0; start < missing.length; start += REEMBED_BATCH) {
-        token.throwIfCancelled();
-        const ids = missing.slice(start, start + REEMBED_BATCH);
-        const texts = ids.map((id) => this.keywords.get(id)?.text ?? '');
-        vectors.set(ids, await embedder.embedPassages(texts, token));
-        onProgress?.(Math.min(missing.length, start + REEMBED_BATCH), missing.length);
+      for (const { id, chunks } of todo) {
+        const vectors: Float32Array[] = [];
+        for (let start = 0; start < chunks.length; start += REEMBED_BATCH) {
+          token.throwIfCancelled();
+          vectors.push(...(await embedder.embedPassages(chunks.slice(start, start + REEMBED_BATCH).map((chunk) => chunk.text), token)));
+          done += Math.min(REEMBED_BATCH, chunks.length - start);
+          onProgress?.(done, total);
+        }
+        this.store.setVectors(id, embedder.modelId, vectors);
       }
     } finally {
       await this.save();
@@ -113,29 +90,25 @@ export class WorkspaceIndex {
 
   /** Whether search also uses vectors (an embedding model is in use and has embedded chunks). */
   get isHybrid(): boolean {
-    return this.embedder !== undefined && (this.vectors?.size ?? 0) > 0;
+    return this.embedder !== undefined && this.store.hasVectors(this.embedder.modelId);
   }
 
   status(): IndexStatus {
-    const failures = [...this.manifest.values()].flatMap((entry) => (entry.failure ? [entry.failure] : []));
-    return { files: this.manifest.size - failures.length, chunks: this.keywords.size, failures };
+    const failures = [...this.store.files.values()].flatMap((entry) => (entry.failure ? [entry.failure] : []));
+    return { files: this.store.files.size - failures.length, chunks: this.store.chunkCount, failures };
   }
 
   /**
    * Keyword search, fused by reciprocal rank with vector search when `queryVector` is given
    * (from the same embedding model): each list contributes its top `CANDIDATES`.
    */
-  search(query: string, k: number, queryVector?: Float32Array): KeywordHit[] {
-    if (!queryVector || !this.vectors?.size) return this.keywords.query(query, k);
-    const keyword = this.keywords.query(query, CANDIDATES);
-    const dense = this.vectors.query(queryVector, CANDIDATES);
-    const byId = new Map(keyword.map((hit) => [hit.id, hit]));
-    return reciprocalRankFusion([keyword.map((hit) => hit.id), dense.map((hit) => hit.id)])
+  search(query: string, k: number, queryVector?: Float32Array): SearchHit[] {
+    if (!queryVector || !this.isHybrid) return this.store.keyword(query, k).map(({ doc, score }) => ({ ...this.store.chunk(doc), score }));
+    const keyword = this.store.keyword(query, CANDIDATES).map((hit) => hit.doc);
+    const dense = this.store.vector(this.embedder!.modelId, queryVector, CANDIDATES).map((hit) => hit.doc);
+    return reciprocalRankFusion([keyword, dense])
       .slice(0, k)
-      .flatMap(({ id, score }) => {
-        const chunk = byId.get(id) ?? this.keywords.get(id);
-        return chunk ? [{ ...chunk, score }] : [];
-      });
+      .map(({ id, score }) => ({ ...this.store.chunk(id), score }));
   }
 
   /** The vector of a query, when an embedding model is in use. */
@@ -186,14 +159,9 @@ export class WorkspaceIndex {
 
   /** Forgets files (deleted, renamed away, excluded). */
   async removeFiles(displayPaths: string[]): Promise<number> {
+    this.flushPending();
     let removed = 0;
-    for (const displayPath of displayPaths) {
-      const entry = this.manifest.get(displayPath);
-      if (!entry) continue;
-      this.forgetChunks(entry.chunkIds);
-      this.manifest.delete(displayPath);
-      removed++;
-    }
+    for (const displayPath of displayPaths) if (this.store.deleteEntry(displayPath)) removed++;
     if (removed > 0) await this.save();
     return removed;
   }
@@ -202,7 +170,7 @@ export class WorkspaceIndex {
   private async prepare(file: FileRef): Promise<Prepared> {
     try {
       const stat = await fs.stat(file.absPath);
-      const previous = this.manifest.get(file.displayPath);
+      const previous = this.entry(file.displayPath);
       if ((previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) || kindOf(file.absPath) === 'pdf') return { stat };
       return { stat, data: await readTextFile(file.absPath, file.displayPath, stat.size) };
     } catch (error) {
@@ -210,69 +178,63 @@ export class WorkspaceIndex {
     }
   }
 
+  /** What the index knows of a file, including files indexed into the pending batch. */
+  private entry(displayPath: string): Omit<FileEntry, 'segment' | 'chunks'> | undefined {
+    return this.pending.find((file) => file.path === displayPath)?.facts ?? this.store.files.get(displayPath);
+  }
+
   private async indexFile(file: FileRef, prepared: Prepared, token: CancellationToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
-    const previous = this.manifest.get(file.displayPath);
+    const previous = this.entry(file.displayPath);
     const { stat, data } = prepared;
-    if (!stat) return this.fail(file, previous, { size: 0, mtimeMs: 0, hash: '' }, prepared.error!);
+    if (!stat) return this.fail(file, { size: 0, mtimeMs: 0, hash: '' }, prepared.error!);
     if (previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) return 'unchanged';
-    if (prepared.error) return this.fail(file, previous, { size: stat.size, mtimeMs: stat.mtimeMs, hash: '' }, prepared.error);
+    if (prepared.error) return this.fail(file, { size: stat.size, mtimeMs: stat.mtimeMs, hash: '' }, prepared.error);
     const isPdf = kindOf(file.absPath) === 'pdf';
     const facts = { size: stat.size, mtimeMs: stat.mtimeMs, hash: '' };
     let document: ExtractedDocument;
     try {
       // A text file is read once, for its hash and its text; a PDF is read by the PDF worker.
       facts.hash = data ? createHash('sha1').update(data).digest('hex') : await hashFile(file.absPath).catch(() => '');
-      if (previous && facts.hash && previous.hash === facts.hash) {
-        this.manifest.set(file.displayPath, { ...previous, mtimeMs: stat.mtimeMs });
+      const stored = this.store.files.get(file.displayPath);
+      if (stored && !stored.failure && facts.hash && stored.hash === facts.hash) {
+        this.store.setEntry(file.displayPath, { ...stored, mtimeMs: stat.mtimeMs });
         return 'unchanged';
       }
       document = data && !isPdf ? textDocument(data, file.absPath, file.displayPath) : await extractPdf(file.absPath, file.displayPath, token);
     } catch (error) {
       token.throwIfCancelled();
       const failure = error instanceof ExtractionError ? error : new ExtractionError(`${file.displayPath} could not be indexed: ${describeError(error)}`, 'unreadable');
-      return this.fail(file, previous, facts, failure);
+      return this.fail(file, facts, failure);
     }
     token.throwIfCancelled();
     const chunks = chunkDocument(document, this.chunkOptions);
     // Embedded before anything changes, so a cancel mid-file leaves the file as it was.
-    const embedded = this.embedder && this.vectors ? await this.embedder.embedPassages(chunks.map((chunk) => chunk.text), token) : undefined;
-    if (previous) this.forgetChunks(previous.chunkIds);
-    this.keywords.add(chunks);
-    if (embedded) this.vectors?.set(chunks.map((chunk) => chunk.id), embedded);
-    this.manifest.set(file.displayPath, { ...facts, chunkIds: chunks.map((chunk) => chunk.id) });
+    const vectors = this.embedder ? await this.embedder.embedPassages(chunks.map((chunk) => chunk.text), token) : undefined;
+    this.pending.push({ path: file.displayPath, facts, chunks, ...(vectors ? { vectors } : {}) });
+    this.pendingChunks += chunks.length;
+    if (this.pendingChunks >= SEGMENT_CHUNKS) this.flushPending();
     return 'indexed';
   }
 
-  private forgetChunks(ids: string[]): void {
-    this.keywords.remove(ids);
-    this.vectors?.remove(ids);
+  /** Makes the pending files a segment: searchable, and their earlier chunks replaced. */
+  private flushPending(): void {
+    if (this.pending.length === 0) return;
+    this.store.addFiles(this.pending, this.embedder?.modelId);
+    this.pending = [];
+    this.pendingChunks = 0;
   }
 
-  private fail(file: FileRef, previous: ManifestEntry | undefined, facts: Omit<ManifestEntry, 'chunkIds'>, error: ExtractionError): IndexFailure {
-    if (previous) this.forgetChunks(previous.chunkIds);
+  private fail(file: FileRef, facts: Omit<FileEntry, 'segment' | 'chunks'>, error: ExtractionError): IndexFailure {
     const failure: IndexFailure = { path: file.displayPath, reason: error.reason, message: error.message };
     // Remembered with the file's facts, so a file that failed is not retried until it changes.
-    this.manifest.set(file.displayPath, { ...facts, chunkIds: [], failure });
+    this.store.setEntry(file.displayPath, { ...facts, segment: 0, chunks: 0, failure });
     this.logger.log('warn', error.message);
     return failure;
   }
 
   private async save(): Promise<void> {
-    if (!this.dir) return;
-    await this.keywords.compact();
-    const file = path.join(this.dir, INDEX_FILE);
-    const temp = `${file}.${process.pid}.tmp`;
-    const vectors = this.vectors ? `,"vectors":${JSON.stringify(this.vectors.toJSON())}` : '';
-    const body = `{"version":${FORMAT_VERSION},"manifest":${JSON.stringify([...this.manifest])},"keywords":${JSON.stringify(this.keywords)}${vectors}}`;
-    await fs.mkdir(this.dir, { recursive: true });
-    const handle = await fs.open(temp, 'w');
-    try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
+    this.flushPending();
+    await this.store.save();
   }
 }
 
