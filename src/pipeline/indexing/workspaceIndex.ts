@@ -27,7 +27,13 @@ export interface SearchHit extends Chunk {
 
 /** A long run saves as it goes, so a crash or a kill loses at most this much work. */
 const CHECKPOINT_MS = 30_000;
+/** Text files read ahead of the one being indexed, so the disk and the CPU work together. */
 const READ_AHEAD = 8;
+/**
+ * PDFs extracted ahead, wherever they are in the list: the PDF worker parses them on the
+ * other core while this thread indexes the text files before them.
+ */
+const PDF_AHEAD = 4;
 /** Chunks of newly indexed files gathered into one segment (searchable from then on). */
 const SEGMENT_CHUNKS = 4096;
 /** Chunks embedded per step when a new model embeds the whole index. */
@@ -35,10 +41,15 @@ const REEMBED_BATCH = 64;
 /** Candidates each of keyword and vector search bring to the fusion. */
 const CANDIDATES = 50;
 
+/** What was read for one file before its turn. */
 interface Prepared {
   stat?: { size: number; mtimeMs: number };
+  /** A changed text file's bytes. */
   data?: Buffer;
-  error?: ExtractionError;
+  /** A changed PDF: its content hash, and its text unless the hash shows it unchanged. */
+  hash?: string;
+  document?: ExtractedDocument;
+  error?: unknown;
 }
 
 export class WorkspaceIndex {
@@ -124,10 +135,16 @@ export class WorkspaceIndex {
     const report: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: false };
     let lastSave = Date.now();
     let unsaved = false;
-    // File I/O runs a few files ahead of the indexing, so the disk and the CPU work together.
     const reads = new Map<number, Promise<Prepared>>();
+    const pdfs = files.flatMap((file, i) => (kindOf(file.absPath) === 'pdf' ? [i] : []));
+    let nextPdf = 0;
     const readAhead = (from: number) => {
-      for (let i = from; i < Math.min(files.length, from + READ_AHEAD); i++) if (!reads.has(i)) reads.set(i, this.prepare(files[i]));
+      for (let i = from; i < Math.min(files.length, from + READ_AHEAD); i++) if (!reads.has(i)) reads.set(i, this.prepare(files[i], token));
+      while (nextPdf < pdfs.length && pdfs[nextPdf] < from) nextPdf++;
+      for (let ahead = nextPdf; ahead < Math.min(pdfs.length, nextPdf + PDF_AHEAD); ahead++) {
+        const i = pdfs[ahead];
+        if (!reads.has(i)) reads.set(i, this.prepare(files[i], token));
+      }
     };
     try {
       for (const [done, file] of files.entries()) {
@@ -136,6 +153,7 @@ export class WorkspaceIndex {
         readAhead(done);
         const prepared = await reads.get(done)!;
         reads.delete(done);
+        token.throwIfCancelled();
         const outcome = await this.indexFile(file, prepared, token);
         if (outcome === 'unchanged') report.unchanged++;
         else if (outcome === 'indexed') report.indexed++;
@@ -166,16 +184,36 @@ export class WorkspaceIndex {
     return removed;
   }
 
-  /** The I/O for one file: its stat and, for a changed text file, its bytes. Never rejects. */
-  private async prepare(file: FileRef): Promise<Prepared> {
+  /** The I/O for one file: its stat and, when it changed, its bytes (text) or its text (PDF). Never rejects. */
+  private async prepare(file: FileRef, token: CancellationToken): Promise<Prepared> {
+    const prepared: Prepared = {};
     try {
       const stat = await fs.stat(file.absPath);
+      prepared.stat = stat;
       const previous = this.entry(file.displayPath);
-      if ((previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) || kindOf(file.absPath) === 'pdf') return { stat };
-      return { stat, data: await readTextFile(file.absPath, file.displayPath, stat.size) };
+      if (previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) return prepared;
+      if (kindOf(file.absPath) !== 'pdf') {
+        prepared.data = await readTextFile(file.absPath, file.displayPath, stat.size);
+        return prepared;
+      }
+      prepared.hash = await hashFile(file.absPath);
+      if (this.unchangedContent(file.displayPath, prepared.hash)) return prepared;
+      // One PDF at a time in the worker, in list order.
+      const extraction = this.pdfQueue.then(() => extractPdf(file.absPath, file.displayPath, token));
+      this.pdfQueue = extraction.catch(() => {});
+      prepared.document = await extraction;
     } catch (error) {
-      return { error: error instanceof ExtractionError ? error : new ExtractionError(`${file.displayPath} could not be read: ${describeError(error)}`, 'unreadable') };
+      prepared.error = error;
     }
+    return prepared;
+  }
+
+  private pdfQueue: Promise<unknown> = Promise.resolve();
+
+  /** Whether the saved index holds this very content for the file (touched, not changed). */
+  private unchangedContent(displayPath: string, hash: string): boolean {
+    const stored = this.store.files.get(displayPath);
+    return stored !== undefined && !stored.failure && hash !== '' && stored.hash === hash;
   }
 
   /** What the index knows of a file, including files indexed into the pending batch. */
@@ -186,25 +224,22 @@ export class WorkspaceIndex {
   private async indexFile(file: FileRef, prepared: Prepared, token: CancellationToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
     const previous = this.entry(file.displayPath);
     const { stat, data } = prepared;
-    if (!stat) return this.fail(file, { size: 0, mtimeMs: 0, hash: '' }, prepared.error!);
+    if (!stat) return this.fail(file, { size: 0, mtimeMs: 0, hash: '' }, prepared.error);
     if (previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) return 'unchanged';
-    if (prepared.error) return this.fail(file, { size: stat.size, mtimeMs: stat.mtimeMs, hash: '' }, prepared.error);
-    const isPdf = kindOf(file.absPath) === 'pdf';
-    const facts = { size: stat.size, mtimeMs: stat.mtimeMs, hash: '' };
+    const facts = { size: stat.size, mtimeMs: stat.mtimeMs, hash: prepared.hash ?? '' };
     let document: ExtractedDocument;
     try {
-      // A text file is read once, for its hash and its text; a PDF is read by the PDF worker.
-      facts.hash = data ? createHash('sha1').update(data).digest('hex') : await hashFile(file.absPath).catch(() => '');
-      const stored = this.store.files.get(file.displayPath);
-      if (stored && !stored.failure && facts.hash && stored.hash === facts.hash) {
-        this.store.setEntry(file.displayPath, { ...stored, mtimeMs: stat.mtimeMs });
+      if (prepared.error) throw prepared.error;
+      // A text file is read once, for its hash and its text.
+      if (data) facts.hash = createHash('sha1').update(data).digest('hex');
+      if (this.unchangedContent(file.displayPath, facts.hash)) {
+        this.store.setEntry(file.displayPath, { ...this.store.files.get(file.displayPath)!, mtimeMs: stat.mtimeMs });
         return 'unchanged';
       }
-      document = data && !isPdf ? textDocument(data, file.absPath, file.displayPath) : await extractPdf(file.absPath, file.displayPath, token);
+      document = data ? textDocument(data, file.absPath, file.displayPath) : prepared.document!;
     } catch (error) {
       token.throwIfCancelled();
-      const failure = error instanceof ExtractionError ? error : new ExtractionError(`${file.displayPath} could not be indexed: ${describeError(error)}`, 'unreadable');
-      return this.fail(file, facts, failure);
+      return this.fail(file, facts, error);
     }
     token.throwIfCancelled();
     const chunks = chunkDocument(document, this.chunkOptions);
@@ -224,7 +259,8 @@ export class WorkspaceIndex {
     this.pendingChunks = 0;
   }
 
-  private fail(file: FileRef, facts: Omit<FileEntry, 'segment' | 'chunks'>, error: ExtractionError): IndexFailure {
+  private fail(file: FileRef, facts: Omit<FileEntry, 'segment' | 'chunks'>, cause: unknown): IndexFailure {
+    const error = cause instanceof ExtractionError ? cause : new ExtractionError(`${file.displayPath} could not be indexed: ${describeError(cause)}`, 'unreadable');
     const failure: IndexFailure = { path: file.displayPath, reason: error.reason, message: error.message };
     // Remembered with the file's facts, so a file that failed is not retried until it changes.
     this.store.setEntry(file.displayPath, { ...facts, segment: 0, chunks: 0, failure });
