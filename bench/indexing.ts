@@ -16,12 +16,12 @@ import { shutdownPdfWorkers } from '../src/pipeline/indexing/extract/pdf';
 import { walkFolder } from '../src/pipeline/indexing/walk';
 import { WorkspaceIndex } from '../src/pipeline/indexing/workspaceIndex';
 import { longPdf } from '../test/fixtures/pdfs';
+import { writeTinyEmbedder } from '../test/fixtures/tinyOnnx';
 import { startHarness } from '../test/support/pipelineHarness';
 import { summarize, type Figure } from './stats';
 
 const WORDS = 'index query answer model token stop cancel phase chunk vector keyword source page line heading document workspace editor retrieval pipeline'.split(' ');
 
-export { writeCorpus as writeCorpusForProfile };
 async function writeCorpus(dir: string): Promise<{ pdfPages: number }> {
   let seed = 7;
   const word = () => WORDS[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % WORDS.length];
@@ -94,6 +94,43 @@ async function stopDuringExtraction(runs: number): Promise<Figure> {
   }
 }
 
+/**
+ * Stop while files are embedded (the tiny embedder in the real pipeline process): long text
+ * files, so that almost all of a run is embedding; Stop lands at a varying moment of it.
+ */
+async function stopDuringEmbedding(runs: number): Promise<Figure> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-stop-embed-'));
+  const harness = await startHarness({ embeddingModel: writeTinyEmbedder(path.join(dir, 'embedder')).dir });
+  await harness.client.start();
+  try {
+    const warmUp = path.join(dir, 'warm-up.md');
+    fs.writeFileSync(warmUp, 'Warm up the embedder.\n');
+    // Waits for the embedding model to load (it holds the index until then).
+    await harness.client.indexFiles([{ absPath: warmUp, displayPath: 'warm-up.md' }], new CancellationTokenSource().token);
+    const latencies: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const files = Array.from({ length: 20 }, (_, f) => {
+        const file = path.join(dir, `run-${i}-${f}.md`);
+        fs.writeFileSync(file, Array.from({ length: 400 }, (_, l) => `Line ${l} of file ${f} in run ${i}: words to embed, again and again.`).join('\n'));
+        return { absPath: file, displayPath: path.basename(file) };
+      });
+      const source = new CancellationTokenSource();
+      let stoppedAt = 0;
+      setTimeout(() => {
+        stoppedAt = performance.now();
+        source.cancel();
+      }, 100 + (i % 5) * 45);
+      const report = await harness.client.indexFiles(files, source.token);
+      if (!report.cancelled) throw new Error('the embedding finished before Stop; write more text');
+      latencies.push(performance.now() - stoppedAt);
+    }
+    return summarize('Stop while embedding → indexing ended, at the host', latencies, 'ms', { p95Target: 50 });
+  } finally {
+    await harness.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchIndexing(): Promise<Figure[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-corpus-'));
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-corpus-store-'));
@@ -123,6 +160,7 @@ export async function benchIndexing(): Promise<Figure[]> {
         detail: `pipeline ${pipelineMs.toFixed(0)} ms, raw ${rawMs.toFixed(0)} ms`,
       },
       await stopDuringExtraction(20),
+      await stopDuringEmbedding(20),
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

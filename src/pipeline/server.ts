@@ -142,7 +142,7 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   return {
     async dispose() {
       requests.cancelCurrent();
-      await Promise.all([history?.flush(), model.dispose(), shutdownPdfWorkers(), embedder?.dispose()]);
+      await Promise.all([history?.flush(), index?.close(), model.dispose(), shutdownPdfWorkers(), embedder?.dispose()]);
     },
   };
 }

@@ -212,6 +212,8 @@ describe('workspace index', () => {
     );
     assert.equal(report.cancelled, true);
     assert.equal(report.indexed, 10);
+    await index.close();
+    assert.equal(index.search('keyword3', 1)[0]?.path, 'many/3.md', 'indexed before Cancel: searchable');
     const reopened = await WorkspaceIndex.open(store, quiet);
     assert.equal(reopened.search('keyword3', 1)[0]?.path, 'many/3.md', 'indexed before Cancel: saved and searchable');
     assert.ok(!reopened.search('keyword20', 30).some((hit) => hit.path === 'many/20.md'), 'not indexed after Cancel');

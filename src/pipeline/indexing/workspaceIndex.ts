@@ -77,6 +77,7 @@ export class WorkspaceIndex {
   async useEmbedder(embedder: Embedder | undefined, token: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<void> {
     this.embedder = embedder;
     if (!embedder) return;
+    await this.saving;
     this.flushPending();
     const todo = this.store.segmentsToEmbed(embedder.modelId);
     const total = todo.reduce((sum, segment) => sum + segment.chunks.length, 0);
@@ -132,6 +133,7 @@ export class WorkspaceIndex {
    * between files when `token` is cancelled; what was indexed until then is kept and saved.
    */
   async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
+    await this.saving;
     const report: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: false };
     let lastSave = Date.now();
     let unsaved = false;
@@ -170,13 +172,15 @@ export class WorkspaceIndex {
       if (!token.isCancelled) throw error;
       report.cancelled = true;
     } finally {
-      if (unsaved) await this.save();
+      if (unsaved && report.cancelled) this.saveSoon();
+      else if (unsaved) await this.save();
     }
     return report;
   }
 
   /** Forgets files (deleted, renamed away, excluded). */
   async removeFiles(displayPaths: string[]): Promise<number> {
+    await this.saving;
     this.flushPending();
     let removed = 0;
     for (const displayPath of displayPaths) if (this.store.deleteEntry(displayPath)) removed++;
@@ -268,9 +272,28 @@ export class WorkspaceIndex {
     return failure;
   }
 
-  private async save(): Promise<void> {
-    this.flushPending();
-    await this.store.save();
+  /** Waits for the saves under way (before the process ends). */
+  async close(): Promise<void> {
+    await this.saving;
+  }
+
+  /** Saves after every earlier save (one writer at a time, in order). */
+  private save(): Promise<void> {
+    const saved = this.saving.then(() => {
+      this.flushPending();
+      return this.store.save();
+    });
+    this.saving = saved.catch((error) => this.logger.log('warn', `The index could not be saved: ${describeError(error)}`));
+    return saved;
+  }
+
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Saves once the caller has answered: after a cancel, the answer goes first. */
+  private saveSoon(): void {
+    const started = new Promise<void>((resolve) => setImmediate(resolve));
+    this.saving = this.saving.then(() => started);
+    void this.save().catch(() => {});
   }
 }
 
