@@ -219,6 +219,24 @@ describe('workspace index', () => {
     assert.ok(!reopened.search('keyword20', 30).some((hit) => hit.path === 'many/20.md'), 'not indexed after Cancel');
   });
 
+  test('a new chunk size cuts every file again on the next run; the old chunks serve until then', async () => {
+    const store = path.join(root, 'chunking-store');
+    const file = write('chunking/long.md', Array.from({ length: 60 }, (_, i) => `Line ${i} about the albatross colony.`).join('\n'));
+    const files = [{ absPath: file, displayPath: 'long.md' }];
+    const first = await WorkspaceIndex.open(store, quiet, { chunkSize: 1200, overlap: 200 });
+    await first.indexFiles(files, token());
+    const before = first.status().chunks;
+    await first.close();
+
+    const reopened = await WorkspaceIndex.open(store, quiet, { chunkSize: 300, overlap: 0 });
+    assert.equal(reopened.status().chunks, before, 'old chunks still there');
+    assert.equal(reopened.search('albatross', 1)[0]?.path, 'long.md');
+    const report = await reopened.indexFiles(files, token());
+    assert.equal(report.indexed, 1, 'the unchanged file was cut again');
+    assert.ok(reopened.status().chunks > before * 2, `${reopened.status().chunks} chunks of 300 characters vs ${before} of 1200`);
+    assert.equal(reopened.setChunkOptions({ chunkSize: 300, overlap: 0 }), false, 'the same options change nothing');
+  });
+
   test('a truncated manifest loads as an empty index instead of failing', async () => {
     const broken = path.join(root, 'broken-store');
     fs.mkdirSync(broken, { recursive: true });

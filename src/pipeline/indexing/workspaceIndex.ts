@@ -61,12 +61,26 @@ export class WorkspaceIndex {
   private constructor(
     private readonly store: SegmentIndex,
     private readonly logger: Logger,
-    private readonly chunkOptions: ChunkOptions,
+    private chunkOptions: ChunkOptions,
   ) {}
 
   /** Opens the index saved in `dir` (none yet: an empty one). */
   static async open(dir: string | undefined, logger: Logger, chunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<WorkspaceIndex> {
-    return new WorkspaceIndex(await SegmentIndex.open(dir, logger), logger, chunkOptions);
+    const index = new WorkspaceIndex(await SegmentIndex.open(dir, logger), logger, chunkOptions);
+    index.setChunkOptions(chunkOptions);
+    return index;
+  }
+
+  /**
+   * Cuts chunks this way from now on. Files cut another way are re-read by the next indexing
+   * run (their old chunks serve until then); returns whether that is needed.
+   */
+  setChunkOptions(options: ChunkOptions): boolean {
+    this.flushPending();
+    this.chunkOptions = options;
+    const changed = this.store.useChunking({ chunkSize: options.chunkSize, overlap: options.overlap });
+    if (changed) this.logger.log('info', `Chunk size or overlap changed (${options.chunkSize}/${options.overlap}); files are cut again as they are indexed.`);
+    return changed;
   }
 
   /**

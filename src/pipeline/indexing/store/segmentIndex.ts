@@ -52,6 +52,8 @@ const MIN_LIVE_SHARE = 0.5;
 
 interface SavedManifest {
   version: number;
+  /** How the chunks were cut (chunk size, overlap): other options mean other chunks. */
+  chunking?: unknown;
   nextSegment: number;
   segments: number[];
   files: [string, FileEntry][];
@@ -63,6 +65,8 @@ export class SegmentIndex {
   private nextSegment = 1;
   private cachedLayout: Layout | undefined;
   private manifestChanged = false;
+  /** How the saved chunks were cut; see `useChunking`. */
+  private chunking: string | undefined;
 
   private constructor(
     private readonly dir: string | undefined,
@@ -91,6 +95,7 @@ export class SegmentIndex {
     }
     const index = new SegmentIndex(dir, logger, new Map(saved.files));
     index.nextSegment = saved.nextSegment;
+    index.chunking = JSON.stringify(saved.chunking);
     await Promise.all(
       saved.segments.map(async (id) => {
         try {
@@ -104,6 +109,25 @@ export class SegmentIndex {
     for (const [file, entry] of index.files) if (entry.segment && !index.segments.has(entry.segment)) index.files.delete(file);
     await index.removeStrayFiles();
     return index;
+  }
+
+  /**
+   * Records how chunks are cut from now on. When that differs from how the saved chunks
+   * were cut, every file is marked as changed, so the next indexing run cuts it again; until
+   * then the old chunks stay searchable. Returns whether files were marked.
+   */
+  useChunking(chunking: unknown): boolean {
+    const wanted = JSON.stringify(chunking);
+    if (wanted === this.chunking) return false;
+    const hadChunks = this.chunking !== undefined && this.files.size > 0;
+    this.chunking = wanted;
+    this.manifestChanged = true;
+    if (!hadChunks) return false;
+    for (const entry of this.files.values()) {
+      entry.mtimeMs = -1;
+      entry.hash = '';
+    }
+    return true;
   }
 
   /** Number of live chunks. */
@@ -183,7 +207,13 @@ export class SegmentIndex {
       if (segment) await writeAtomically(path.join(this.dir, segmentFile(id)), segment.encode());
       this.unsaved.delete(id);
     }
-    const manifest: SavedManifest = { version: FORMAT_VERSION, nextSegment: this.nextSegment, segments: [...this.segments.keys()], files: [...this.files] };
+    const manifest: SavedManifest = {
+      version: FORMAT_VERSION,
+      chunking: this.chunking === undefined ? undefined : JSON.parse(this.chunking),
+      nextSegment: this.nextSegment,
+      segments: [...this.segments.keys()],
+      files: [...this.files],
+    };
     this.manifestChanged = false;
     await writeAtomically(path.join(this.dir, MANIFEST), Buffer.from(JSON.stringify(manifest)));
     await this.removeStrayFiles();
