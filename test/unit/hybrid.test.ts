@@ -80,6 +80,26 @@ describe('hybrid retrieval', () => {
     assert.equal(reopened.search('garden apple', 3, vector)[0]?.path, 'garden.md');
   });
 
+  test('files indexed one at a time keep their vectors when their small segments are merged', async () => {
+    const many = path.join(root, 'many-store');
+    const index = await WorkspaceIndex.open(many, quiet);
+    await index.useEmbedder(embedder, token());
+    const copies = Array.from({ length: 9 }, (_, i) => files[i % files.length]).map((file, i) => {
+      const absPath = path.join(docs, `copy-${i}-${file.displayPath}`);
+      fs.copyFileSync(file.absPath, absPath);
+      return { absPath, displayPath: `copy-${i}-${file.displayPath}` };
+    });
+    for (const file of copies) await index.indexFiles([file], token());
+    const segments = fs.readdirSync(many).filter((name) => name.startsWith('seg-'));
+    assert.ok(segments.length < 8, `${segments.length} segments after 9 one-file runs`);
+    const reopened = await WorkspaceIndex.open(many, quiet);
+    const progress: number[][] = [];
+    await reopened.useEmbedder(embedder, token(), (done, total) => progress.push([done, total]));
+    assert.deepEqual(progress, [], 'every chunk still has its vector');
+    const vector = await reopened.embedQuery('gardening', token());
+    assert.match(reopened.search('gardening', 3, vector)[0]?.path ?? '', /garden\.md$/);
+  });
+
   test('without an embedding model, search is keywords only', async () => {
     const reopened = await WorkspaceIndex.open(store, quiet);
     await reopened.useEmbedder(undefined, token());

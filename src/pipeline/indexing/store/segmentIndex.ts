@@ -231,15 +231,21 @@ export class SegmentIndex {
       }
     }
     if (small.length < SMALL_SEGMENTS_MAX) return;
-    // Merged segments keep vectors only when all of them have vectors from the same model.
-    const modelId = small[0].segment.vectors?.modelId;
-    const sameModel = modelId !== undefined && small.every(({ segment }) => segment.vectors?.modelId === modelId);
-    const chunks = small.flatMap(({ segment, live }) => live.map((d) => segment.chunk(d)));
-    const vectors = sameModel ? packVectors(modelId, small.flatMap(({ segment, live }) => live.map((d) => segment.vector(d)!))) : undefined;
-    const merged = Segment.build(this.nextSegment++, chunks, vectors);
-    for (const { segment } of small) this.replace(segment, undefined);
-    this.putSegment(merged);
-    this.repoint(merged);
+    // Merged by vector model (or none), so that no chunk loses its vector in a merge.
+    const groups = new Map<string, typeof small>();
+    for (const entry of small) {
+      const model = entry.segment.vectors?.modelId ?? '';
+      groups.set(model, [...(groups.get(model) ?? []), entry]);
+    }
+    for (const [modelId, group] of groups) {
+      if (group.length < 2) continue;
+      const chunks = group.flatMap(({ segment, live }) => live.map((d) => segment.chunk(d)));
+      const vectors = modelId ? packVectors(modelId, group.flatMap(({ segment, live }) => liveVectors(segment, live))) : undefined;
+      const merged = Segment.build(this.nextSegment++, chunks, vectors);
+      for (const { segment } of group) this.replace(segment, undefined);
+      this.putSegment(merged);
+      this.repoint(merged);
+    }
   }
 
   private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | undefined): Segment {
