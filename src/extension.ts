@@ -7,6 +7,7 @@ import { ChatViewProvider, CHAT_VIEW_ID } from './host/chatViewProvider';
 import { registerCommands } from './host/commands';
 import { IndexController } from './host/indexController';
 import { createLog, writeLog } from './host/log';
+import { ModelDownloads } from './host/modelDownloads';
 import { reportFailure } from './host/notifications';
 import { PipelineClient } from './host/pipelineClient';
 import { affectsPipeline, readPipelineSettings } from './host/settings';
@@ -16,6 +17,7 @@ export interface LocalRagApi {
   pipelinePid(): number | undefined;
   controller: ChatController;
   indexing: IndexController;
+  models: ModelDownloads;
 }
 
 let pipeline: PipelineClient | undefined;
@@ -26,9 +28,13 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
   const client = new PipelineClient({
     pipelineScript: path.join(context.extensionPath, 'dist', 'pipeline.js'),
     storageDir: storage.fsPath,
+    // Downloaded models are shared by every workspace.
+    modelsDir: path.join(context.globalStorageUri.fsPath, 'models'),
     settings: readPipelineSettings,
     log: (level, message) => writeLog(log, level, message),
+    onModelsState: (state) => models.onState(state),
   });
+  const models = new ModelDownloads(client, context.globalState, log);
   pipeline = client;
   const controller = new ChatController(client);
   const view = new ChatViewProvider(context.extensionUri, controller, log);
@@ -45,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     vscode.commands.registerCommand('localRag.indexWorkspace', () => indexing.indexWorkspace()),
     vscode.commands.registerCommand('localRag.indexFile', (uri?: vscode.Uri) => indexing.indexFile(uri)),
     vscode.commands.registerCommand('localRag.showIndexSummary', () => indexing.showSummary()),
+    vscode.commands.registerCommand('localRag.downloadModels', () => models.downloadMissing()),
     controller.onUpdate((update) => {
       if (update.type === 'event' && 'error' in update.event) reportFailure(update.event, log);
     }),
@@ -53,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(readPipelineSettings())),
   );
-  return { pipelinePid: () => client.pid, controller, indexing };
+  return { pipelinePid: () => client.pid, controller, indexing, models };
 }
 
 /** Lets the pipeline save its history and exit before the extension host goes. */

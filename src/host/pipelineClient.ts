@@ -17,12 +17,16 @@ import {
   ClearHistoryRequest,
   ConfigureNotification,
   DeviceNotification,
+  DownloadModelRequest,
+  DownloadProgressNotification,
   GetHistoryRequest,
   IndexFilesRequest,
   IndexProgressNotification,
   IndexStatusRequest,
   InitializeRequest,
   LogNotification,
+  ModelSizeRequest,
+  ModelsStateNotification,
   RemoveFilesRequest,
   StopRequest,
   type ChatParams,
@@ -30,15 +34,20 @@ import {
   type LogLevel,
 } from '../protocol/rpc';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from '../protocol/indexing';
+import type { DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from '../protocol/models';
 import type { PipelineSettings } from '../protocol/settings';
 
 export interface PipelineClientOptions {
   /** The built pipeline bundle (dist/pipeline.js). */
   pipelineScript: string;
   storageDir: string;
+  /** Where downloaded models live (the extension's global storage); default `<storageDir>/models`. */
+  modelsDir?: string;
   settings(): PipelineSettings;
   log(level: LogLevel, message: string): void;
   onDevice?(device: DeviceInfo): void;
+  /** After every change of settings: the models that wait for a download. */
+  onModelsState?(state: ModelsState): void;
   /** Extra environment for the child (tests pin threads or GPU use here). */
   env?: NodeJS.ProcessEnv;
   /**
@@ -60,6 +69,7 @@ export class PipelineClient {
   private running: Running | undefined;
   private readonly inFlight = new Map<string, Deliver>();
   private indexProgress: ((progress: IndexProgress) => void) | undefined;
+  private readonly downloadProgress = new Map<string, (progress: DownloadProgress) => void>();
   private disposed = false;
 
   constructor(private readonly options: PipelineClientOptions) {}
@@ -161,6 +171,24 @@ export class PipelineClient {
     }
   }
 
+  /** How much the model's download would fetch. */
+  async modelSize(model: MissingModel): Promise<DownloadSize> {
+    const connection = await this.ensureStarted();
+    return connection.sendRequest(ModelSizeRequest, model);
+  }
+
+  /** Downloads a model (resuming a partial one); Cancel keeps the partial files. */
+  async downloadModel(model: MissingModel, token: CancellationToken, onProgress: (progress: DownloadProgress) => void = () => {}): Promise<DownloadResult> {
+    const connection = await this.ensureStarted();
+    if (token.isCancellationRequested) return { completed: false };
+    this.downloadProgress.set(model.id, onProgress);
+    try {
+      return await connection.sendRequest(DownloadModelRequest, model, token);
+    } finally {
+      if (this.downloadProgress.get(model.id) === onProgress) this.downloadProgress.delete(model.id);
+    }
+  }
+
   async removeFiles(paths: string[]): Promise<number> {
     const connection = await this.ensureStarted();
     return connection.sendRequest(RemoveFilesRequest, { paths });
@@ -223,6 +251,8 @@ export class PipelineClient {
     connection.onNotification(LogNotification, ({ level, message }) => log(level, message));
     connection.onNotification(IndexProgressNotification, (progress) => this.indexProgress?.(progress));
     connection.onNotification(DeviceNotification, (device) => this.options.onDevice?.(device));
+    connection.onNotification(ModelsStateNotification, (state) => this.options.onModelsState?.(state));
+    connection.onNotification(DownloadProgressNotification, (progress) => this.downloadProgress.get(progress.id)?.(progress));
     connection.onError(([error]) => log('warn', `Pipeline connection: ${error.message}`));
     connection.listen();
 
@@ -230,7 +260,7 @@ export class PipelineClient {
       child,
       connection,
       ready: connection
-        .sendRequest(InitializeRequest, { storageDir: this.options.storageDir, settings: this.options.settings() })
+        .sendRequest(InitializeRequest, { storageDir: this.options.storageDir, modelsDir: this.options.modelsDir, settings: this.options.settings() })
         .then(({ pid }) => log('info', `Pipeline process ${pid} started.`)),
     };
     running.ready.catch(() => {});

@@ -3,9 +3,11 @@
  * user's own (global) values may choose a model file: a cloned repository must not be able
  * to make the extension load a file of its choosing.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { HUB_MODEL_ID } from '../protocol/models';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
 
 const SECTION = 'localRag';
@@ -25,6 +27,18 @@ export function resolveModelPath(value: string | undefined): string {
   return folder ? path.resolve(folder, expanded) : path.resolve(os.homedir(), expanded);
 }
 
+/**
+ * An ONNX model setting: a Hugging Face id (`owner/name`) stays an id, unless a trusted
+ * workspace has a folder of that relative path; anything else is a folder path.
+ */
+export function resolveOnnxModel(value: string | undefined): string {
+  const trimmed = (value ?? '').trim();
+  if (!HUB_MODEL_ID.test(trimmed)) return resolveModelPath(trimmed);
+  const folder = vscode.workspace.isTrusted ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
+  const local = folder ? path.resolve(folder, trimmed) : undefined;
+  return local && fs.existsSync(path.join(local, 'config.json')) ? local : trimmed;
+}
+
 export function readPipelineSettings(): PipelineSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const gpuLayers = trustedValue<'auto' | number>(config, 'gpuLayers');
@@ -33,7 +47,10 @@ export function readPipelineSettings(): PipelineSettings {
     gpuLayers: gpuLayers === 'auto' || (typeof gpuLayers === 'number' && gpuLayers >= 0) ? gpuLayers : DEFAULT_PIPELINE_SETTINGS.gpuLayers,
     threads: positiveInt(config.get<number>('threads'), DEFAULT_PIPELINE_SETTINGS.threads),
     contextSize: positiveInt(config.get<number>('contextSize'), DEFAULT_PIPELINE_SETTINGS.contextSize),
-    embeddingModel: resolveModelPath(trustedValue<string>(config, 'embeddingModel')),
+    embeddingModel: resolveOnnxModel(trustedValue<string>(config, 'embeddingModel')),
+    embeddingQueryPrefix: config.get<string>('embeddingQueryPrefix') ?? DEFAULT_PIPELINE_SETTINGS.embeddingQueryPrefix,
+    embeddingPassagePrefix: config.get<string>('embeddingPassagePrefix') ?? DEFAULT_PIPELINE_SETTINGS.embeddingPassagePrefix,
+    rerankerModel: resolveOnnxModel(trustedValue<string>(config, 'rerankerModel')),
     maxAnswerTokens: positiveInt(config.get<number>('maxAnswerTokens'), DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens) || DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens,
   };
 }

@@ -9,12 +9,16 @@ import {
   ClearHistoryRequest,
   ConfigureNotification,
   DeviceNotification,
+  DownloadModelRequest,
+  DownloadProgressNotification,
   GetHistoryRequest,
   IndexFilesRequest,
   IndexProgressNotification,
   IndexStatusRequest,
   InitializeRequest,
   LogNotification,
+  ModelSizeRequest,
+  ModelsStateNotification,
   RemoveFilesRequest,
   StopRequest,
 } from '../protocol/rpc';
@@ -25,8 +29,8 @@ import { ChatHistory } from './chat/history';
 import { ChatService } from './chat/chatService';
 import { ChatModel } from './llm/chatModel';
 import { describeError, type Logger } from './log';
-import * as os from 'node:os';
-import { Embedder } from './embedding/embedder';
+import { downloadHubModel, downloadSize, hubModel } from './embedding/hubModel';
+import { OnnxModels } from './embedding/onnxModels';
 import { shutdownPdfWorkers } from './indexing/extract/pdf';
 import { WorkspaceIndex } from './indexing/workspaceIndex';
 import { Mutex } from './mutex';
@@ -44,6 +48,8 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   let service: ChatService | undefined;
   let history: ChatHistory | undefined;
   let index: WorkspaceIndex | undefined;
+  let models: OnnxModels | undefined;
+  const downloads = new Set<string>();
   // One indexing run at a time; a second waits for the first.
   const indexLock = new Mutex();
   let indexRuns = 0;
@@ -52,22 +58,23 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...params.settings };
     history = await ChatHistory.open(path.join(params.storageDir, 'chat-history.json'), logger);
     index = await WorkspaceIndex.open(path.join(params.storageDir, 'index'), logger);
+    models = new OnnxModels(params.modelsDir ?? path.join(params.storageDir, 'models'), logger);
     service = new ChatService({
       requests,
       model,
-      retriever: new WorkspaceRetriever(() => index, logger),
+      retriever: new WorkspaceRetriever(() => index, logger, undefined, () => models?.reranker),
       history,
       settings: () => settings,
       logger,
     });
-    void applyEmbeddingModel();
+    void applyModels();
     logger.log('info', `Pipeline process ${process.pid} ready (Node ${process.versions.node}).`);
     return { pid: process.pid };
   });
 
   connection.onNotification(ConfigureNotification, (next) => {
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...next };
-    void applyEmbeddingModel();
+    void applyModels();
   });
 
   connection.onRequest(ChatRequest, (params, rpcToken) => {
@@ -84,27 +91,59 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     return pending.finally(() => subscription.dispose());
   });
 
-  /** Loads the embedding model the settings name (if it changed) and embeds what lacks vectors. */
-  let embedder: Embedder | undefined;
-  async function applyEmbeddingModel(): Promise<void> {
-    const wanted = settings.embeddingModel;
-    if ((embedder?.modelDir ?? '') === wanted) return;
+  /**
+   * Loads the models the settings name (when they changed and are on disk), embeds what
+   * lacks vectors, and tells the host which models still wait for a download.
+   */
+  async function applyModels(): Promise<void> {
+    if (!models) return;
     const release = await indexLock.acquire();
     try {
-      const previous = embedder;
-      embedder = wanted ? await Embedder.load(wanted, { threads: Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2))) }) : undefined;
-      await previous?.dispose();
-      if (embedder) logger.log('info', `Embedding model ${embedder.modelId} loaded (${embedder.dimension} dimensions).`);
-      await index?.useEmbedder(embedder, new CancellationToken(`embed-${++indexRuns}`), (done, total) => {
+      const { missing, embedderChanged } = await models.apply(settings);
+      connection.sendNotification(ModelsStateNotification, { missing }).catch(() => {});
+      if (!embedderChanged) return;
+      await index?.useEmbedder(models.embedder, new CancellationToken(`embed-${++indexRuns}`), (done, total) => {
         if (done === total || done % 1024 === 0) logger.log('info', `Embedded ${done}/${total} chunks.`);
       });
     } catch (error) {
-      embedder = undefined;
-      await index?.useEmbedder(undefined, new CancellationToken('none'));
-      logger.log('warn', `The embedding model could not be used (${describeError(error)}); searching with keywords only.`);
+      logger.log('warn', `The models could not be applied (${describeError(error)}).`);
     } finally {
       release();
     }
+  }
+
+  connection.onRequest(ModelSizeRequest, ({ id }) => downloadSize(hubModel(id, modelsDir())));
+
+  connection.onRequest(DownloadModelRequest, async ({ id }, rpcToken) => {
+    if (downloads.has(id)) throw new Error(`${id} is already being downloaded.`);
+    downloads.add(id);
+    const token = new CancellationToken(`download-${id}`);
+    const subscription = rpcToken.onCancellationRequested(() => token.cancel());
+    if (rpcToken.isCancellationRequested) token.cancel();
+    let lastSent = 0;
+    try {
+      const completed = await downloadHubModel(hubModel(id, modelsDir()), {
+        token,
+        onProgress(progress) {
+          // A few updates a second are plenty for a progress bar.
+          if (progress.transferredBytes < progress.totalBytes && Date.now() - lastSent < 200) return;
+          lastSent = Date.now();
+          connection.sendNotification(DownloadProgressNotification, progress).catch(() => {});
+        },
+      });
+      logger.log('info', completed ? `Downloaded ${id}.` : `The download of ${id} was cancelled; the next one resumes where it stopped.`);
+      // Loading (and embedding the index anew) can take long: the download is answered first.
+      if (completed) void applyModels();
+      return { completed };
+    } finally {
+      subscription.dispose();
+      downloads.delete(id);
+    }
+  });
+
+  function modelsDir(): string {
+    if (!models) throw new Error('The pipeline process was not initialized.');
+    return models.modelsDir;
   }
 
   connection.onRequest(IndexFilesRequest, async ({ files }, rpcToken) => {
@@ -142,7 +181,7 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   return {
     async dispose() {
       requests.cancelCurrent();
-      await Promise.all([history?.flush(), index?.close(), model.dispose(), shutdownPdfWorkers(), embedder?.dispose()]);
+      await Promise.all([history?.flush(), index?.close(), model.dispose(), shutdownPdfWorkers(), models?.dispose()]);
     },
   };
 }

@@ -5,11 +5,14 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ChatEvent, ChatTurn, TerminalEvent } from './events';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from './indexing';
+import type { DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from './models';
 import type { PipelineSettings } from './settings';
 
 export interface InitializeParams {
   /** Folder for this workspace's state (chat history, later the index). */
   storageDir: string;
+  /** Where downloaded models live, shared by all workspaces (default: `<storageDir>/models`). */
+  modelsDir?: string;
   settings: PipelineSettings;
 }
 export interface InitializeResult {
@@ -60,3 +63,14 @@ export const IndexProgressNotification = new NotificationType<IndexProgress>('in
 /** Forgets files by display path; resolves with how many were indexed. */
 export const RemoveFilesRequest = new RequestType<{ paths: string[] }, number, void>('index/remove');
 export const IndexStatusRequest = new RequestType0<IndexStatus, void>('index/status');
+
+/** What the model settings wait for; sent after every change of settings. */
+export const ModelsStateNotification = new NotificationType<ModelsState>('models/state');
+/** How much a model's download would fetch (asks its host; nothing is written). */
+export const ModelSizeRequest = new RequestType<MissingModel, DownloadSize, void>('models/size');
+/**
+ * Downloads a model into the models folder (resuming a partial one), then loads it if the
+ * settings still name it. Cancellable (`$/cancelRequest`); progress as notifications.
+ */
+export const DownloadModelRequest = new RequestType<MissingModel, DownloadResult, void>('models/download');
+export const DownloadProgressNotification = new NotificationType<DownloadProgress>('models/progress');

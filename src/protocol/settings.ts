@@ -10,8 +10,18 @@ export interface PipelineSettings {
   contextSize: number;
   /** Most tokens one answer may produce. */
   maxAnswerTokens: number;
-  /** Folder of an ONNX embedding model (transformers.js layout); empty: keyword search only. */
+  /**
+   * The ONNX embedding model: an absolute folder (transformers.js layout) or a Hugging Face
+   * id (`Xenova/multilingual-e5-small`) downloaded into the models folder; empty: keyword
+   * search only. The extension's own default (package.json) is the multilingual e5 id.
+   */
   embeddingModel: string;
+  /** Put before every query (e5: `"query: "`). */
+  embeddingQueryPrefix: string;
+  /** Put before every passage (e5: `"passage: "`); part of the vectors' identity. */
+  embeddingPassagePrefix: string;
+  /** A cross-encoder that reranks the fused candidates: folder or Hugging Face id; empty: off. */
+  rerankerModel: string;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -21,4 +31,7 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   contextSize: 4096,
   maxAnswerTokens: 1024,
   embeddingModel: '',
+  embeddingQueryPrefix: 'query: ',
+  embeddingPassagePrefix: 'passage: ',
+  rerankerModel: '',
 };

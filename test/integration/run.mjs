@@ -11,7 +11,12 @@ const outDir = path.join(REPO_ROOT, 'out', 'integration');
 const extensionTestsPath = await buildExtensionSuite({ sourceDir: path.join(here, 'suite'), pattern: '*.test.ts', outDir });
 const { createVsCodeFixture } = await tsImport('../support/vscodeFixtures.ts', import.meta.url);
 
+const { startModelHost } = await tsImport('../support/modelHost.ts', import.meta.url);
+
 const fixture = createVsCodeFixture();
+// The tiny embedder served as a Hugging Face model from 127.0.0.1 (hub exports ship int8 weights).
+const HUB_ID = 'tiny-org/tiny-embedder';
+const modelHost = await startModelHost({ [HUB_ID]: fixture.embedderDir }, { aliases: { 'onnx/model_quantized.onnx': 'onnx/model.onnx' } });
 let exitCode = 1;
 try {
   ({ exitCode } = await runExtensionTests({
@@ -19,10 +24,11 @@ try {
     extensionDevelopmentPath: REPO_ROOT,
     extensionTestsPath,
     userSettings: fixture.userSettings,
-    env: { LOCAL_RAG_TEST_EMBEDDER: fixture.embedderDir },
+    env: { LOCAL_RAG_TEST_EMBEDDER: fixture.embedderDir, LOCAL_RAG_MODEL_HOST: modelHost.url, LOCAL_RAG_TEST_HUB_ID: HUB_ID },
     timeoutMs: 300_000,
   }));
 } finally {
+  await modelHost.close();
   fixture.dispose();
 }
 process.exit(exitCode);

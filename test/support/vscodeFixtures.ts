@@ -41,6 +41,8 @@ export function createVsCodeFixture(options: { contextLength?: number; maxAnswer
       'localRag.threads': 1,
       'localRag.contextSize': contextLength,
       'localRag.maxAnswerTokens': options.maxAnswerTokens ?? Math.min(1500, contextLength - 400),
+      // Off, not the downloadable default: no suite may wait on a download prompt.
+      'localRag.embeddingModel': '',
     },
     dispose: () => fs.rmSync(root, { recursive: true, force: true }),
   };

@@ -7,6 +7,7 @@
  * stops the work at the next batch boundary (a batch already running finishes first).
  */
 import type { FeatureExtractionPipeline } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
+import { createHash } from 'node:crypto';
 import type { CancellationToken } from '../cancellation';
 import { defaultThreads, loadFailure, loadTransformers, openModelFolder, type ModelDtype } from './modelFolder';
 
@@ -34,7 +35,7 @@ export class Embedder {
 
   private constructor(
     private readonly extractor: FeatureExtractionPipeline,
-    /** Folder name plus a hash of its config and file sizes: changes when the model does. */
+    /** Folder name plus a hash of its config, file sizes and passage prefix: changes when the vectors would. */
     readonly modelId: string,
     readonly modelDir: string,
     /** Length of every vector. */
@@ -67,13 +68,14 @@ export class Embedder {
       if (probe.dims.length !== 2 || !(probe.dims[1] > 0)) {
         throw new Error(`expected one vector per text, got output dims [${probe.dims.join(', ')}]`);
       }
+      const passagePrefix = options.passagePrefix ?? 'passage: ';
       return new Embedder(
         extractor,
-        folder.modelId,
+        withPassagePrefix(folder.modelId, passagePrefix),
         folder.dir,
         probe.dims[1],
         options.queryPrefix ?? 'query: ',
-        options.passagePrefix ?? 'passage: ',
+        passagePrefix,
         batchSize,
       );
     } catch (error) {
@@ -124,6 +126,13 @@ export class Embedder {
   private assertOpen(): void {
     if (this.disposed) throw new Error(`The embedding model "${this.modelDir}" was disposed.`);
   }
+}
+
+/** Passages embedded with another prefix are other vectors: the prefix is part of the identity. */
+function withPassagePrefix(modelId: string, passagePrefix: string): string {
+  const at = modelId.lastIndexOf('@');
+  const hash = createHash('sha256').update(`${modelId.slice(at + 1)}\0${passagePrefix}`).digest('hex').slice(0, 16);
+  return `${modelId.slice(0, at)}@${hash}`;
 }
 
 /** Dot product; for the embedder's normalized vectors, their cosine similarity. */

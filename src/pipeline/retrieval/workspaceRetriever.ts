@@ -1,19 +1,27 @@
 import type { Source } from '../../protocol/events';
-import type { CancellationToken } from '../cancellation';
+import { CancelledError, type CancellationToken } from '../cancellation';
+import type { Reranker } from '../embedding/reranker';
 import type { WorkspaceIndex } from '../indexing/workspaceIndex';
 import type { Logger } from '../log';
 import type { Retriever } from './retriever';
 
 const EXCERPT_CHARS = 600;
+/** How many fused candidates the cross-encoder reads: it costs one model call per 8 of them. */
+export const RERANK_CANDIDATES = 20;
 
-/** The workspace index: BM25, fused with vector search when an embedding model is in use. */
+/**
+ * The workspace index: BM25, fused with vector search when an embedding model is in use,
+ * the fused candidates reranked by a cross-encoder when one is.
+ */
 export class WorkspaceRetriever implements Retriever {
   private announced = false;
+  private rerankFailed = false;
 
   constructor(
     private readonly index: () => WorkspaceIndex | undefined,
     private readonly logger: Logger,
     private readonly k = 5,
+    private readonly reranker: () => Reranker | undefined = () => undefined,
   ) {}
 
   async retrieve(query: string, token: CancellationToken): Promise<Source[]> {
@@ -26,7 +34,11 @@ export class WorkspaceRetriever implements Retriever {
     }
     const vector = await index.embedQuery(query, token);
     token.throwIfCancelled();
-    return withoutOverlaps(index.search(query, this.k * 3, vector), this.k).map((hit) => ({
+    const reranker = this.reranker();
+    const wanted = reranker ? Math.max(this.k, RERANK_CANDIDATES) : this.k;
+    let hits = withoutOverlaps(index.search(query, wanted * 3, vector), wanted);
+    if (reranker) hits = (await this.rerank(reranker, query, hits, token)).slice(0, this.k);
+    return hits.map((hit) => ({
       path: hit.path,
       startLine: hit.startLine,
       endLine: hit.endLine,
@@ -35,6 +47,22 @@ export class WorkspaceRetriever implements Retriever {
       excerpt: hit.text.length > EXCERPT_CHARS ? `${hit.text.slice(0, EXCERPT_CHARS)}…` : hit.text,
       score: hit.score,
     }));
+  }
+
+  /** Orders the candidates by the cross-encoder's score; on a model failure keeps the fused order. */
+  private async rerank<T extends { text: string; score: number }>(reranker: Reranker, query: string, hits: T[], token: CancellationToken): Promise<T[]> {
+    if (hits.length < 2) return hits;
+    try {
+      const scores = await reranker.score(query, hits.map((hit) => hit.text), token);
+      return hits.map((hit, i) => ({ ...hit, score: scores[i] })).sort((a, b) => b.score - a.score);
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      if (!this.rerankFailed) {
+        this.rerankFailed = true;
+        this.logger.log('warn', `The reranker failed (${error instanceof Error ? error.message : String(error)}); results keep the fused order.`);
+      }
+      return hits;
+    }
   }
 }
 

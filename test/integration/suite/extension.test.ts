@@ -37,6 +37,16 @@ async function sourcesFor(local: LocalRagApi, question: string): Promise<Source[
   return sources;
 }
 
+/** Polls `check` every half second until it holds or `timeoutMs` pass; says whether it held. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (await check()) return true;
+  }
+  return false;
+}
+
 function contentCount(updates: ChatUpdate[]): number {
   return updates.filter((update) => update.type === 'event' && 'content' in update.event).length;
 }
@@ -179,6 +189,25 @@ describe('Local RAG in VS Code', () => {
     assert.ok(found, 'the edit was indexed');
   });
 
+  it('editing .gitignore drops newly ignored files from the index and takes back un-ignored ones', async () => {
+    const local = await api();
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const gitignore = vscode.Uri.joinPath(folder, '.gitignore');
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'drafts', 'plan.md'), Buffer.from('# Plan\n\nThe xylophonic plan stays a draft.\n'));
+    const cited = async () => (await sourcesFor(local, 'xylophonic plan')).some((source) => source.path === 'drafts/plan.md');
+    const notCited = async () => !(await cited());
+    assert.ok(await eventually(cited), 'the new file was indexed by the watcher');
+
+    await vscode.workspace.fs.writeFile(gitignore, Buffer.from('drafts/\n'));
+    assert.ok(await eventually(notCited), 'a new .gitignore that ignores drafts/ removed drafts/plan.md from the index');
+    await vscode.workspace.fs.writeFile(gitignore, Buffer.from('*.log\n'));
+    assert.ok(await eventually(cited), 'an edit that no longer ignores drafts/ brought drafts/plan.md back');
+    await vscode.workspace.fs.writeFile(gitignore, Buffer.from('*.log\ndrafts/plan.md\n'));
+    assert.ok(await eventually(notCited), 'an edit that ignores the file removed it again');
+    await vscode.workspace.fs.delete(gitignore);
+    assert.ok(await eventually(cited), 'deleting .gitignore brought it back');
+  });
+
   it('with localRag.embeddingModel set, search also finds by meaning (vectors fused with BM25)', async () => {
     const local = await api();
     const embedder = process.env.LOCAL_RAG_TEST_EMBEDDER;
@@ -199,7 +228,31 @@ describe('Local RAG in VS Code', () => {
       }
       assert.ok(found, 'the embedding model was loaded, the index embedded, and vector search found the passage');
     } finally {
-      await config.update('embeddingModel', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('embeddingModel', '', vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('a Hugging Face id in localRag.embeddingModel is downloaded by Download Models, then used', async () => {
+    const local = await api();
+    const id = process.env.LOCAL_RAG_TEST_HUB_ID;
+    assert.ok(id && process.env.LOCAL_RAG_MODEL_HOST, 'the harness serves the tiny embedder as a hub model');
+    const config = vscode.workspace.getConfiguration('localRag');
+    await config.update('embeddingModel', id, vscode.ConfigurationTarget.Global);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!local.models.pending.some((model) => model.id === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(local.models.pending, [{ role: 'embedding', id }], 'the pipeline waits for the download');
+      await vscode.commands.executeCommand('localRag.downloadModels');
+      let found = false;
+      const until = Date.now() + 20_000;
+      while (!found && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        found = (await sourcesFor(local, 'gardening'))[0]?.path === 'docs/garden.md';
+      }
+      assert.ok(found, 'the downloaded model was loaded and vector search found the passage');
+      assert.deepEqual(local.models.pending, []);
+    } finally {
+      await config.update('embeddingModel', '', vscode.ConfigurationTarget.Global);
     }
   });
 
