@@ -35,6 +35,9 @@ const builds = [
   },
   { ...pipelineCode, entryPoints: { pipeline: 'src/pipeline/main.ts' } },
   { ...pipelineCode, entryPoints: { cli: 'src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  // The ONNX worker thread (onnxThread.ts starts it from beside dist/pipeline.js): the only
+  // bundle holding transformers.js, so the pipeline starts without it.
+  { ...pipelineCode, entryPoints: { onnxWorker: 'src/pipeline/embedding/worker/onnxWorker.ts' } },
   {
     ...common,
     // The pipeline's PDF worker thread (pdf.ts starts it from beside dist/pipeline.js).

@@ -72,12 +72,12 @@ async function buildStore(store: string, modelId: string, dimension: number, wor
     batch.push({ path: displayPath, facts: { size: 1, mtimeMs: 1, hash: 'x' }, chunks, vectors });
     batchChunks += chunks.length;
     if (batchChunks >= SEGMENT_CHUNKS) {
-      index.addFiles(batch, modelId);
+      await index.addFiles(batch, modelId);
       batch = [];
       batchChunks = 0;
     }
   }
-  if (batch.length) index.addFiles(batch, modelId);
+  if (batch.length) await index.addFiles(batch, modelId);
   await index.save();
   return performance.now() - started;
 }

@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationToken, CancelledError } from '../../src/pipeline/cancellation';
 import { Embedder, dot } from '../../src/pipeline/embedding/embedder';
-import { ModelLoadError, loadTransformers } from '../../src/pipeline/embedding/modelFolder';
+import { ModelLoadError } from '../../src/pipeline/embedding/modelFolder';
+import { loadTransformers } from '../../src/pipeline/embedding/worker/transformers';
 import { Reranker } from '../../src/pipeline/embedding/reranker';
 import { writeTinyCrossEncoder, writeTinyEmbedder } from '../fixtures/tinyOnnx';
 

@@ -94,7 +94,7 @@ describe('chunking', () => {
 /** Keyword search over `chunks` (one file each), returning the paths found, best first. */
 async function keywordSearch(chunks: Chunk[]): Promise<(query: string, k: number) => string[]> {
   const index = await SegmentIndex.open(undefined, quiet);
-  index.addFiles(chunks.map((chunk) => ({ path: chunk.path, facts: { size: 0, mtimeMs: 0, hash: '' }, chunks: [chunk] })));
+  await index.addFiles(chunks.map((chunk) => ({ path: chunk.path, facts: { size: 0, mtimeMs: 0, hash: '' }, chunks: [chunk] })));
   return (query, k) => index.keyword(query, k).map((hit) => index.chunk(hit.doc).path);
 }
 
@@ -234,7 +234,7 @@ describe('workspace index', () => {
     const report = await reopened.indexFiles(files, token());
     assert.equal(report.indexed, 1, 'the unchanged file was cut again');
     assert.ok(reopened.status().chunks > before * 2, `${reopened.status().chunks} chunks of 300 characters vs ${before} of 1200`);
-    assert.equal(reopened.setChunkOptions({ chunkSize: 300, overlap: 0 }), false, 'the same options change nothing');
+    assert.equal(await reopened.setChunkOptions({ chunkSize: 300, overlap: 0 }), false, 'the same options change nothing');
   });
 
   test('a truncated manifest loads as an empty index instead of failing', async () => {

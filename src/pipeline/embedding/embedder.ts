@@ -1,15 +1,17 @@
 /**
- * Dense sentence embeddings from a local Hugging Face ONNX folder (e5, bge, MiniLM…) through
- * transformers.js `feature-extraction` on onnxruntime-node: mean pooling over the attention
- * mask, L2-normalized, so a dot product is the cosine similarity. Fully offline.
+ * Dense sentence embeddings from a local Hugging Face ONNX folder (e5, bge, MiniLM…),
+ * computed in the ONNX worker thread (worker/onnxModels.ts): normalised vectors, so a dot
+ * product is the cosine similarity. Fully offline.
  *
- * Passages are embedded in batches; the token is checked before every batch, so a cancel
- * stops the work at the next batch boundary (a batch already running finishes first).
+ * Passages are embedded in batches. The token is checked before every batch, and a cancel
+ * during a batch releases the caller at once (the worker finishes that batch unobserved):
+ * Stop never waits for the model.
  */
-import type { FeatureExtractionPipeline } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
 import { createHash } from 'node:crypto';
 import type { CancellationToken } from '../cancellation';
-import { defaultThreads, loadFailure, loadTransformers, openModelFolder, type ModelDtype } from './modelFolder';
+import { defaultThreads, loadFailure, openModelFolder, type ModelDtype } from './modelFolder';
+import { OnnxThread } from './onnxThread';
+import type { Embedded, Loaded } from './worker/protocol';
 
 export interface EmbedderOptions {
   /** ONNX Runtime intra-op threads (default: half the cores, 1 to 4). */
@@ -28,13 +30,13 @@ export interface EmbedderOptions {
 export type EmbedBatchCallback = (done: number, total: number) => void;
 
 const DEFAULT_BATCH_SIZE = 16;
-const PROBE_TEXT = 'ok';
 
 export class Embedder {
   private disposed = false;
 
   private constructor(
-    private readonly extractor: FeatureExtractionPipeline,
+    private readonly thread: OnnxThread,
+    private readonly handle: number,
     /** Folder name plus a hash of its config, file sizes and passage prefix: changes when the vectors would. */
     readonly modelId: string,
     readonly modelDir: string,
@@ -49,37 +51,23 @@ export class Embedder {
   static async load(modelDir: string, options: EmbedderOptions = {}): Promise<Embedder> {
     const dtype = options.dtype ?? 'fp32';
     const folder = openModelFolder(modelDir, dtype, 'embedding model');
-    const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
     const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
-    const { pipeline } = await loadTransformers();
-    let extractor: FeatureExtractionPipeline | undefined;
+    const thread = OnnxThread.acquire();
     try {
-      extractor = await pipeline('feature-extraction', folder.dir, {
-        // Passing config.json's content bypasses the library's per-path memo, so a model
-        // replaced in the same folder is read afresh.
-        config: folder.config as never,
-        local_files_only: true,
-        device: 'cpu',
-        dtype,
-        session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-      });
-      // One tiny call proves the model runs and tells the dimension.
-      const probe = await extractor([PROBE_TEXT], { pooling: 'mean', normalize: true });
-      if (probe.dims.length !== 2 || !(probe.dims[1] > 0)) {
-        throw new Error(`expected one vector per text, got output dims [${probe.dims.join(', ')}]`);
-      }
+      const loaded = await thread.request<Loaded>({ type: 'loadEmbedder', dir: folder.dir, config: folder.config, dtype, threads });
       const passagePrefix = options.passagePrefix ?? 'passage: ';
       return new Embedder(
-        extractor,
+        thread,
+        loaded.model,
         withPassagePrefix(folder.modelId, passagePrefix),
         folder.dir,
-        probe.dims[1],
+        loaded.dimension!,
         options.queryPrefix ?? 'query: ',
         passagePrefix,
-        batchSize,
+        Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)),
       );
     } catch (error) {
-      await extractor?.dispose().catch(() => {});
+      await thread.release();
       throw loadFailure(error, folder.dir, 'embedding model');
     }
   }
@@ -95,7 +83,10 @@ export class Embedder {
     for (let start = 0; start < order.length; start += this.batchSize) {
       token.throwIfCancelled();
       const indexes = order.slice(start, start + this.batchSize);
-      const batch = await this.embed(indexes.map((index) => this.passagePrefix + texts[index]));
+      const batch = await this.embed(
+        indexes.map((index) => this.passagePrefix + texts[index]),
+        token,
+      );
       indexes.forEach((index, row) => (vectors[index] = batch[row]));
       onBatch?.(Math.min(start + this.batchSize, order.length), order.length);
     }
@@ -105,22 +96,20 @@ export class Embedder {
   async embedQuery(text: string, token?: CancellationToken): Promise<Float32Array> {
     this.assertOpen();
     token?.throwIfCancelled();
-    const [vector] = await this.embed([this.queryPrefix + text]);
+    const [vector] = await this.embed([this.queryPrefix + text], token);
     return vector;
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.extractor.dispose();
+    await this.thread.request({ type: 'dispose', model: this.handle }).catch(() => {});
+    await this.thread.release();
   }
 
-  private async embed(texts: string[]): Promise<Float32Array[]> {
-    const output = await this.extractor(texts, { pooling: 'mean', normalize: true });
-    // fp16 exports may hand back half floats; vectors are always Float32Array.
-    const data = output.data instanceof Float32Array ? output.data : Float32Array.from(output.data as ArrayLike<number>);
-    const dimension = this.dimension;
-    return texts.map((_, row) => data.slice(row * dimension, (row + 1) * dimension));
+  private async embed(texts: string[], token: CancellationToken | undefined): Promise<Float32Array[]> {
+    const { data, dimension } = await this.thread.request<Embedded>({ type: 'embed', model: this.handle, texts }, token);
+    return texts.map((_, row) => data.subarray(row * dimension, (row + 1) * dimension));
   }
 
   private assertOpen(): void {

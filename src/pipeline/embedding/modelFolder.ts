@@ -1,19 +1,13 @@
 /**
- * What the embedder and the reranker share: loading transformers.js offline, checking a
- * Hugging Face ONNX model folder before handing it over (so a bad folder fails with its
- * name in the message, not with a library's riddle), and a model identity that changes
- * when the model does.
- *
- * transformers.js is loaded on first use (it costs ~250 ms and pulls in onnxruntime-node),
- * always through `loadTransformers()`, so one copy of its global `env` is configured (a
- * static `import` elsewhere would, under tsx, load the CommonJS build beside this ESM one).
+ * What the embedder and the reranker share: checking a Hugging Face ONNX model folder
+ * before handing it to the ONNX worker (so a bad folder fails with its name in the message,
+ * not with a library's riddle), and a model identity that changes when the model does.
+ * File system only: transformers.js itself runs in the worker (worker/transformers.ts).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-export type Transformers = typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'import' } });
 
 /** ONNX weight variants of a folder, by transformers.js `dtype` (file `onnx/model<suffix>.onnx`). */
 export const DTYPE_SUFFIX = {
@@ -39,36 +33,6 @@ export class ModelLoadError extends Error {
     super(message, options);
     this.name = 'ModelLoadError';
   }
-}
-
-let transformers: Promise<Transformers> | undefined;
-
-/**
- * transformers.js, configured never to touch the network: models come only from the
- * absolute folder paths we pass (an absolute path is never taken for a Hub id), nothing
- * is cached, and the default paths (which a CommonJS bundle resolves wrongly, its
- * `import.meta` being empty) are replaced by explicit ones.
- */
-export function loadTransformers(): Promise<Transformers> {
-  transformers ??= import('@huggingface/transformers').then((library) => {
-    const { env } = library;
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.useFSCache = false;
-    env.useBrowserCache = false;
-    const scratch = path.join(os.tmpdir(), 'local-rag-transformers');
-    env.cacheDir = path.join(scratch, 'cache');
-    env.localModelPath = path.join(scratch, 'models');
-    env.logLevel = library.LogLevel.ERROR;
-    env.backends.onnx.logLevel = 'error';
-    return library;
-  }, (error: unknown) => {
-    transformers = undefined;
-    throw new Error(`The ONNX runtime (@huggingface/transformers, onnxruntime-node) could not be loaded: ${describe(error)}`, {
-      cause: error,
-    });
-  });
-  return transformers;
 }
 
 /** ONNX Runtime threads when the caller does not say: half the cores, 1 to 4. */

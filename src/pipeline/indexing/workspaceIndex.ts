@@ -67,7 +67,7 @@ export class WorkspaceIndex {
   /** Opens the index saved in `dir` (none yet: an empty one). */
   static async open(dir: string | undefined, logger: Logger, chunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<WorkspaceIndex> {
     const index = new WorkspaceIndex(await SegmentIndex.open(dir, logger), logger, chunkOptions);
-    index.setChunkOptions(chunkOptions);
+    await index.setChunkOptions(chunkOptions);
     return index;
   }
 
@@ -75,8 +75,8 @@ export class WorkspaceIndex {
    * Cuts chunks this way from now on. Files cut another way are re-read by the next indexing
    * run (their old chunks serve until then); returns whether that is needed.
    */
-  setChunkOptions(options: ChunkOptions): boolean {
-    this.flushPending();
+  async setChunkOptions(options: ChunkOptions): Promise<boolean> {
+    await this.flushPending();
     this.chunkOptions = options;
     const changed = this.store.useChunking({ chunkSize: options.chunkSize, overlap: options.overlap });
     if (changed) this.logger.log('info', `Chunk size or overlap changed (${options.chunkSize}/${options.overlap}); files are cut again as they are indexed.`);
@@ -92,7 +92,7 @@ export class WorkspaceIndex {
     this.embedder = embedder;
     if (!embedder) return;
     await this.saving;
-    this.flushPending();
+    await this.flushPending();
     const todo = this.store.segmentsToEmbed(embedder.modelId);
     const total = todo.reduce((sum, segment) => sum + segment.chunks.length, 0);
     if (total === 0) return;
@@ -107,7 +107,7 @@ export class WorkspaceIndex {
           done += Math.min(REEMBED_BATCH, chunks.length - start);
           onProgress?.(done, total);
         }
-        this.store.setVectors(id, embedder.modelId, vectors);
+        await this.store.setVectors(id, embedder.modelId, vectors);
       }
     } finally {
       await this.save();
@@ -195,7 +195,7 @@ export class WorkspaceIndex {
   /** Forgets files (deleted, renamed away, excluded). */
   async removeFiles(displayPaths: string[]): Promise<number> {
     await this.saving;
-    this.flushPending();
+    await this.flushPending();
     let removed = 0;
     for (const displayPath of displayPaths) if (this.store.deleteEntry(displayPath)) removed++;
     if (removed > 0) await this.save();
@@ -236,7 +236,8 @@ export class WorkspaceIndex {
 
   /** What the index knows of a file, including files indexed into the pending batch. */
   private entry(displayPath: string): Omit<FileEntry, 'segment' | 'chunks'> | undefined {
-    return this.pending.find((file) => file.path === displayPath)?.facts ?? this.store.files.get(displayPath);
+    const batched = (batch: FileChunks[]) => batch.find((file) => file.path === displayPath)?.facts;
+    return batched(this.pending) ?? batched(this.flushing) ?? this.store.files.get(displayPath);
   }
 
   private async indexFile(file: FileRef, prepared: Prepared, token: CancellationToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
@@ -265,17 +266,26 @@ export class WorkspaceIndex {
     const vectors = this.embedder ? await this.embedder.embedPassages(chunks.map((chunk) => chunk.text), token) : undefined;
     this.pending.push({ path: file.displayPath, facts, chunks, ...(vectors ? { vectors } : {}) });
     this.pendingChunks += chunks.length;
-    if (this.pendingChunks >= SEGMENT_CHUNKS) this.flushPending();
+    if (this.pendingChunks >= SEGMENT_CHUNKS) await this.flushPending();
     return 'indexed';
   }
 
   /** Makes the pending files a segment: searchable, and their earlier chunks replaced. */
-  private flushPending(): void {
+  private async flushPending(): Promise<void> {
     if (this.pending.length === 0) return;
-    this.store.addFiles(this.pending, this.embedder?.modelId);
+    const batch = this.pending;
     this.pending = [];
     this.pendingChunks = 0;
+    this.flushing = batch;
+    try {
+      await this.store.addFiles(batch, this.embedder?.modelId);
+    } finally {
+      this.flushing = [];
+    }
   }
+
+  /** The batch being made a segment (still unknown to the store). */
+  private flushing: FileChunks[] = [];
 
   private fail(file: FileRef, facts: Omit<FileEntry, 'segment' | 'chunks'>, cause: unknown): IndexFailure {
     const error = cause instanceof ExtractionError ? cause : new ExtractionError(`${file.displayPath} could not be indexed: ${describeError(cause)}`, 'unreadable');
@@ -293,9 +303,9 @@ export class WorkspaceIndex {
 
   /** Saves after every earlier save (one writer at a time, in order). */
   private save(): Promise<void> {
-    const saved = this.saving.then(() => {
-      this.flushPending();
-      return this.store.save();
+    const saved = this.saving.then(async () => {
+      await this.flushPending();
+      await this.store.save();
     });
     this.saving = saved.catch((error) => this.logger.log('warn', `The index could not be saved: ${describeError(error)}`));
     return saved;

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type CancellationToken } from '../../cancellation';
 import { ExtractionError, type ExtractedDocument } from '../types';
+import { findWorkerScript } from '../../workerScript';
 import type { PdfExtractRequest, PdfFailure, PdfWorkerData, PdfWorkerMessage } from './pdfWorker';
 
 export const DEFAULT_PDF_MAX_BYTES = 100 * 1024 * 1024;
@@ -341,28 +342,9 @@ class PdfWorkerHandle {
   }
 }
 
-let workerScript: { requested: string | undefined; resolved: string } | undefined;
-
-/**
- * The built worker: the explicit option, else $LOCAL_RAG_PDF_WORKER, else beside the
- * running bundle (dist/pipeline.js → dist/pdfWorker.mjs), else — when running from the
- * TypeScript sources (tsx) — the repository's dist/pdfWorker.mjs from `npm run build`.
- */
+/** The built worker: the explicit option, else found by `findWorkerScript`. */
 function resolveWorkerScript(requested: string | undefined): string {
-  if (workerScript && workerScript.requested === requested) return workerScript.resolved;
-  const candidates = requested
-    ? [requested]
-    : [
-        process.env[PDF_WORKER_ENV],
-        path.join(__dirname, WORKER_FILE),
-        path.resolve(__dirname, '..', '..', '..', '..', 'dist', WORKER_FILE),
-      ].filter((candidate): candidate is string => !!candidate);
-  const resolved = candidates.find((candidate) => fs.existsSync(candidate));
-  if (!resolved) {
-    throw new Error(`The PDF worker script was not found (looked for ${candidates.join(', ')}); run "npm run build".`);
-  }
-  workerScript = { requested, resolved: path.resolve(resolved) };
-  return workerScript.resolved;
+  return requested ? path.resolve(requested) : findWorkerScript(WORKER_FILE, PDF_WORKER_ENV, 'PDF worker');
 }
 
 let pdfjsRoot: string | null | undefined;

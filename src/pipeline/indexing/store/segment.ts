@@ -14,6 +14,7 @@ import { Postings, PostingsBuilder } from './postings';
 import { exactTerms, foldTerm } from './terms';
 
 const MAGIC = 0x4c524147; // "LRAG"
+const YIELD_EVERY = 256;
 const FORMAT = 1;
 
 /** Vectors of every chunk of a segment, from one model. */
@@ -87,8 +88,12 @@ export class Segment {
     return this.fileOf.length;
   }
 
-  /** Indexes `chunks` (in file order, each file's chunks together). `vectors`, if given, hold one per chunk. */
-  static build(id: number, chunks: Chunk[], vectors?: SegmentVectors): Segment {
+  /**
+   * Indexes `chunks` (in file order, each file's chunks together). `vectors`, if given, hold
+   * one per chunk. Yields to the event loop every few hundred chunks: a merge of thousands
+   * must not hold up a Stop arriving meanwhile.
+   */
+  static async build(id: number, chunks: Chunk[], vectors?: SegmentVectors): Promise<Segment> {
     const files: string[] = [];
     const fileIndex = new Map<string, number>();
     const headings: string[] = [];
@@ -108,7 +113,9 @@ export class Segment {
     /** Folded term → whether an accented word folds to it. */
     const accented = new Map<string, boolean>();
     let textBytes = 0;
-    chunks.forEach((chunk, d) => {
+    for (let d = 0; d < n; d++) {
+      if (d > 0 && d % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+      const chunk = chunks[d];
       let file = fileIndex.get(chunk.path);
       if (file === undefined) fileIndex.set(chunk.path, (file = files.push(chunk.path) - 1));
       fileOf[d] = file;
@@ -139,7 +146,7 @@ export class Segment {
       }
       folded.addDocument(d, foldedFreq);
       exact.addDocument(d, exactFreq);
-    });
+    }
     textStarts[n] = textBytes;
     const foldedPostings = folded.build();
     const variants = new Uint8Array(foldedPostings.size);

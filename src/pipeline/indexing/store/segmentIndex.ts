@@ -154,11 +154,11 @@ export class SegmentIndex {
   }
 
   /** Indexes the chunks of these files as one new segment; their earlier chunks stop being live. */
-  addFiles(batch: FileChunks[], modelId?: string): void {
+  async addFiles(batch: FileChunks[], modelId?: string): Promise<void> {
     const chunks = batch.flatMap((file) => file.chunks);
     const id = this.nextSegment++;
     const vectors = modelId && batch.every((file) => file.vectors) ? packVectors(modelId, batch.flatMap((file) => file.vectors!)) : undefined;
-    if (chunks.length > 0) this.putSegment(Segment.build(id, chunks, vectors));
+    if (chunks.length > 0) this.putSegment(await Segment.build(id, chunks, vectors));
     for (const file of batch) this.files.set(file.path, { ...file.facts, segment: file.chunks.length ? id : 0, chunks: file.chunks.length });
     this.changed();
   }
@@ -173,12 +173,12 @@ export class SegmentIndex {
   }
 
   /** Replaces segment `id` by its live chunks with these vectors. */
-  setVectors(id: number, modelId: string, vectors: Float32Array[]): void {
+  async setVectors(id: number, modelId: string, vectors: Float32Array[]): Promise<void> {
     const segment = this.segments.get(id);
     if (!segment) return;
     const live = this.liveOf(segment, this.layout());
     const packed = packVectors(modelId, vectors);
-    this.replace(segment, live.length === segment.size ? segment.withVectors(this.nextSegment++, packed) : this.rebuild(segment, live, packed));
+    this.replace(segment, live.length === segment.size ? segment.withVectors(this.nextSegment++, packed) : await this.rebuild(segment, live, packed));
   }
 
   keyword(query: string, k: number): Scored[] {
@@ -199,7 +199,7 @@ export class SegmentIndex {
 
   /** Rewrites sparse segments, merges small ones, and writes what changed. */
   async save(): Promise<void> {
-    this.compact();
+    await this.compact();
     if (!this.dir || (!this.manifestChanged && this.unsaved.size === 0)) return;
     await fs.mkdir(this.dir, { recursive: true });
     for (const id of [...this.unsaved]) {
@@ -219,7 +219,7 @@ export class SegmentIndex {
     await this.removeStrayFiles();
   }
 
-  private compact(): void {
+  private async compact(): Promise<void> {
     const layout = this.layout();
     const small: { segment: Segment; live: number[] }[] = [];
     for (const segment of layout.segments) {
@@ -227,7 +227,7 @@ export class SegmentIndex {
       if (live.length === 0) this.replace(segment, undefined);
       else if (live.length < SMALL_SEGMENT) small.push({ segment, live });
       else if (live.length < segment.size * MIN_LIVE_SHARE) {
-        this.replace(segment, this.rebuild(segment, live, segment.vectors && packVectors(segment.vectors.modelId, liveVectors(segment, live))));
+        this.replace(segment, await this.rebuild(segment, live, segment.vectors && packVectors(segment.vectors.modelId, liveVectors(segment, live))));
       }
     }
     if (small.length < SMALL_SEGMENTS_MAX) return;
@@ -241,14 +241,14 @@ export class SegmentIndex {
       if (group.length < 2) continue;
       const chunks = group.flatMap(({ segment, live }) => live.map((d) => segment.chunk(d)));
       const vectors = modelId ? packVectors(modelId, group.flatMap(({ segment, live }) => liveVectors(segment, live))) : undefined;
-      const merged = Segment.build(this.nextSegment++, chunks, vectors);
+      const merged = await Segment.build(this.nextSegment++, chunks, vectors);
       for (const { segment } of group) this.replace(segment, undefined);
       this.putSegment(merged);
       this.repoint(merged);
     }
   }
 
-  private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | undefined): Segment {
+  private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | undefined): Promise<Segment> {
     return Segment.build(
       this.nextSegment++,
       live.map((d) => segment.chunk(d)),
