@@ -57,6 +57,9 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsPipeline(event)) client.configure(readPipelineSettings());
+      // New chunk sizes mean new chunks: the indexed workspace is cut again (unchanged files too).
+      const rechunk = event.affectsConfiguration('localRag.chunkSize') || event.affectsConfiguration('localRag.chunkOverlap');
+      if (rechunk && fs.existsSync(indexFile)) void indexing.indexWorkspace();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(readPipelineSettings())),
   );

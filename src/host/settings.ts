@@ -52,6 +52,8 @@ export function readPipelineSettings(): PipelineSettings {
     embeddingPassagePrefix: config.get<string>('embeddingPassagePrefix') ?? DEFAULT_PIPELINE_SETTINGS.embeddingPassagePrefix,
     rerankerModel: resolveOnnxModel(trustedValue<string>(config, 'rerankerModel')),
     maxAnswerTokens: positiveInt(config.get<number>('maxAnswerTokens'), DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens) || DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens,
+    chunkSize: positiveInt(config.get<number>('chunkSize'), DEFAULT_PIPELINE_SETTINGS.chunkSize),
+    chunkOverlap: positiveInt(config.get<number>('chunkOverlap'), DEFAULT_PIPELINE_SETTINGS.chunkOverlap),
   };
 }
 

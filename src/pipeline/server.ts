@@ -22,7 +22,7 @@ import {
   RemoveFilesRequest,
   StopRequest,
 } from '../protocol/rpc';
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
+import { chunkOptionsOf, DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
 import * as path from 'node:path';
 import { CancellationToken, RequestManager } from './cancellation';
 import { ChatHistory } from './chat/history';
@@ -57,7 +57,7 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   connection.onRequest(InitializeRequest, async (params) => {
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...params.settings };
     history = await ChatHistory.open(path.join(params.storageDir, 'chat-history.json'), logger);
-    index = await WorkspaceIndex.open(path.join(params.storageDir, 'index'), logger);
+    index = await WorkspaceIndex.open(path.join(params.storageDir, 'index'), logger, chunkOptionsOf(settings));
     models = new OnnxModels(params.modelsDir ?? path.join(params.storageDir, 'models'), logger);
     service = new ChatService({
       requests,
@@ -74,8 +74,19 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
 
   connection.onNotification(ConfigureNotification, (next) => {
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...next };
+    void applyChunking();
     void applyModels();
   });
+
+  /** New chunk options: files are cut again as the next indexing run reads them. */
+  async function applyChunking(): Promise<void> {
+    const release = await indexLock.acquire();
+    try {
+      await index?.setChunkOptions(chunkOptionsOf(settings));
+    } finally {
+      release();
+    }
+  }
 
   connection.onRequest(ChatRequest, (params, rpcToken) => {
     if (!service) throw new Error('The pipeline process was not initialized.');

@@ -22,6 +22,10 @@ export interface PipelineSettings {
   embeddingPassagePrefix: string;
   /** A cross-encoder that reranks the fused candidates: folder or Hugging Face id; empty: off. */
   rerankerModel: string;
+  /** Target size of a chunk in characters. */
+  chunkSize: number;
+  /** Characters a chunk repeats from the end of the one before it. */
+  chunkOverlap: number;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -34,4 +38,13 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   embeddingQueryPrefix: 'query: ',
   embeddingPassagePrefix: 'passage: ',
   rerankerModel: '',
+  chunkSize: 1200,
+  chunkOverlap: 200,
 };
+
+/** Chunk options the indexer can use: sizes within sane bounds, the overlap below the size. */
+export function chunkOptionsOf(settings: Pick<PipelineSettings, 'chunkSize' | 'chunkOverlap'>): { chunkSize: number; overlap: number } {
+  const chunkSize = Math.min(20_000, Math.max(200, Math.floor(settings.chunkSize) || DEFAULT_PIPELINE_SETTINGS.chunkSize));
+  const overlap = Math.min(Math.floor(chunkSize / 2), Math.max(0, Math.floor(settings.chunkOverlap) || 0));
+  return { chunkSize, overlap };
+}

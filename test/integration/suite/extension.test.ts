@@ -256,6 +256,28 @@ describe('Local RAG in VS Code', () => {
     }
   });
 
+  it('a new localRag.chunkSize re-indexes the workspace: sources cite tighter line ranges', async () => {
+    const local = await api();
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const lines = Array.from({ length: 60 }, (_, i) => (i === 44 ? 'Line 45 says the albatross nests on the cliff.' : `Line ${i + 1} is filler about the harbour.`));
+    const file = vscode.Uri.joinPath(folder, 'docs', 'long.md');
+    await vscode.workspace.fs.writeFile(file, Buffer.from(lines.join('\n')));
+    await vscode.commands.executeCommand('localRag.indexFile', file);
+    const span = async () => {
+      const cited = (await sourcesFor(local, 'albatross nests')).find((source) => source.path === 'docs/long.md');
+      return cited ? cited.endLine - cited.startLine + 1 : Infinity;
+    };
+    const before = await span();
+    assert.ok(before >= 20 && before < Infinity, `with 1200-character chunks the passage spans ${before} lines`);
+    const config = vscode.workspace.getConfiguration('localRag');
+    await config.update('chunkSize', 200, vscode.ConfigurationTarget.Global);
+    try {
+      assert.ok(await eventually(async () => (await span()) <= 6, 20_000), 'with 200-character chunks the cited range is a few lines');
+    } finally {
+      await config.update('chunkSize', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('New Chat clears the history', async () => {
     const local = await api();
     assert.ok((await local.controller.history()).length > 0);
