@@ -6,7 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createVsCodeFixture, REPO_ROOT } from '../test/support/vscodeFixtures';
 import { describeRuns, type EventLoopRuns } from './eventLoop';
+import type { Stall } from './stalls';
 import { median, type Figure } from './stats';
+
+/** Editors started for the indexing figure (one indexing run each). */
+const INDEX_RUNS = Number(process.env.BENCH_INDEX_RUNS ?? 5);
 
 type Harness = typeof import('../test/vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
 
@@ -19,6 +23,28 @@ export async function benchHostEventLoop(): Promise<Figure[]> {
   const outDir = path.join(REPO_ROOT, 'out', 'bench');
   const { buildExtensionSuite } = await import('../test/vscode/buildSuite.mjs');
   const extensionTestsPath = await buildExtensionSuite({ sourceDir: path.join(__dirname, 'vscode'), pattern: '*.bench.ts', outDir });
+  const streaming = await runInVsCode(harness, extensionTestsPath, {});
+  const line = streaming.split('\n').find((l: string) => l.startsWith('BENCH '));
+  if (!line) throw new Error(`the in-VS-Code benchmark printed no figures\n${streaming.slice(-3000)}`);
+  const { runs, chunks } = JSON.parse(line.slice('BENCH '.length)) as { runs: EventLoopRuns; chunks: number };
+  // Indexing measures once per editor (a second corpus would go to the watcher): the first
+  // run above, then fresh editors for the others.
+  const indexLogs = [streaming];
+  for (let i = 1; i < INDEX_RUNS; i++) indexLogs.push(await runInVsCode(harness, extensionTestsPath, { MOCHA_GREP: 'while 2,000 files' }));
+  return [
+    {
+      name: "Real extension host's largest event-loop delay while an answer streams into the chat view, median of runs",
+      value: median(runs.busyMax),
+      unit: 'ms',
+      target: '≤ 20 ms',
+      detail: `${describeRuns(runs)}; ${chunks} chunks`,
+    },
+    { name: "Real extension host's event-loop delay p99 while an answer streams, median of runs", value: median(runs.busyP99), unit: 'ms' },
+    ...indexingFigures(indexLogs),
+  ];
+}
+
+async function runInVsCode(harness: Harness, extensionTestsPath: string, env: Record<string, string>): Promise<string> {
   const fixture = createVsCodeFixture({ contextLength: 4096, maxAnswerTokens: 1500 });
   try {
     const { exitCode, log } = await harness.runExtensionTests({
@@ -26,39 +52,49 @@ export async function benchHostEventLoop(): Promise<Figure[]> {
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath,
       userSettings: fixture.userSettings,
+      env,
       echo: false,
       timeoutMs: 300_000,
     });
-    const line = log.split('\n').find((l: string) => l.startsWith('BENCH '));
-    if (exitCode !== 0 || !line) throw new Error(`the in-VS-Code benchmark failed (exit ${exitCode})\n${log.slice(-3000)}`);
-    const { runs, chunks } = JSON.parse(line.slice('BENCH '.length)) as { runs: EventLoopRuns; chunks: number };
-    return [
-      {
-        name: "Real extension host's largest event-loop delay while an answer streams into the chat view, median of runs",
-        value: median(runs.busyMax),
-        unit: 'ms',
-        target: '≤ 20 ms',
-        detail: `${describeRuns(runs)}; ${chunks} chunks`,
-      },
-      { name: "Real extension host's event-loop delay p99 while an answer streams, median of runs", value: median(runs.busyP99), unit: 'ms' },
-      ...indexingFigures(log),
-    ];
+    if (exitCode !== 0) throw new Error(`the in-VS-Code benchmark failed (exit ${exitCode})\n${log.slice(-3000)}`);
+    return log;
   } finally {
     fixture.dispose();
   }
 }
 
-function indexingFigures(log: string): Figure[] {
-  const line = log.split('\n').find((l: string) => l.startsWith('BENCH-INDEX '));
-  if (!line) return [];
-  const { runs } = JSON.parse(line.slice('BENCH-INDEX '.length)) as { runs: EventLoopRuns };
+interface IndexRun {
+  runs: EventLoopRuns;
+  largest?: Stall;
+  maxCpuMs: number;
+}
+
+function indexingFigures(logs: string[]): Figure[] {
+  const results = logs.flatMap((log) => {
+    const line = log.split('\n').find((l: string) => l.startsWith('BENCH-INDEX '));
+    return line ? [JSON.parse(line.slice('BENCH-INDEX '.length)) as IndexRun] : [];
+  });
+  if (!results.length) return [];
+  const runs: EventLoopRuns = {
+    busyMax: results.flatMap((r) => r.runs.busyMax),
+    busyP99: results.flatMap((r) => r.runs.busyP99),
+    idleMax: results.flatMap((r) => r.runs.idleMax),
+  };
+  const ms = (value: number) => value.toFixed(0);
+  const split = results.map((r) => (r.largest ? `${ms(r.largest.cpuMs)} on a CPU + ${ms(r.largest.waitMs)} waiting for one` : '?')).join('; ');
   return [
     {
-      name: "Real extension host's largest event-loop delay while Index Workspace reads 2,000 files (one run)",
+      name: `Real extension host's largest event-loop delay while Index Workspace reads 2,000 files, median of ${results.length} runs`,
       value: median(runs.busyMax),
       unit: 'ms',
       target: '≤ 20 ms',
-      detail: describeRuns(runs),
+      detail: `${describeRuns(runs)}; the largest delay of each run: ${split}`,
+    },
+    {
+      name: "Real extension host's longest time on a CPU within one delay while indexing, median of runs",
+      value: median(results.map((r) => r.maxCpuMs)),
+      unit: 'ms',
+      detail: `per run: ${results.map((r) => r.maxCpuMs.toFixed(1)).join(', ')}`,
     },
   ];
 }

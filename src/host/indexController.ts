@@ -3,20 +3,22 @@
  * index current, and the status bar item that shows its state. The host only finds files
  * and reports progress; reading and indexing happen in the pipeline process.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ignore from 'ignore';
 import * as vscode from 'vscode';
-import type { FileRef, IndexReport, IndexStatus } from '../protocol/indexing';
+import type { IndexReport, IndexStatus } from '../protocol/indexing';
+import { GitignoreRules, ignoredIn, type GitignoreChange } from './gitignore';
 import type { Log } from './log';
 import type { PipelineClient } from './pipelineClient';
+import { mapInSlices, yieldToEventLoop } from './slices';
+import { findCandidates, findWorkspaceFiles, includePattern, keepNotIgnored, toFileRef } from './workspaceFiles';
 
 /** Saves in a burst (a formatter, a branch switch) are indexed together. */
 const WATCH_DEBOUNCE_MS = 500;
 
 export class IndexController implements vscode.Disposable {
   private readonly statusItem = vscode.window.createStatusBarItem('localRag.index', vscode.StatusBarAlignment.Left, 10);
-  private readonly subscriptions: vscode.Disposable[] = [this.statusItem];
+  private readonly gitignore = new GitignoreRules();
+  private readonly subscriptions: vscode.Disposable[] = [this.statusItem, this.gitignore];
   private pendingChanges = new Map<string, vscode.Uri>();
   private pendingDeletes = new Set<string>();
   private watchTimer: NodeJS.Timeout | undefined;
@@ -39,6 +41,7 @@ export class IndexController implements vscode.Disposable {
       watcher.onDidChange((uri) => this.queue(uri)),
       watcher.onDidCreate((uri) => this.queue(uri)),
       watcher.onDidDelete((uri) => this.queueDelete(uri)),
+      this.gitignore.onDidChange((change) => void this.applyGitignoreChange(change)),
     );
   }
 
@@ -64,7 +67,13 @@ export class IndexController implements vscode.Disposable {
     }
     return this.run('Indexing workspace', async (token, report) => {
       report({ message: 'Finding files…' });
-      const files = await findWorkspaceFiles(token);
+      // The pipeline process first: forking it blocks this thread for a moment (in a turn of
+      // its own), and its start-up takes a core that the file search below would share.
+      await this.client.start();
+      await this.gitignore.reloadAll();
+      const files = await findWorkspaceFiles(this.gitignore, token);
+      // Encoding the whole list for the pipeline takes a few milliseconds: a turn of its own.
+      await yieldToEventLoop();
       // Progress comes per file; the notification is redrawn at most every 100 ms.
       let shown = 0;
       let lastDraw = 0;
@@ -147,18 +156,39 @@ export class IndexController implements vscode.Disposable {
     }
   }
 
+  // Whether there is an index to update is asked once per flush, not per event: a branch
+  // switch brings thousands of events in one turn, and the question costs a file system call.
   private queue(uri: vscode.Uri): void {
-    if (uri.scheme !== 'file' || !this.hasIndex()) return;
+    if (uri.scheme !== 'file') return;
     this.pendingDeletes.delete(uri.fsPath);
     this.pendingChanges.set(uri.fsPath, uri);
     this.schedule();
   }
 
   private queueDelete(uri: vscode.Uri): void {
-    if (!this.hasIndex()) return;
     this.pendingChanges.delete(uri.fsPath);
     this.pendingDeletes.add(uri.fsPath);
     this.schedule();
+  }
+
+  /**
+   * A .gitignore was edited: files it now ignores leave the index and files it no longer
+   * ignores come in, through the same queue as the watcher's changes.
+   */
+  private async applyGitignoreChange({ folder, before, after }: GitignoreChange): Promise<void> {
+    if (!this.hasIndex()) return;
+    try {
+      const candidates = await findCandidates(undefined, folder);
+      await mapInSlices(candidates, (uri) => {
+        const was = ignoredIn(before, folder, uri.fsPath);
+        const is = ignoredIn(after, folder, uri.fsPath);
+        if (is && !was) this.queueDelete(uri);
+        else if (was && !is) this.queue(uri);
+        return undefined;
+      });
+    } catch (error) {
+      this.log.warn(`Applying the edited .gitignore failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private schedule(): void {
@@ -171,12 +201,17 @@ export class IndexController implements vscode.Disposable {
     const deleted = [...this.pendingDeletes];
     this.pendingChanges.clear();
     this.pendingDeletes.clear();
+    // Until Index Workspace (or Index This File) made one, nothing starts the pipeline.
+    if (!this.hasIndex()) return;
     try {
-      if (deleted.length) await this.client.removeFiles(deleted.map((fsPath) => toFileRef(vscode.Uri.file(fsPath)).displayPath));
-      const wanted = changed.filter((uri) => !isExcluded(uri));
+      if (deleted.length) {
+        const folders = vscode.workspace.workspaceFolders ?? [];
+        await this.client.removeFiles(await mapInSlices(deleted, (fsPath) => toFileRef(vscode.Uri.file(fsPath), folders).displayPath));
+      }
+      const wanted = await keepNotIgnored(this.gitignore, changed);
       if (wanted.length) {
         const source = new vscode.CancellationTokenSource();
-        await this.client.indexFiles(wanted.map(toFileRef), source.token);
+        await this.client.indexFiles(wanted, source.token);
         source.dispose();
       }
     } catch (error) {
@@ -195,50 +230,4 @@ export class IndexController implements vscode.Disposable {
       this.statusItem.tooltip = `${files} files, ${chunks} chunks indexed${failures.length ? `; ${failures.length} could not be indexed` : ''}. Click for details.`;
     }
   }
-}
-
-function includePattern(): string {
-  // The defaults live in package.json, where the Settings editor shows them.
-  return vscode.workspace.getConfiguration('localRag').get<string>('include') ?? '';
-}
-
-/** localRag.exclude plus files.exclude (VS Code drops files.exclude when an exclude is given). */
-function excludePattern(): string {
-  const own = vscode.workspace.getConfiguration('localRag').get<string[]>('exclude') ?? [];
-  const filesExclude = vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {};
-  const globs = [...own, ...Object.entries(filesExclude).filter(([, on]) => on).map(([glob]) => glob)];
-  return `{${globs.join(',')}}`;
-}
-
-async function findWorkspaceFiles(token: vscode.CancellationToken): Promise<FileRef[]> {
-  const uris = await vscode.workspace.findFiles(includePattern(), excludePattern(), undefined, token);
-  return uris.filter((uri) => !isExcluded(uri)).map(toFileRef).sort((a, b) => a.displayPath.localeCompare(b.displayPath));
-}
-
-const gitignores = new Map<string, ReturnType<typeof ignore>>();
-
-/** .gitignore at the root of the file's workspace folder. */
-function isExcluded(uri: vscode.Uri): boolean {
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder) return false;
-  let rules = gitignores.get(folder.uri.fsPath);
-  if (!rules) {
-    rules = ignore();
-    try {
-      rules.add(fs.readFileSync(path.join(folder.uri.fsPath, '.gitignore'), 'utf8'));
-    } catch {
-      // No .gitignore.
-    }
-    gitignores.set(folder.uri.fsPath, rules);
-  }
-  const relative = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
-  return relative !== '' && !relative.startsWith('..') && rules.ignores(relative);
-}
-
-function toFileRef(uri: vscode.Uri): FileRef {
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  const displayPath = folder && vscode.workspace.workspaceFolders?.length === 1
-    ? path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/')
-    : vscode.workspace.asRelativePath(uri, true);
-  return { absPath: uri.fsPath, displayPath };
 }

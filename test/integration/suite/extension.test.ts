@@ -265,7 +265,7 @@ describe('Local RAG in VS Code', () => {
     await vscode.commands.executeCommand('localRag.indexFile', file);
     const span = async () => {
       const cited = (await sourcesFor(local, 'albatross nests')).find((source) => source.path === 'docs/long.md');
-      return cited ? cited.endLine - cited.startLine + 1 : Infinity;
+      return cited?.startLine !== undefined && cited.endLine !== undefined ? cited.endLine - cited.startLine + 1 : Infinity;
     };
     const before = await span();
     assert.ok(before >= 20 && before < Infinity, `with 1200-character chunks the passage spans ${before} lines`);

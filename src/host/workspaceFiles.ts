@@ -1,0 +1,67 @@
+/**
+ * Which files of the workspace the index holds: `localRag.include` minus `localRag.exclude`,
+ * `files.exclude` and each folder's `.gitignore`, and how each is named in the index.
+ */
+import * as vscode from 'vscode';
+import type { FileRef } from '../protocol/indexing';
+import { ignoredIn, relativeTo, type GitignoreRules } from './gitignore';
+import { mapInSlices } from './slices';
+
+export function includePattern(): string {
+  // The defaults live in package.json, where the Settings editor shows them.
+  return vscode.workspace.getConfiguration('localRag').get<string>('include') ?? '';
+}
+
+/** localRag.exclude plus files.exclude (VS Code drops files.exclude when an exclude is given). */
+export function excludePattern(): string {
+  const own = vscode.workspace.getConfiguration('localRag').get<string[]>('exclude') ?? [];
+  const filesExclude = vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {};
+  const globs = [...own, ...Object.entries(filesExclude).filter(([, on]) => on).map(([glob]) => glob)];
+  return `{${globs.join(',')}}`;
+}
+
+/** The include/exclude matches of the workspace (or of one folder), .gitignore not applied yet. */
+export function findCandidates(token?: vscode.CancellationToken, folder?: vscode.WorkspaceFolder): Thenable<vscode.Uri[]> {
+  const include = folder ? new vscode.RelativePattern(folder, includePattern()) : includePattern();
+  return vscode.workspace.findFiles(include, excludePattern(), undefined, token);
+}
+
+/** The files Index Workspace reads, in a stable order. */
+export async function findWorkspaceFiles(gitignore: GitignoreRules, token: vscode.CancellationToken): Promise<FileRef[]> {
+  const uris = await findCandidates(token);
+  const files = await keepNotIgnored(gitignore, uris);
+  // Code-unit order, not localeCompare: any stable order will do, and this one is cheap.
+  return files.sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0));
+}
+
+/** The files that no folder's .gitignore ignores, as FileRefs. */
+export async function keepNotIgnored(gitignore: GitignoreRules, uris: readonly vscode.Uri[]): Promise<FileRef[]> {
+  // Read once: vscode.workspace.workspaceFolders copies the list on every read.
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const rules = new Map(await Promise.all(folders.map(async (folder) => [folder, await gitignore.forFolder(folder)] as const)));
+  return mapInSlices(uris, (uri) => {
+    const folder = folderOf(uri, folders);
+    const folderRules = folder && rules.get(folder);
+    return folder && folderRules && ignoredIn(folderRules, folder, uri.fsPath) ? undefined : toFileRef(uri, folders);
+  });
+}
+
+/** Workspace-relative where possible: that is how the index names and cites the file. */
+export function toFileRef(uri: vscode.Uri, folders = vscode.workspace.workspaceFolders ?? []): FileRef {
+  const folder = folderOf(uri, folders);
+  const relative = folder && relativeTo(folder.uri.fsPath, uri.fsPath);
+  if (!folder || relative === undefined) return { absPath: uri.fsPath, displayPath: vscode.workspace.asRelativePath(uri, true) };
+  // As vscode.workspace.asRelativePath(uri, true) names it, without its cost per file.
+  return { absPath: uri.fsPath, displayPath: folders.length > 1 ? `${folder.name}/${relative}` : relative };
+}
+
+/** The innermost workspace folder holding the file (as vscode.workspace.getWorkspaceFolder). */
+export function folderOf(uri: vscode.Uri, folders = vscode.workspace.workspaceFolders ?? []): vscode.WorkspaceFolder | undefined {
+  if (uri.scheme !== 'file') return undefined;
+  let best: vscode.WorkspaceFolder | undefined;
+  for (const folder of folders) {
+    if (folder.uri.scheme !== 'file' || relativeTo(folder.uri.fsPath, uri.fsPath) === undefined) continue;
+    if (!best || folder.uri.fsPath.length > best.uri.fsPath.length) best = folder;
+  }
+  return best;
+}
