@@ -10,7 +10,7 @@ import { GitignoreRules, ignoredIn, type GitignoreChange } from './gitignore';
 import type { Log } from './log';
 import type { PipelineClient } from './pipelineClient';
 import { mapInSlices, yieldToEventLoop } from './slices';
-import { findCandidates, findWorkspaceFiles, includePattern, keepNotIgnored, toFileRef } from './workspaceFiles';
+import { findCandidates, findWorkspaceFiles, includePattern, isExcluded, keepNotIgnored, toFileRef } from './workspaceFiles';
 
 /** Saves in a burst (a formatter, a branch switch) are indexed together. */
 const WATCH_DEBOUNCE_MS = 500;
@@ -208,7 +208,10 @@ export class IndexController implements vscode.Disposable {
         const folders = vscode.workspace.workspaceFolders ?? [];
         await this.client.removeFiles(await mapInSlices(deleted, (fsPath) => toFileRef(vscode.Uri.file(fsPath), folders).displayPath));
       }
-      const wanted = await keepNotIgnored(this.gitignore, changed);
+      const wanted = await keepNotIgnored(
+        this.gitignore,
+        changed.filter((uri) => !isExcluded(uri)),
+      );
       if (wanted.length) {
         const source = new vscode.CancellationTokenSource();
         await this.client.indexFiles(wanted, source.token);

@@ -2,6 +2,7 @@
  * Which files of the workspace the index holds: `localRag.include` minus `localRag.exclude`,
  * `files.exclude` and each folder's `.gitignore`, and how each is named in the index.
  */
+import picomatch from 'picomatch';
 import * as vscode from 'vscode';
 import type { FileRef } from '../protocol/indexing';
 import { ignoredIn, relativeTo, type GitignoreRules } from './gitignore';
@@ -14,10 +15,32 @@ export function includePattern(): string {
 
 /** localRag.exclude plus files.exclude (VS Code drops files.exclude when an exclude is given). */
 export function excludePattern(): string {
+  return `{${excludeGlobs().join(',')}}`;
+}
+
+function excludeGlobs(): string[] {
   const own = vscode.workspace.getConfiguration('localRag').get<string[]>('exclude') ?? [];
   const filesExclude = vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {};
-  const globs = [...own, ...Object.entries(filesExclude).filter(([, on]) => on).map(([glob]) => glob)];
-  return `{${globs.join(',')}}`;
+  return [...own, ...Object.entries(filesExclude).filter(([, on]) => on).map(([glob]) => glob)];
+}
+
+let excludeMatcher: { pattern: string; matches: (path: string) => boolean } | undefined;
+
+/**
+ * Whether `localRag.exclude` or `files.exclude` covers the file, for what the file watcher
+ * reports (findFiles applies them to searches only). As in VS Code, a pattern that matches
+ * a folder covers everything in it, and patterns are relative to the workspace folder.
+ */
+export function isExcluded(uri: vscode.Uri, folders = vscode.workspace.workspaceFolders ?? []): boolean {
+  const folder = folderOf(uri, folders);
+  const relative = folder && relativeTo(folder.uri.fsPath, uri.fsPath);
+  if (relative === undefined) return false;
+  const globs = excludeGlobs();
+  const pattern = globs.join('\0');
+  // One pattern each: inside a {a,b} group picomatch no longer lets `**/` match nothing.
+  if (excludeMatcher?.pattern !== pattern) excludeMatcher = { pattern, matches: globs.length ? picomatch(globs, { dot: true }) : () => false };
+  const parts = relative.split('/');
+  return parts.some((_, i) => excludeMatcher!.matches(parts.slice(0, i + 1).join('/')));
 }
 
 /** The include/exclude matches of the workspace (or of one folder), .gitignore not applied yet. */
