@@ -13,16 +13,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Embedder } from '../src/pipeline/embedding/embedder';
-import { SegmentIndex, type FileChunks } from '../src/pipeline/indexing/store/segmentIndex';
-import type { Chunk } from '../src/pipeline/indexing/types';
 import { writeTinyEmbedder } from '../test/fixtures/tinyOnnx';
-import { mulberry32 } from '../test/fixtures/random';
+import { buildXquadStore, xquadText, XQUAD } from './xquadStore';
 import type { Figure } from './stats';
 
-const XQUAD = path.resolve(__dirname, '../../shared/data/xquad');
 const CHUNKS = Number(process.env.BENCH_SCALE_CHUNKS ?? 100_000);
-const CHUNKS_PER_FILE = 20;
-const SEGMENT_CHUNKS = 4096;
 
 export interface ScaleProbeResult {
   loadMs: number;
@@ -36,52 +31,6 @@ export interface ScaleProbeResult {
   segments: number;
 }
 
-function corpus(): { words: string[]; questions: string[] } {
-  const words: string[] = [];
-  const questions: string[] = [];
-  for (const language of ['de', 'es']) {
-    const squad = JSON.parse(fs.readFileSync(path.join(XQUAD, `xquad.${language}.json`), 'utf8')) as {
-      data: { paragraphs: { context: string; qas: { question: string }[] }[] }[];
-    };
-    for (const article of squad.data)
-      for (const paragraph of article.paragraphs) {
-        words.push(...paragraph.context.split(/\s+/));
-        questions.push(...paragraph.qas.map((qa) => qa.question));
-      }
-  }
-  return { words, questions };
-}
-
-async function buildStore(store: string, modelId: string, dimension: number, words: string[]): Promise<number> {
-  const random = mulberry32(11);
-  const index = await SegmentIndex.open(store, { log: () => {} });
-  const started = performance.now();
-  let batch: FileChunks[] = [];
-  let batchChunks = 0;
-  for (let file = 0; file * CHUNKS_PER_FILE < CHUNKS; file++) {
-    const displayPath = `docs/${file % 100}/file-${file}.md`;
-    const chunks: Chunk[] = [];
-    const vectors: Float32Array[] = [];
-    for (let c = 0; c < CHUNKS_PER_FILE; c++) {
-      const start = Math.floor(random() * (words.length - 130));
-      chunks.push({ id: `${displayPath}#${c}`, path: displayPath, text: words.slice(start, start + 120).join(' '), startLine: c * 10 + 1, endLine: c * 10 + 12 });
-      const vector = Float32Array.from({ length: dimension }, () => random() - 0.5);
-      const norm = Math.hypot(...vector);
-      vectors.push(vector.map((x) => x / norm));
-    }
-    batch.push({ path: displayPath, facts: { size: 1, mtimeMs: 1, hash: 'x' }, chunks, vectors });
-    batchChunks += chunks.length;
-    if (batchChunks >= SEGMENT_CHUNKS) {
-      await index.addFiles(batch, modelId);
-      batch = [];
-      batchChunks = 0;
-    }
-  }
-  if (batch.length) await index.addFiles(batch, modelId);
-  await index.save();
-  return performance.now() - started;
-}
-
 export async function benchScale(): Promise<Figure[]> {
   if (!fs.existsSync(XQUAD)) {
     console.log(`No XQuAD data at ${XQUAD}: skipping the 100k-chunk benchmark.`);
@@ -93,9 +42,9 @@ export async function benchScale(): Promise<Figure[]> {
     const embedder = await Embedder.load(modelDir, { threads: 1 });
     const { modelId, dimension } = embedder;
     await embedder.dispose();
-    const { words, questions } = corpus();
+    const { questions } = xquadText();
     const store = path.join(root, 'store');
-    const buildMs = await buildStore(store, modelId, dimension, words);
+    const buildMs = await buildXquadStore(store, CHUNKS, { modelId, dimension });
     const storeBytes = fs.readdirSync(store).reduce((sum, name) => sum + fs.statSync(path.join(store, name)).size, 0);
     const questionsFile = path.join(root, 'questions.json');
     fs.writeFileSync(questionsFile, JSON.stringify(questions.filter((_, i) => i % 12 === 0)));

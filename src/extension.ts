@@ -2,12 +2,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { AskQuickPick } from './host/askQuickPick';
 import { ChatController } from './host/chatController';
 import { ChatViewProvider, CHAT_VIEW_ID } from './host/chatViewProvider';
 import { registerCommands } from './host/commands';
 import { IndexController } from './host/indexController';
 import { createLog, writeLog } from './host/log';
 import { ModelDownloads } from './host/modelDownloads';
+import { ModelPicker } from './host/modelPicker';
+import { ModelStatus } from './host/modelStatus';
 import { reportFailure } from './host/notifications';
 import { PipelineClient } from './host/pipelineClient';
 import { affectsPipeline, readPipelineSettings } from './host/settings';
@@ -18,6 +21,12 @@ export interface LocalRagApi {
   controller: ChatController;
   indexing: IndexController;
   models: ModelDownloads;
+  /** Ask About Workspace Docs' quick-pick sessions (a test drives the real widget through them). */
+  askQuickPick: AskQuickPick;
+  /** Select Model's items and choice (a test cannot click a quick-pick). */
+  modelPicker: ModelPicker;
+  /** The chat model's status bar item: the device it runs on. */
+  modelStatus: ModelStatus;
 }
 
 let pipeline: PipelineClient | undefined;
@@ -33,11 +42,15 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     settings: readPipelineSettings,
     log: (level, message) => writeLog(log, level, message),
     onModelsState: (state) => models.onState(state),
+    onDevice: (device) => modelStatus.onDevice(device),
   });
   const models = new ModelDownloads(client, context.globalState, log);
+  const modelStatus = new ModelStatus(log, () => readPipelineSettings().chatModel);
+  const modelPicker = new ModelPicker(client, models);
   pipeline = client;
   const controller = new ChatController(client);
   const view = new ChatViewProvider(context.extensionUri, controller, log);
+  const askQuickPick = new AskQuickPick(controller, view, log);
   const indexFile = path.join(storage.fsPath, 'index', 'manifest.json');
   const indexing = new IndexController(client, log, () => fs.existsSync(indexFile));
   void indexing.refresh();
@@ -47,23 +60,28 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     view,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
     indexing,
-    ...registerCommands(controller, view, log),
+    askQuickPick,
+    ...registerCommands(controller, view, log, askQuickPick),
     vscode.commands.registerCommand('localRag.indexWorkspace', () => indexing.indexWorkspace()),
     vscode.commands.registerCommand('localRag.indexFile', (uri?: vscode.Uri) => indexing.indexFile(uri)),
     vscode.commands.registerCommand('localRag.showIndexSummary', () => indexing.showSummary()),
     vscode.commands.registerCommand('localRag.downloadModels', () => models.downloadMissing()),
+    modelStatus,
+    vscode.commands.registerCommand('localRag.selectModel', (choice?: string | vscode.Uri) => modelPicker.run(choice)),
+    vscode.commands.registerCommand('localRag.downloadChatModel', () => modelPicker.downloadDefault()),
     controller.onUpdate((update) => {
       if (update.type === 'event' && 'error' in update.event) reportFailure(update.event, log);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsPipeline(event)) client.configure(readPipelineSettings());
+      if (event.affectsConfiguration('localRag.chatModel')) modelStatus.render();
       // New chunk sizes mean new chunks: the indexed workspace is cut again (unchanged files too).
       const rechunk = event.affectsConfiguration('localRag.chunkSize') || event.affectsConfiguration('localRag.chunkOverlap');
       if (rechunk && fs.existsSync(indexFile)) void indexing.indexWorkspace();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(readPipelineSettings())),
   );
-  return { pipelinePid: () => client.pid, controller, indexing, models };
+  return { pipelinePid: () => client.pid, controller, indexing, models, askQuickPick, modelPicker, modelStatus };
 }
 
 /** Lets the pipeline save its history and exit before the extension host goes. */

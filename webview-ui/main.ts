@@ -4,6 +4,8 @@
  */
 import { STOPPED_MARKER, type ChatEvent, type ChatTurn, type Source } from '../src/protocol/events';
 import type { HostToWebview, WebviewToHost } from '../src/protocol/webviewMessages';
+import { splitCitations } from '../src/protocol/citations';
+import { setupAttachments } from './attach';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -20,6 +22,7 @@ const input = byId<HTMLTextAreaElement>('question');
 const sendButton = byId<HTMLButtonElement>('send');
 const stopButton = byId<HTMLButtonElement>('stop');
 const newChatButton = byId<HTMLButtonElement>('new-chat');
+const attachments = setupAttachments((message) => vscode.postMessage(message), document.body);
 
 interface TurnView {
   root: HTMLElement;
@@ -27,7 +30,11 @@ interface TurnView {
   content: HTMLElement;
   text: string;
   pending: string;
+  sources: Source[];
 }
+
+/** The sources each answer cites, by its root element (history turns have no request id). */
+const sourcesOf = new WeakMap<HTMLElement, Source[]>();
 
 const turns = new Map<string, TurnView>();
 let currentRequestId: string | undefined;
@@ -70,7 +77,7 @@ function addTurn(question: string, requestId?: string): TurnView {
   answer.append(phase, content);
   root.append(answer);
   messages.append(root);
-  const view: TurnView = { root, phase, content, text: '', pending: '' };
+  const view: TurnView = { root, phase, content, text: '', pending: '', sources: [] };
   if (requestId) {
     root.dataset.requestId = requestId;
     turns.set(requestId, view);
@@ -87,7 +94,7 @@ function flush(): void {
     if (!view.pending) continue;
     view.text += view.pending;
     view.pending = '';
-    view.content.textContent = view.text;
+    renderAnswer(view);
   }
   if (stick) scrollToEnd(true);
 }
@@ -105,7 +112,7 @@ function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', err
   view.root.classList.add(outcome);
   if (outcome === 'cancelled') {
     view.text += view.text ? `\n\n${STOPPED_MARKER}` : STOPPED_MARKER;
-    view.content.textContent = view.text;
+    renderAnswer(view);
   }
   if (outcome === 'error' && errorMessage) {
     const error = element('div', 'error', errorMessage);
@@ -143,19 +150,59 @@ function describeSource(source: Source): string {
   return [source.path, where, source.heading].filter(Boolean).join(' · ');
 }
 
-/** The passages an answer draws on, numbered as the model cites them. */
+/** The passages an answer draws on, numbered as the model cites them; each opens its place. */
 function renderSources(view: TurnView, sources: Source[]): void {
+  view.sources = sources;
+  sourcesOf.set(view.root, sources);
   view.root.querySelector('.sources')?.remove();
+  // Citations written before the list arrived (or pointing past a trimmed one) are redrawn.
+  if (view.text) renderAnswer(view);
   if (sources.length === 0) return;
   const list = element('ol', 'sources');
   list.setAttribute('aria-label', 'Sources');
-  for (const source of sources) {
-    const item = element('li', 'source', describeSource(source));
-    item.title = `${source.excerpt}\n\nscore ${source.score.toFixed(2)}`;
+  sources.forEach((source, i) => {
+    const item = element('li', 'source');
+    const open = element('button', 'source-link', describeSource(source)) as HTMLButtonElement;
+    open.type = 'button';
+    open.dataset.source = String(i + 1);
+    open.title = `${source.excerpt}\n\nscore ${source.score.toFixed(2)}`;
+    item.append(open);
     list.append(item);
-  }
+  });
   view.root.querySelector('.answer')?.append(list);
 }
+
+/**
+ * The answer as text nodes, with each [n] that has a source as a button. A number with no
+ * source behind it stays text: it would promise a place that does not exist.
+ */
+function renderAnswer(view: TurnView): void {
+  const nodes = splitCitations(view.text, view.sources.length).map((part) => {
+    if (!('cite' in part)) return document.createTextNode(part.text);
+    const cite = element('button', 'citation', part.text) as HTMLButtonElement;
+    cite.type = 'button';
+    cite.dataset.source = String(part.cite);
+    const source = view.sources[part.cite - 1];
+    cite.title = describeSource(source);
+    cite.setAttribute('aria-label', `Source ${part.cite}: ${describeSource(source)}`);
+    return cite;
+  });
+  view.content.replaceChildren(...nodes);
+}
+
+/** One listener for every citation and source link, present and future. */
+messages.addEventListener('click', (event) => {
+  const target = (event.target as HTMLElement | null)?.closest<HTMLElement>('[data-source]');
+  const root = target?.closest<HTMLElement>('.turn');
+  if (!target || !root) return;
+  const source = sourcesOf.get(root)?.[Number(target.dataset.source) - 1];
+  if (!source) return;
+  event.preventDefault();
+  vscode.postMessage({
+    type: 'openSource',
+    source: { path: source.path, startLine: source.startLine, endLine: source.endLine, page: source.page },
+  });
+});
 
 function renderHistory(history: ChatTurn[]): void {
   messages.replaceChildren();
@@ -165,10 +212,9 @@ function renderHistory(history: ChatTurn[]): void {
   for (const turn of history) {
     const view = addTurn(turn.question);
     view.text = turn.answer;
-    view.content.textContent = turn.answer;
     view.phase.hidden = true;
     view.root.classList.add(turn.outcome);
-    renderSources(view, turn.sources);
+    renderSources(view, turn.sources); // renders the answer with its citations too
     lastQuestion = turn.question;
   }
   if (history.length === 0) {
@@ -188,8 +234,15 @@ window.addEventListener('message', (message: MessageEvent<HostToWebview>) => {
       messages.querySelector('.empty')?.remove();
       currentRequestId = data.requestId;
       lastQuestion = data.question;
-      addTurn(data.question, data.requestId);
+      {
+        const turn = addTurn(data.question, data.requestId);
+        if (data.attachment) turn.root.querySelector('.question')?.append(element('div', 'attached-file', `Attached: ${data.attachment}`));
+      }
       setBusy(true);
+      break;
+    case 'attachment':
+      attachments.show(data.attachment);
+      input.focus();
       break;
     case 'event':
       onEvent(data.event);
@@ -202,7 +255,8 @@ function send(): void {
   if (!question) return;
   input.value = '';
   vscode.setState({ draft: '' });
-  vscode.postMessage({ type: 'ask', question });
+  const attachmentId = attachments.take();
+  vscode.postMessage({ type: 'ask', question, ...(attachmentId ? { attachmentId } : {}) });
 }
 
 function stop(): void {

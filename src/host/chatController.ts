@@ -9,14 +9,19 @@
 import { randomUUID } from 'node:crypto';
 import { CancellationTokenSource, type CancellationToken, type Disposable } from 'vscode-jsonrpc';
 import { isTerminalEvent, type ChatEvent, type ChatTurn, type ProcessingPhase, type Source, type TerminalEvent } from '../protocol/events';
+import type { FileRef } from '../protocol/indexing';
 import type { PipelineClient } from './pipelineClient';
 
-export type ChatUpdate = { type: 'started'; requestId: string; question: string } | { type: 'event'; event: ChatEvent };
+export type ChatUpdate =
+  | { type: 'started'; requestId: string; question: string; attachment?: string }
+  | { type: 'event'; event: ChatEvent };
 
 /** What the view needs to redraw a request that is still streaming (after a reload). */
 export interface ActiveRequest {
   requestId: string;
   question: string;
+  /** Display path of the file attached to the question. */
+  attachment?: string;
   phase: ProcessingPhase;
   status: string;
   answer: string;
@@ -53,12 +58,18 @@ export class ChatController {
 
   /**
    * Asks a question, first stopping the one still running. `token` (a progress
-   * notification's, say) stops it too; `onEvent` sees this question's events only.
+   * notification's, say) stops it too; `onEvent` sees this question's events only;
+   * `attachment` is a file to read and summarize before answering from it.
    *
    * The old question is finished (its `{cancelled}` received, a few milliseconds) before
    * the new one starts, so the chat never shows the two interleaved.
    */
-  async ask(question: string, token?: CancellationToken, onEvent?: (event: ChatEvent) => void): Promise<TerminalEvent> {
+  async ask(
+    question: string,
+    token?: CancellationToken,
+    onEvent?: (event: ChatEvent) => void,
+    attachment?: FileRef,
+  ): Promise<TerminalEvent> {
     const ticket = ++this.asked;
     const previous = this.active;
     if (previous) {
@@ -73,11 +84,12 @@ export class ChatController {
     const link = token?.onCancellationRequested(() => source.cancel());
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    const active: Active = { requestId, question, phase: 'IDLE', status: '', answer: '', sources: [], source, finished };
+    const shown = attachment?.displayPath;
+    const active: Active = { requestId, question, attachment: shown, phase: 'IDLE', status: '', answer: '', sources: [], source, finished };
     this.active = active;
-    this.broadcast({ type: 'started', requestId, question });
+    this.broadcast({ type: 'started', requestId, question, ...(shown ? { attachment: shown } : {}) });
     try {
-      return await this.client.chat({ requestId, question }, source.token, (event) => {
+      return await this.client.chat({ requestId, question, ...(attachment ? { attachment } : {}) }, source.token, (event) => {
         if ('status' in event) {
           active.phase = event.phase;
           active.status = event.status;

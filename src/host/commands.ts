@@ -1,14 +1,26 @@
-/** The `localRag.*` commands of the command palette. */
+/** The `localRag.*` commands of the command palette and the context menus. */
 import * as vscode from 'vscode';
 import type { TerminalEvent } from '../protocol/events';
+import type { FileRef } from '../protocol/indexing';
+import { attachable } from './attachments';
+import type { AskQuickPick } from './askQuickPick';
 import type { ChatController } from './chatController';
 import type { ChatViewProvider } from './chatViewProvider';
 import type { Log } from './log';
 
-export function registerCommands(controller: ChatController, view: ChatViewProvider, log: Log): vscode.Disposable[] {
+export function registerCommands(controller: ChatController, view: ChatViewProvider, log: Log, quickPick: AskQuickPick): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('localRag.ask', (question?: unknown, token?: vscode.CancellationToken) =>
-      askWithProgress(controller, view, question, token),
+    // From the palette: the quick-pick. With a question (scripts, other extensions, tests):
+    // straight to the chat view, with a cancellable progress notification.
+    vscode.commands.registerCommand('localRag.ask', (question?: unknown, token?: unknown) =>
+      typeof question === 'string' && question.trim()
+        ? askWithProgress(controller, view, question.trim(), asToken(token))
+        : quickPick.show(),
+    ),
+    // From the explorer and the editor menus VS Code passes the file's URI (and, from the
+    // explorer, the selection as a second argument, ignored: one file per question).
+    vscode.commands.registerCommand('localRag.askAboutFile', (uri?: unknown, question?: unknown, token?: unknown) =>
+      askAboutFile(controller, view, uri, question, asToken(token)),
     ),
     vscode.commands.registerCommand('localRag.stop', () => controller.stop()),
     vscode.commands.registerCommand('localRag.newChat', async () => {
@@ -20,41 +32,70 @@ export function registerCommands(controller: ChatController, view: ChatViewProvi
 }
 
 /**
- * Ask About Workspace Docs: the answer streams into the chat view while a cancellable
- * notification shows the phase; cancelling the notification stops the pipeline.
- * Resolves with the terminal event (undefined when the user dismissed the input box);
- * failures are reported to the user where all answers' failures are (extension.ts).
+ * Ask About This File: the file (the one given, else the active editor's) is read and
+ * summarized, then the question (asked in an input box unless given) is answered from it,
+ * in the chat view. Resolves with the terminal event, undefined when nothing was asked.
  */
-async function askWithProgress(
+async function askAboutFile(
   controller: ChatController,
   view: ChatViewProvider,
-  preset?: unknown,
-  callerToken?: vscode.CancellationToken,
+  target: unknown,
+  preset: unknown,
+  token: vscode.CancellationToken | undefined,
 ): Promise<TerminalEvent | undefined> {
+  const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+  if (!uri) {
+    void vscode.window.showWarningMessage('Local RAG: open a file, or right-click one in the Explorer, to ask about it.');
+    return undefined;
+  }
+  const file = await attachable(uri);
+  if (typeof file === 'string') {
+    void vscode.window.showWarningMessage(`Local RAG: ${file}`);
+    return undefined;
+  }
   const question =
     typeof preset === 'string' && preset.trim()
       ? preset.trim()
       : (await vscode.window.showInputBox({
-          title: 'Ask About Workspace Docs',
-          prompt: 'Ask a question about the documents in this workspace',
-          placeHolder: 'What does the design say about cancellation?',
+          title: `Ask About ${file.displayPath}`,
+          prompt: 'The file is read and summarized, then your question is answered from it in the chat view.',
+          placeHolder: 'What are the main points of this file?',
           ignoreFocusOut: true,
         }))?.trim();
   if (!question) return undefined;
+  return askWithProgress(controller, view, question, token, file);
+}
+
+/**
+ * The answer streams into the chat view while a cancellable notification shows the phase;
+ * cancelling the notification (or the caller's token) stops the pipeline. Failures are
+ * reported to the user where all answers' failures are (extension.ts).
+ */
+async function askWithProgress(
+  controller: ChatController,
+  view: ChatViewProvider,
+  question: string,
+  callerToken: vscode.CancellationToken | undefined,
+  attachment?: FileRef,
+): Promise<TerminalEvent> {
   await view.reveal();
-  const result = await vscode.window.withProgress(
+  return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Local RAG', cancellable: true },
     async (progress, token) => {
       progress.report({ message: 'Starting…' });
-      // A caller's own token (another command, a script) stops the answer as the notification's Cancel does.
       const cancelBoth = new vscode.CancellationTokenSource();
-      const callerLink = isCancellationToken(callerToken) ? callerToken.onCancellationRequested(() => cancelBoth.cancel()) : undefined;
+      const callerLink = callerToken?.onCancellationRequested(() => cancelBoth.cancel());
       const progressLink = token.onCancellationRequested(() => cancelBoth.cancel());
-      if (isCancellationToken(callerToken) && callerToken.isCancellationRequested) cancelBoth.cancel();
+      if (callerToken?.isCancellationRequested) cancelBoth.cancel();
       try {
-        return await controller.ask(question, cancelBoth.token, (event) => {
-          if ('status' in event) progress.report({ message: event.status });
-        });
+        return await controller.ask(
+          question,
+          cancelBoth.token,
+          (event) => {
+            if ('status' in event) progress.report({ message: event.status });
+          },
+          attachment,
+        );
       } finally {
         callerLink?.dispose();
         progressLink.dispose();
@@ -62,10 +103,10 @@ async function askWithProgress(
       }
     },
   );
-  return result;
 }
 
-function isCancellationToken(value: unknown): value is vscode.CancellationToken {
+/** A caller's CancellationToken (another command, a script), if what was passed is one. */
+function asToken(value: unknown): vscode.CancellationToken | undefined {
   const token = value as vscode.CancellationToken | undefined;
-  return typeof token?.isCancellationRequested === 'boolean' && typeof token.onCancellationRequested === 'function';
+  return typeof token?.isCancellationRequested === 'boolean' && typeof token.onCancellationRequested === 'function' ? token : undefined;
 }

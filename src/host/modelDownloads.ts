@@ -65,9 +65,8 @@ export class ModelDownloads {
       this.log.warn(`Could not look up ${model.id} (${describe(error)}); ${without(model)}.`);
       return;
     }
-    const purpose = model.role === 'embedding' ? 'search your documents by meaning, in any language,' : 'rerank search results';
     const choice = await vscode.window.showInformationMessage(
-      `Local RAG can ${purpose} with the model ${model.id} (${size}). Download it?`,
+      `Local RAG can ${purpose(model)} with the model ${label(model)} (${size}). Download it?`,
       'Download',
       'Not now',
     );
@@ -80,7 +79,8 @@ export class ModelDownloads {
     }
   }
 
-  private download(model: MissingModel): Promise<void> {
+  /** Downloads one model now (Select Model, the walkthrough): the user asked, so no prompt. */
+  download(model: MissingModel): Promise<void> {
     const running = this.running.get(model.id) ?? this.run(model).finally(() => this.running.delete(model.id));
     this.running.set(model.id, running);
     return running;
@@ -90,7 +90,7 @@ export class ModelDownloads {
     await this.globalState.update(DECLINED_KEY, this.declined().filter((id) => id !== model.id));
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Local RAG: downloading ${model.id}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Local RAG: downloading ${label(model)}`, cancellable: true },
         async (progress, token) => {
           let shown = 0;
           return this.client.downloadModel(model, token, (update) => {
@@ -117,7 +117,18 @@ export class ModelDownloads {
 }
 
 function without(model: MissingModel): string {
+  if (model.role === 'chat') return 'questions get no generated answer until a chat model is there ("Local RAG: Select Model")';
   return model.role === 'embedding' ? 'search uses keywords only' : 'search results are not reranked';
+}
+
+function purpose(model: MissingModel): string {
+  if (model.role === 'chat') return 'answer questions about your documents, in Vietnamese, English and other languages,';
+  return model.role === 'embedding' ? 'search your documents by meaning, in any language,' : 'rerank search results';
+}
+
+/** A chat model's URI is long; its file name says which model and quantization it is. */
+export function label(model: MissingModel): string {
+  return model.role === 'chat' ? model.id.slice(model.id.lastIndexOf('/') + 1) : model.id;
 }
 
 export function formatBytes(bytes: number): string {

@@ -24,6 +24,7 @@ import {
   IndexProgressNotification,
   IndexStatusRequest,
   InitializeRequest,
+  ListChatModelsRequest,
   LogNotification,
   ModelSizeRequest,
   ModelsStateNotification,
@@ -34,7 +35,7 @@ import {
   type LogLevel,
 } from '../protocol/rpc';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from '../protocol/indexing';
-import type { DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from '../protocol/models';
+import type { DownloadedChatModel, DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from '../protocol/models';
 import type { PipelineSettings } from '../protocol/settings';
 
 export interface PipelineClientOptions {
@@ -187,6 +188,12 @@ export class PipelineClient {
     } finally {
       if (this.downloadProgress.get(model.id) === onProgress) this.downloadProgress.delete(model.id);
     }
+  }
+
+  /** The chat models downloaded into the models folder. */
+  async listChatModels(): Promise<DownloadedChatModel[]> {
+    const connection = await this.ensureStarted();
+    return connection.sendRequest(ListChatModelsRequest);
   }
 
   async removeFiles(paths: string[]): Promise<number> {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { HUB_MODEL_ID } from '../protocol/models';
+import { HF_GGUF_URI, HUB_MODEL_ID } from '../protocol/models';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
 
 const SECTION = 'localRag';
@@ -27,6 +27,12 @@ export function resolveModelPath(value: string | undefined): string {
   return folder ? path.resolve(folder, expanded) : path.resolve(os.homedir(), expanded);
 }
 
+/** The chat model setting: an `hf:` URI stays an URI (the pipeline downloads it on consent), anything else is a path. */
+export function resolveChatModel(value: string | undefined): string {
+  const trimmed = (value ?? '').trim();
+  return HF_GGUF_URI.test(trimmed) ? trimmed : resolveModelPath(trimmed);
+}
+
 /**
  * An ONNX model setting: a Hugging Face id (`owner/name`) stays an id, unless a trusted
  * workspace has a folder of that relative path; anything else is a folder path.
@@ -43,7 +49,7 @@ export function readPipelineSettings(): PipelineSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const gpuLayers = trustedValue<'auto' | number>(config, 'gpuLayers');
   return {
-    chatModel: resolveModelPath(trustedValue<string>(config, 'chatModel')),
+    chatModel: resolveChatModel(trustedValue<string>(config, 'chatModel')),
     gpuLayers: gpuLayers === 'auto' || (typeof gpuLayers === 'number' && gpuLayers >= 0) ? gpuLayers : DEFAULT_PIPELINE_SETTINGS.gpuLayers,
     threads: positiveInt(config.get<number>('threads'), DEFAULT_PIPELINE_SETTINGS.threads),
     contextSize: positiveInt(config.get<number>('contextSize'), DEFAULT_PIPELINE_SETTINGS.contextSize),

@@ -5,8 +5,10 @@ export interface Logger {
   log(level: LogLevel, message: string): void;
 }
 
+/** The CLI's log: trace lines (timings) only when LOCAL_RAG_TRACE is set. */
 export const stderrLogger: Logger = {
   log(level, message) {
+    if (level === 'trace' && !process.env.LOCAL_RAG_TRACE) return;
     process.stderr.write(`[${level}] ${message}\n`);
   },
 };

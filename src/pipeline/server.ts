@@ -16,6 +16,7 @@ import {
   IndexProgressNotification,
   IndexStatusRequest,
   InitializeRequest,
+  ListChatModelsRequest,
   LogNotification,
   ModelSizeRequest,
   ModelsStateNotification,
@@ -28,8 +29,10 @@ import { CancellationToken, RequestManager } from './cancellation';
 import { ChatHistory } from './chat/history';
 import { ChatService } from './chat/chatService';
 import { ChatModel } from './llm/chatModel';
+import { chatModelState, ggufHubModel, listDownloadedChatModels, withChatModelFile } from './llm/modelDownload';
 import { describeError, type Logger } from './log';
-import { downloadHubModel, downloadSize, hubModel } from './embedding/hubModel';
+import { downloadHubModel, downloadSize, hubModel, type HubModel } from './embedding/hubModel';
+import type { MissingModel } from '../protocol/models';
 import { OnnxModels } from './embedding/onnxModels';
 import { shutdownPdfWorkers } from './indexing/extract/pdf';
 import { WorkspaceIndex } from './indexing/workspaceIndex';
@@ -44,7 +47,9 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   };
   let settings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS };
   const requests = new RequestManager((error) => logger.log('error', `A cancel callback failed: ${describeError(error)}`));
-  const model = new ChatModel(logger, (device) => connection.sendNotification(DeviceNotification, device).catch(() => {}));
+  const model = new ChatModel(logger, (device) =>
+    connection.sendNotification(DeviceNotification, { ...device, modelPath: chatSettings().chatModel }).catch(() => {}),
+  );
   let service: ChatService | undefined;
   let history: ChatHistory | undefined;
   let index: WorkspaceIndex | undefined;
@@ -64,7 +69,7 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
       model,
       retriever: new WorkspaceRetriever(() => index, logger, undefined, () => models?.reranker),
       history,
-      settings: () => settings,
+      settings: chatSettings,
       logger,
     });
     void applyModels();
@@ -111,6 +116,8 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     const release = await indexLock.acquire();
     try {
       const { missing, embedderChanged } = await models.apply(settings);
+      const chat = chatModelState(settings.chatModel, models.modelsDir);
+      if (chat.kind === 'missing') missing.push(chat.model);
       connection.sendNotification(ModelsStateNotification, { missing }).catch(() => {});
       if (!embedderChanged) return;
       await index?.useEmbedder(models.embedder, new CancellationToken(`embed-${++indexRuns}`), (done, total) => {
@@ -123,9 +130,9 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     }
   }
 
-  connection.onRequest(ModelSizeRequest, ({ id }) => downloadSize(hubModel(id, modelsDir())));
+  connection.onRequest(ModelSizeRequest, (model) => downloadSize(hubModelOf(model)));
 
-  connection.onRequest(DownloadModelRequest, async ({ id }, rpcToken) => {
+  connection.onRequest(DownloadModelRequest, async ({ role, id }, rpcToken) => {
     if (downloads.has(id)) throw new Error(`${id} is already being downloaded.`);
     downloads.add(id);
     const token = new CancellationToken(`download-${id}`);
@@ -133,7 +140,7 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     if (rpcToken.isCancellationRequested) token.cancel();
     let lastSent = 0;
     try {
-      const completed = await downloadHubModel(hubModel(id, modelsDir()), {
+      const completed = await downloadHubModel(hubModelOf({ role, id }), {
         token,
         onProgress(progress) {
           // A few updates a second are plenty for a progress bar.
@@ -151,6 +158,18 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
       downloads.delete(id);
     }
   });
+
+  /** A chat model is one GGUF file of a hub repository; the ONNX models are folders. */
+  function hubModelOf(model: MissingModel): HubModel {
+    return model.role === 'chat' ? ggufHubModel(model.id, modelsDir()) : hubModel(model.id, modelsDir());
+  }
+
+  connection.onRequest(ListChatModelsRequest, () => listDownloadedChatModels(modelsDir()));
+
+  /** An `hf:` or empty chat model setting becomes the downloaded file (or empty until then). */
+  function chatSettings(): PipelineSettings {
+    return models ? withChatModelFile(settings, models.modelsDir) : settings;
+  }
 
   function modelsDir(): string {
     if (!models) throw new Error('The pipeline process was not initialized.');

@@ -5,7 +5,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ChatEvent, ChatTurn, TerminalEvent } from './events';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from './indexing';
-import type { DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from './models';
+import type { DownloadedChatModel, DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from './models';
 import type { PipelineSettings } from './settings';
 
 export interface InitializeParams {
@@ -26,6 +26,11 @@ export interface ChatParams {
   /** Chosen by the host so it can route events before the pipeline answers. */
   requestId: string;
   question: string;
+  /**
+   * A file attached to the question: read (FILE_EXTRACTION) and summarized (SUMMARIZATION)
+   * before the question is answered from it, citing it.
+   */
+  attachment?: FileRef;
 }
 /** The request resolves with the same terminal event that was streamed last. */
 export const ChatRequest = new RequestType<ChatParams, TerminalEvent, void>('chat');
@@ -54,6 +59,10 @@ export interface DeviceInfo {
   deviceNames: string[];
   threads: number;
   gpuLayers: number;
+  /** The GGUF file that was loaded. */
+  modelPath?: string;
+  /** Set when the GPU was wanted but the model runs on the CPU: why (the host warns visibly). */
+  fallback?: string;
 }
 export const DeviceNotification = new NotificationType<DeviceInfo>('device');
 
@@ -74,3 +83,5 @@ export const ModelSizeRequest = new RequestType<MissingModel, DownloadSize, void
  */
 export const DownloadModelRequest = new RequestType<MissingModel, DownloadResult, void>('models/download');
 export const DownloadProgressNotification = new NotificationType<DownloadProgress>('models/progress');
+/** The chat models downloaded completely into the models folder, for Select Model. */
+export const ListChatModelsRequest = new RequestType0<DownloadedChatModel[], void>('models/chat/list');

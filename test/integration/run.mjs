@@ -16,7 +16,12 @@ const { startModelHost } = await tsImport('../support/modelHost.ts', import.meta
 const fixture = createVsCodeFixture();
 // The tiny embedder served as a Hugging Face model from 127.0.0.1 (hub exports ship int8 weights).
 const HUB_ID = 'tiny-org/tiny-embedder';
-const modelHost = await startModelHost({ [HUB_ID]: fixture.embedderDir }, { aliases: { 'onnx/model_quantized.onnx': 'onnx/model.onnx' } });
+// The tiny GGUF served as a chat model file of a hub repository, for Select Model's download.
+const CHAT_REPO = 'tiny-org/Tiny-Chat-GGUF';
+const modelHost = await startModelHost(
+  { [HUB_ID]: fixture.embedderDir, [CHAT_REPO]: path.dirname(fixture.modelPath) },
+  { aliases: { 'onnx/model_quantized.onnx': 'onnx/model.onnx' } },
+);
 let exitCode = 1;
 try {
   ({ exitCode } = await runExtensionTests({
@@ -24,7 +29,7 @@ try {
     extensionDevelopmentPath: REPO_ROOT,
     extensionTestsPath,
     userSettings: fixture.userSettings,
-    env: { LOCAL_RAG_TEST_EMBEDDER: fixture.embedderDir, LOCAL_RAG_MODEL_HOST: modelHost.url, LOCAL_RAG_TEST_HUB_ID: HUB_ID },
+    env: { LOCAL_RAG_TEST_EMBEDDER: fixture.embedderDir, LOCAL_RAG_MODEL_HOST: modelHost.url, LOCAL_RAG_TEST_HUB_ID: HUB_ID, LOCAL_RAG_TEST_CHAT_URI: `hf:${CHAT_REPO}/${path.basename(fixture.modelPath)}` },
     timeoutMs: 300_000,
   }));
 } finally {

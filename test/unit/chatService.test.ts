@@ -1,14 +1,17 @@
 /**
  * ChatService in-process on the real ChatModel (node-llama-cpp on the tiny generated GGUF),
- * a real ChatHistory on disk, a keyword retriever over a workspace with no index yet and a RequestManager: the streamed events,
- * Stop in every phase, a newer request superseding an older one, and model errors.
+ * a real ChatHistory on disk, the real keyword index over a few documents and a
+ * RequestManager: the streamed events, Stop in every phase, a newer request superseding an
+ * older one, and model errors; then what makes answers worth trusting (citations, nothing
+ * found, no model, follow-ups, the context window).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RequestManager } from '../../src/pipeline/cancellation';
+import { CancellationToken, RequestManager } from '../../src/pipeline/cancellation';
+import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { ChatService } from '../../src/pipeline/chat/chatService';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
@@ -25,6 +28,9 @@ import {
 import type { PipelineSettings } from '../../src/protocol/settings';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
 import { tinyModelSettings } from '../support/pipelineHarness';
+import { analyze, fallbackQuery, REWRITE_MAX_TOKENS } from '../../src/pipeline/chat/analysis';
+import { buildSystemPrompt, packPrompt } from '../../src/pipeline/chat/prompt';
+import { citedNumbers, splitCitations } from '../../src/protocol/citations';
 
 const MAX_ANSWER_TOKENS = 400;
 /** How long to keep listening after a request settled, to catch late events. */
@@ -37,16 +43,32 @@ let tmpDir: string;
 const modelLogs: string[] = [];
 const modelLogger: Logger = { log: (level, message) => modelLogs.push(`[${level}] ${message}`) };
 let model: ChatModel;
+let index: WorkspaceIndex;
+
+/** Documents every question below finds words of, so the model is asked to answer. */
+const DOCS: Record<string, string> = {
+  'guide.md': '# Search\n\nThe docs explain how search works: the index stores every question and every answer.\n\n## Answers\n\nWrite a long answer or a short one; anything asked now is searched first.\n',
+};
 
 before(async () => {
   modelPath = await ensureTinyGguf();
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-chat-service-'));
   model = new ChatModel(modelLogger);
+  const docs = path.join(tmpDir, 'docs');
+  fs.mkdirSync(docs);
+  for (const [name, text] of Object.entries(DOCS)) fs.writeFileSync(path.join(docs, name), text);
+  index = await WorkspaceIndex.open(path.join(tmpDir, 'index'), modelLogger);
+  await index.indexFiles(
+    Object.keys(DOCS).map((name) => ({ absPath: path.join(docs, name), displayPath: `docs/${name}` })),
+    new CancellationToken('index'),
+  );
 });
 
 after(async () => {
   await model.dispose();
-  fs.rmSync(tmpDir, { recursive: true, force: true });
+  await index?.close();
+  await Promise.all(histories.map((history) => history.flush()));
+  fs.rmSync(tmpDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 interface Setup {
@@ -59,18 +81,20 @@ interface Setup {
 }
 
 let setups = 0;
+const histories: ChatHistory[] = [];
 
 async function setup(overrides: Partial<PipelineSettings> = {}, chatModel: ChatModel = model): Promise<Setup> {
   const logs: string[] = [];
   const logger: Logger = { log: (level, message) => logs.push(`[${level}] ${message}`) };
   const historyFile = path.join(tmpDir, `history-${++setups}.json`);
   const history = await ChatHistory.open(historyFile, logger);
+  histories.push(history);
   const requests = new RequestManager((error) => logs.push(`[callback error] ${String(error)}`));
   const settings = tinyModelSettings(modelPath, { maxAnswerTokens: MAX_ANSWER_TOKENS, ...overrides });
   const service = new ChatService({
     requests,
     model: chatModel,
-    retriever: new WorkspaceRetriever(() => undefined, logger),
+    retriever: new WorkspaceRetriever(() => index, logger),
     history,
     settings: () => settings,
     logger,
@@ -125,12 +149,14 @@ describe('ChatService on the real chat model', () => {
     const asked = await ask(service, 'full-1', 'What do the docs say about search?');
 
     assertAllTagged(asked.events, 'full-1');
-    assert.deepEqual(asked.events.slice(0, 4), [
+    assert.deepEqual(asked.events.slice(0, 2), [
       { requestId: 'full-1', phase: 'ANALYSIS', status: 'Analyzing…' },
       { requestId: 'full-1', phase: 'RETRIEVAL', status: 'Searching…' },
-      { requestId: 'full-1', sources: [] },
-      { requestId: 'full-1', phase: 'GENERATION', status: 'Generating…' },
     ]);
+    const sourcesEvent = asked.events[2];
+    assert.ok(sourcesEvent && 'sources' in sourcesEvent, JSON.stringify(sourcesEvent));
+    assert.ok(sourcesEvent.sources.length > 0 && sourcesEvent.sources.every((source) => source.path === 'docs/guide.md'));
+    assert.deepEqual(asked.events[3], { requestId: 'full-1', phase: 'GENERATION', status: 'Generating…' });
     const middle = asked.events.slice(4, -1);
     assert.ok(middle.length >= 1, 'at least one content event');
     for (const event of middle) {
@@ -152,7 +178,7 @@ describe('ChatService on the real chat model', () => {
     assert.equal(turn.question, 'What do the docs say about search?');
     assert.equal(turn.outcome, 'done');
     assert.equal(turn.answer, answer);
-    assert.deepEqual(turn.sources, []);
+    assert.deepEqual(turn.sources, sourcesEvent.sources);
     assert.ok(turn.askedAt >= askedAt && turn.askedAt <= Date.now());
 
     await history.flush();
@@ -343,20 +369,6 @@ describe('ChatService on the real chat model', () => {
     assert.equal(requests.isBusy, false, 'A finishing late did not leave B\'s token behind, and B cleared its own');
   });
 
-  test('no chat model set: one {error} naming localRag.chatModel, no content', async () => {
-    const { service, history } = await setup({ chatModel: '' });
-    const asked = await ask(service, 'no-model', 'Anything?');
-    assertEndsWith(asked, asked.terminal);
-    const terminal = asked.terminal;
-    assert.ok('error' in terminal, JSON.stringify(terminal));
-    assert.equal(terminal.requestId, 'no-model');
-    assert.equal(terminal.code, 'modelUnavailable');
-    assert.match(terminal.error, /localRag\.chatModel/);
-    assert.equal(asked.events.filter(isContent).length, 0);
-    assertAllTagged(asked.events, 'no-model');
-    assert.equal(history.all()[0]?.outcome, 'error');
-  });
-
   test('a chat model path that does not exist: one {error} naming the path and localRag.chatModel', async () => {
     const missing = path.join(tmpDir, 'no-such-model.gguf');
     const { service } = await setup({ chatModel: missing });
@@ -435,5 +447,191 @@ describe('ChatService on the real chat model', () => {
     } finally {
       await freshModel.dispose();
     }
+  });
+});
+
+describe('answers worth trusting', () => {
+  let docsIndex: WorkspaceIndex;
+  const docsDir = () => path.join(tmpDir, 'trust-docs');
+  const FILES: Record<string, string> = {
+    'stop.md': '# Stop\n\nThe Stop button ends an answer at once and keeps what was written.\nPress Esc in the input to stop as well.\n',
+    'indexing.md': '# Indexing\n\nIndexing reads every Markdown, text, code and PDF file of the workspace.\nUnchanged files are skipped on the next run.\n',
+    'src/chunker.ts': '// Chunks split documents by headings and lines.\nexport function chunker(text: string) {\n  return text.split("\\n\\n");\n}\n',
+  };
+
+  before(async () => {
+    for (const [name, text] of Object.entries(FILES)) {
+      fs.mkdirSync(path.dirname(path.join(docsDir(), name)), { recursive: true });
+      fs.writeFileSync(path.join(docsDir(), name), text);
+    }
+    docsIndex = await WorkspaceIndex.open(path.join(tmpDir, 'trust-index'), modelLogger);
+    await docsIndex.indexFiles(
+      Object.keys(FILES).map((name) => ({ absPath: path.join(docsDir(), name), displayPath: name })),
+      new CancellationToken('trust-index'),
+    );
+  });
+  after(() => docsIndex?.close());
+
+  async function trustSetup(overrides: Partial<PipelineSettings> = {}): Promise<Setup> {
+    const made = await setup(overrides);
+    const logger: Logger = { log: (level, message) => made.logs.push(`[${level}] ${message}`) };
+    const service = new ChatService({
+      requests: made.requests,
+      model,
+      retriever: new WorkspaceRetriever(() => docsIndex, logger),
+      history: made.history,
+      settings: () => made.settings,
+      logger,
+    });
+    return { ...made, service };
+  }
+
+  const sourcesOf = (events: ChatEvent[]) => events.flatMap((event) => ('sources' in event ? [event.sources] : [])).at(-1) ?? [];
+
+  test('the sources list and the prompt number the same passages: [n] is the n-th source', () => {
+    const sources = [
+      { path: 'stop.md', startLine: 1, endLine: 4, excerpt: 'The Stop button ends an answer.', score: 3 },
+      { path: 'indexing.md', startLine: 1, endLine: 5, excerpt: 'Indexing reads every file.', score: 2 },
+    ];
+    const prompt = buildSystemPrompt(sources);
+    assert.ok(prompt.indexOf('[1] stop.md, lines 1-4\nThe Stop button') > 0, prompt);
+    assert.ok(prompt.indexOf('[2] indexing.md, lines 1-5\nIndexing reads') > prompt.indexOf('[1] stop.md'), prompt);
+    assert.match(prompt, /only numbers 1 to 2/);
+  });
+
+  test('citations with a source become links; numbers the model invents stay plain text', () => {
+    const parts = splitCitations('Stop ends it [1]. Indexing skips files [2, 7]. See also [9] and [0].', 2);
+    assert.deepEqual(parts, [
+      { text: 'Stop ends it ' },
+      { text: '[1]', cite: 1 },
+      { text: '. Indexing skips files ' },
+      { text: '[2]', cite: 2 },
+      { text: ', [7]. See also [9] and [0].' },
+    ]);
+    assert.deepEqual(citedNumbers('a [1] b [3] c [1, 2] [12]', 2), { valid: [1, 2], invented: [3, 12] });
+    assert.deepEqual(splitCitations('no sources [1]', 0), [{ text: 'no sources [1]' }]);
+    // Not citations: array indexing in code, links.
+    assert.deepEqual(splitCitations('x[i] and [link](u)', 3), [{ text: 'x[i] and [link](u)' }]);
+  });
+
+  test('nothing relevant: no hits at all, the answer says so without calling the model', async () => {
+    const { service, history, logs } = await trustSetup();
+    const asked = await ask(service, 'nothing-1', 'Quantum chromodynamics gluons?');
+    assertEndsWith(asked, { requestId: 'nothing-1', done: true });
+    assert.deepEqual(sourcesOf(asked.events), []);
+    assert.match(contentOf(asked.events), /found nothing about this in the workspace documents/);
+    assert.match(contentOf(asked.events), /No passage matched/);
+    assert.equal(history.all()[0]?.outcome, 'done');
+    assert.ok(!logs.some((line) => line.includes('loaded in')), 'the model was not needed');
+  });
+
+  test('nothing relevant: hits on common words only count as nothing', async () => {
+    const { service } = await trustSetup();
+    // BM25 finds "the", "and", "on" in every document; none of the question's key words.
+    const asked = await ask(service, 'weak-1', 'What are the tides and the moon on?');
+    assertEndsWith(asked, { requestId: 'weak-1', done: true });
+    assert.deepEqual(sourcesOf(asked.events), []);
+    assert.match(contentOf(asked.events), /share only common words/);
+  });
+
+  test('no chat model set: the best sentences of the top passages, each cited, and how to get a model', async () => {
+    const { service, history } = await trustSetup({ chatModel: '' });
+    const asked = await ask(service, 'no-model', 'What does the Stop button keep?');
+    assertEndsWith(asked, { requestId: 'no-model', done: true });
+    const sources = sourcesOf(asked.events);
+    assert.equal(sources[0]?.path, 'stop.md');
+    const answer = contentOf(asked.events);
+    assert.match(answer, /The Stop button ends an answer at once and keeps what was written\. \[1\]/);
+    assert.deepEqual(citedNumbers(answer, sources.length).invented, [], answer);
+    assert.match(answer, /Local RAG: Download Models/);
+    assert.match(answer, /localRag\.chatModel/);
+    assert.equal(history.all()[0]?.answer, answer);
+    assert.deepEqual(history.all()[0]?.sources, sources);
+  });
+
+  test('a configured model that is missing is still an actionable error, not a silent quotation', async () => {
+    const { service } = await trustSetup({ chatModel: path.join(tmpDir, 'gone.gguf') });
+    const asked = await ask(service, 'gone', 'What does the Stop button keep?');
+    assert.ok('error' in asked.terminal && asked.terminal.code === 'modelUnavailable', JSON.stringify(asked.terminal));
+  });
+
+  test('follow-up without a model: a short question that points back borrows the key words of the one before', async () => {
+    const { service } = await trustSetup({ chatModel: '' });
+    await ask(service, 'follow-1', 'How does the Stop button work?');
+    // "keep" alone matches nothing ("keeps" is a different word for BM25 at four letters).
+    const alone = await ask((await trustSetup({ chatModel: '' })).service, 'follow-alone', 'What does it keep?');
+    assert.deepEqual(sourcesOf(alone.events), []);
+    const followUp = await ask(service, 'follow-2', 'What does it keep?');
+    assertEndsWith(followUp, { requestId: 'follow-2', done: true });
+    assert.equal(sourcesOf(followUp.events)[0]?.path, 'stop.md');
+
+    const turns: ChatTurn[] = [{ question: 'Làm sao để dừng câu trả lời?', answer: '', outcome: 'done', sources: [], askedAt: 0 }];
+    assert.equal(fallbackQuery('Nó giữ lại gì?', turns), 'Nó giữ lại gì? làm sao để dừng câu trả lời');
+    assert.equal(fallbackQuery('How are PDF files split into chunks by the indexer?', turns), 'How are PDF files split into chunks by the indexer?', 'a full question stands alone');
+    assert.equal(fallbackQuery('What does it keep?', []), 'What does it keep?', 'no history, nothing to borrow');
+  });
+
+  test('follow-up with a model: the rewrite is bounded, falls back on nonsense, and Stop ends it at once', async () => {
+    const { service, requests, history } = await trustSetup();
+    const first = await ask(service, 'rewrite-1', 'How does the Stop button work?');
+    assertEndsWith(first, { requestId: 'rewrite-1', done: true });
+
+    // The tiny model writes nonsense: the check rejects it and the key words carry the search.
+    const rewriteLogs: string[] = [];
+    const started = Date.now();
+    const query = await analyze('What does it keep?', history.all(), model, tinyModelSettings(modelPath), new CancellationToken('rw'), {
+      log: (level, message) => rewriteLogs.push(`[${level}] ${message}`),
+    });
+    const rewriteMs = Date.now() - started;
+    assert.equal(query, fallbackQuery('What does it keep?', history.all()));
+    // Bounded: REWRITE_MAX_TOKENS tokens, far fewer than an answer's MAX_ANSWER_TOKENS.
+    assert.ok(REWRITE_MAX_TOKENS * 4 <= MAX_ANSWER_TOKENS);
+    const answerStarted = Date.now();
+    await ask(service, 'rewrite-timing', 'How does the Stop button work?');
+    assert.ok(rewriteMs < (Date.now() - answerStarted) / 2, `rewrite ${rewriteMs} ms`);
+
+    // Stop while the model rewrites the follow-up (ANALYSIS): acknowledged at once.
+    let stoppedAt = 0;
+    let cancelledAt = 0;
+    const stopped = await ask(service, 'rewrite-stop', 'What does it keep?', (event) => {
+      if ('phase' in event && event.phase === 'ANALYSIS') {
+        setTimeout(() => {
+          stoppedAt = Date.now();
+          requests.cancelCurrent();
+        }, 5);
+      }
+      if ('cancelled' in event) cancelledAt = Date.now();
+    });
+    assertEndsWith(stopped, { requestId: 'rewrite-stop', cancelled: true });
+    assert.deepEqual(phasesOf(stopped.events), ['ANALYSIS']);
+    assert.ok(cancelledAt - stoppedAt < 50, `{cancelled} ${cancelledAt - stoppedAt} ms after Stop`);
+    const next = await ask(service, 'rewrite-next', 'What does it keep?');
+    assertEndsWith(next, { requestId: 'rewrite-next', done: true });
+    assert.equal(sourcesOf(next.events)[0]?.path, 'stop.md');
+  });
+
+  test('at the context limit: history, sources and even a huge question are trimmed by tokens, never an overflow', async () => {
+    const { service, logs } = await trustSetup({ contextSize: 512, maxAnswerTokens: 100 });
+    // Every document matches; with byte-level tokens they cannot all fit in 512.
+    const question = 'What do Stop, Indexing and the chunker do with every file and answer?';
+    await ask(service, 'limit-0', question);
+    const asked = await ask(service, 'limit-1', `${question} It keeps what?`);
+    assertEndsWith(asked, { requestId: 'limit-1', done: true });
+    const lists = asked.events.flatMap((event) => ('sources' in event ? [event.sources] : []));
+    assert.equal(lists.length, 2, 'found, then trimmed to what the model read');
+    assert.ok(lists[1].length < lists[0].length || lists[1].some((source, i) => source.excerpt !== lists[0][i]?.excerpt));
+    assert.ok(contentOf(asked.events).length > 0);
+    assert.ok(logs.some((line) => line.includes('fit the context window')), JSON.stringify(logs));
+
+    const huge = await ask(service, 'limit-huge', `Stop button ${'and the index '.repeat(1500)}`);
+    assertEndsWith(huge, { requestId: 'limit-huge', done: true });
+    assert.ok(contentOf(huge.events).length > 0);
+
+    // The packing itself, measured by the model's own tokenizer, stays under the budget.
+    const budget = 300;
+    const measure = { budget, count: (parts: { systemPrompt: string; history: { text: string }[]; prompt: string }) => Buffer.byteLength(parts.systemPrompt + parts.history.map((m) => m.text).join('') + parts.prompt) };
+    const packed = packPrompt('q', lists[0], [{ role: 'user', text: 'x'.repeat(500) }, { role: 'assistant', text: 'y' }], measure);
+    assert.ok(measure.count(packed.parts) <= budget);
+    assert.deepEqual(packed.parts.history, [], 'older turns go first');
   });
 });

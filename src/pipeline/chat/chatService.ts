@@ -1,6 +1,8 @@
 /**
  * One chat request through the phases ANALYSIS → RETRIEVAL → GENERATION (guide §5.2),
- * streaming events and ending with exactly one of done / cancelled / error.
+ * streaming events and ending with exactly one of done / cancelled / error. The answer
+ * comes from the model when one is set, from the passages themselves when none is, and
+ * says plainly that nothing was found when retrieval found nothing relevant.
  *
  * `{cancelled}` is sent from the token's cancel callback itself, not after the work has
  * unwound: Stop is acknowledged at once in every phase, whatever the library doing the
@@ -16,9 +18,14 @@ import type { ChatMessage, ChatModel } from '../llm/chatModel';
 import { ModelUnavailableError } from '../llm/chatModel';
 import { describeError, type Logger } from '../log';
 import type { Retriever } from '../retrieval/retriever';
+import { readAttachment } from './attachment';
 import type { ChatHistory } from './history';
 import { ContentBatcher } from './contentBatcher';
-import { buildSystemPrompt } from './prompt';
+import { citedNumbers } from '../../protocol/citations';
+import { analyze } from './analysis';
+import { extractiveAnswer } from './extractive';
+import { buildSystemPrompt, packPrompt } from './prompt';
+import { relevantSources } from './relevance';
 
 const PHASE_STATUS: Partial<Record<ProcessingPhase, string>> = {
   ANALYSIS: 'Analyzing…',
@@ -72,29 +79,60 @@ export class ChatService {
       logger.log('info', `Request ${requestId} stopped during ${token.phase}.`);
     };
 
+    const write = (text: string) => {
+      answer += text;
+      batcher.add(text);
+    };
+
     const previousTurns = history.all();
     token.registerCallback(onCancel);
     try {
+      // An attached file is read and summarized first; the answer then draws on it alone.
+      const retriever = params.attachment
+        ? await readAttachment(params.attachment, { model: this.deps.model, settings: this.deps.settings(), token, send, write })
+        : this.deps.retriever;
+
       this.enterPhase(token, 'ANALYSIS', send);
-      const query = analyze(question);
+      const settings = this.deps.settings();
+      const query = await analyze(question, previousTurns, this.deps.model, settings, token, logger);
 
       this.enterPhase(token, 'RETRIEVAL', send);
-      sources = await this.deps.retriever.retrieve(query, token);
+      const found = await retriever.retrieve(query, token);
       token.throwIfCancelled();
+      // An attached file is what the user asked about: its passages count whatever the words.
+      sources = params.attachment ? found : relevantSources(query, found);
       send({ requestId, sources });
 
-      this.enterPhase(token, 'GENERATION', send);
-      await this.deps.model.generate(this.deps.settings(), {
-        systemPrompt: buildSystemPrompt(sources),
-        history: recentMessages(previousTurns),
-        prompt: question,
-        maxTokens: this.deps.settings().maxAnswerTokens,
-        token,
-        onText: (text) => {
-          answer += text;
-          batcher.add(text);
-        },
-      });
+      if (sources.length === 0) {
+        // Nothing to answer from: say so rather than let the model invent document content.
+        this.enterPhase(token, 'GENERATION', send, 'Nothing found');
+        write(nothingFound(found.length > 0));
+      } else if (!settings.chatModel) {
+        this.enterPhase(token, 'GENERATION', send, 'Quoting the best passages…');
+        write(extractiveAnswer(query, sources));
+      } else {
+        this.enterPhase(token, 'GENERATION', send);
+        await this.deps.model.generate(settings, {
+          systemPrompt: buildSystemPrompt(sources),
+          history: recentMessages(previousTurns),
+          prompt: question,
+          maxTokens: settings.maxAnswerTokens,
+          token,
+          onText: write,
+          fit: (measure) => {
+            const packed = packPrompt(question, sources, recentMessages(previousTurns), measure);
+            if (packed.sources.length < sources.length || packed.sources.some((source, i) => source !== sources[i])) {
+              logger.log('info', `Request ${requestId}: ${packed.sources.length} of ${sources.length} passages fit the context window.`);
+              // The list shown is the list the model read, so every [n] it writes has a source.
+              sources = packed.sources;
+              send({ requestId, sources });
+            }
+            return packed.parts;
+          },
+        });
+        token.throwIfCancelled();
+        logInventedCitations(answer, sources.length, requestId, logger);
+      }
       token.throwIfCancelled();
       return finish({ requestId, done: true }, 'done');
     } catch (error) {
@@ -114,16 +152,27 @@ export class ChatService {
     }
   }
 
-  private enterPhase(token: CancellationToken, phase: ProcessingPhase, send: (event: ChatEvent) => void): void {
+  private enterPhase(token: CancellationToken, phase: ProcessingPhase, send: (event: ChatEvent) => void, status?: string): void {
     token.throwIfCancelled();
     token.setPhase(phase);
-    send({ requestId: token.requestId, phase, status: PHASE_STATUS[phase] ?? phase });
+    send({ requestId: token.requestId, phase, status: status ?? PHASE_STATUS[phase] ?? phase });
   }
 }
 
-/** The search query for a question; follow-up rewriting from history comes with a later issue. */
-function analyze(question: string): string {
-  return question.trim();
+export function nothingFound(onlyWeakHits: boolean): string {
+  const why = onlyWeakHits
+    ? 'Some passages share only common words with the question, none of its key words.'
+    : 'No passage matched the question.';
+  return (
+    `I found nothing about this in the workspace documents, so I will not guess. ${why} ` +
+    'Try other key words, or check that the files are indexed ("Local RAG: Index Workspace").'
+  );
+}
+
+/** Numbers with no source behind them are shown as plain text; the log says the model made them up. */
+function logInventedCitations(answer: string, sourceCount: number, requestId: string, logger: Logger): void {
+  const { invented } = citedNumbers(answer, sourceCount);
+  if (invented.length) logger.log('info', `Request ${requestId}: the answer cites ${invented.map((n) => `[${n}]`).join(' ')} with no source behind; shown as plain text.`);
 }
 
 function recentMessages(turns: ChatTurn[]): ChatMessage[] {
@@ -132,6 +181,7 @@ function recentMessages(turns: ChatTurn[]): ChatMessage[] {
     .slice(-HISTORY_TURNS_IN_PROMPT)
     .flatMap((turn): ChatMessage[] => [
       { role: 'user', text: turn.question },
-      { role: 'assistant', text: turn.answer },
+      // Old [n] point at an older list: left in, they tempt the model to cite the wrong passage.
+      { role: 'assistant', text: turn.answer.replace(/\s?\[\d{1,3}(?:\s*,\s*\d{1,3})*\]/g, '') },
     ]);
 }

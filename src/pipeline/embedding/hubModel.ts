@@ -29,7 +29,10 @@ export function modelHost(): string {
 }
 
 export interface HubModel {
+  /** What the settings and the progress notifications call it. */
   id: string;
+  /** The hub repository (`owner/name`) when it differs from `id` (a chat model's `hf:` URI). */
+  repo?: string;
   /** `<modelsDir>/<owner>/<name>` */
   dir: string;
   /** Paths inside the folder, `/`-separated as on the hub. */
@@ -59,9 +62,18 @@ interface Manifest {
   files: Record<string, number>;
 }
 
-export function isDownloaded(model: HubModel): boolean {
+function readManifest(model: HubModel): Manifest | undefined {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(model.dir, MANIFEST), 'utf8')) as Manifest;
+    return JSON.parse(fs.readFileSync(path.join(model.dir, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isDownloaded(model: HubModel): boolean {
+  const manifest = readManifest(model);
+  if (!manifest) return false;
+  try {
     return model.files.every((file) => {
       const size = manifest.files[file];
       return typeof size === 'number' && fs.statSync(path.join(model.dir, file)).size === size;
@@ -69,6 +81,13 @@ export function isDownloaded(model: HubModel): boolean {
   } catch {
     return false;
   }
+}
+
+/** The files of a folder's manifest that are complete on disk (what a picker may offer). */
+export function downloadedFiles(dir: string): string[] {
+  const manifest = readManifest({ id: '', dir, files: [] });
+  if (!manifest) return [];
+  return Object.keys(manifest.files).filter((file) => isDownloaded({ id: '', dir, files: [file] }));
 }
 
 interface RemoteFile {
@@ -82,7 +101,7 @@ interface RemoteFile {
 async function probe(model: HubModel, host: string, signal?: AbortSignal): Promise<RemoteFile[]> {
   return Promise.all(
     model.files.map(async (file) => {
-      const url = fileUrl(host, model.id, file);
+      const url = fileUrl(host, model.repo ?? model.id, file);
       const response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal });
       if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}`.trim());
       const size = Number(response.headers.get('content-length') ?? response.headers.get('x-linked-size'));
@@ -146,7 +165,8 @@ export async function downloadHubModel(model: HubModel, options: DownloadOptions
 
 /** Checks every file against the size its server announced, then marks the folder complete (atomically). */
 function writeManifest(model: HubModel, sizes: number[]): void {
-  const files: Record<string, number> = {};
+  // Several models (chat model files of one repository) may share a folder and its manifest.
+  const files: Record<string, number> = { ...readManifest(model)?.files };
   model.files.forEach((file, index) => {
     const actual = fs.statSync(path.join(model.dir, file)).size;
     if (sizes[index] > 0 && actual !== sizes[index]) {
@@ -156,6 +176,6 @@ function writeManifest(model: HubModel, sizes: number[]): void {
     files[file] = actual;
   });
   const temp = path.join(model.dir, `${MANIFEST}.tmp`);
-  fs.writeFileSync(temp, JSON.stringify({ id: model.id, files } satisfies Manifest, null, 2));
+  fs.writeFileSync(temp, JSON.stringify({ id: model.repo ?? model.id, files } satisfies Manifest, null, 2));
   fs.renameSync(temp, path.join(model.dir, MANIFEST));
 }

@@ -3,7 +3,8 @@
  * generation stoppable through the request's token.
  */
 import * as fs from 'node:fs';
-import type { Llama, LlamaChatSession, LlamaContext, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import { performance } from 'node:perf_hooks';
+import type { ChatHistoryItem, Llama, LlamaChatSession, LlamaContext, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import type { DeviceInfo } from '../../protocol/rpc';
 import type { PipelineSettings } from '../../protocol/settings';
 import type { CancellationToken } from '../cancellation';
@@ -25,13 +26,39 @@ export interface ChatMessage {
   text: string;
 }
 
-export interface GenerateRequest {
+/** What the model reads: a system prompt, earlier turns, and the question. */
+export interface PromptParts {
   systemPrompt: string;
   history: ChatMessage[];
   prompt: string;
+}
+
+/** The model's own measure of a prompt, for fitting it into the context window. */
+export interface PromptMeasure {
+  /** Tokens `parts` take once rendered by the model's chat template (exact, its tokenizer). */
+  count(parts: PromptParts): number;
+  /** Tokens the prompt may take: the context window less the room kept for the answer. */
+  budget: number;
+}
+
+export interface GenerateRequest extends PromptParts {
   maxTokens: number;
   token: CancellationToken;
   onText(text: string): void;
+  /**
+   * Called once the model is loaded (its tokenizer and context size known): returns the
+   * parts to send instead of the request's own, trimmed to `measure.budget`.
+   */
+  fit?(measure: PromptMeasure): PromptParts;
+}
+
+/**
+ * Room kept for the answer: what it may use, but at most a quarter of the window, so that
+ * a large maxAnswerTokens does not squeeze the sources out (past the window the session
+ * shifts its context rather than fail).
+ */
+export function answerReserve(contextSize: number, maxTokens: number): number {
+  return Math.max(1, Math.min(maxTokens, Math.floor(contextSize / 4)));
 }
 
 interface Loaded {
@@ -61,21 +88,19 @@ export class ChatModel {
       const loaded = await this.ensureLoaded(settings, request.token);
       request.token.throwIfCancelled();
       const { session } = loaded;
-      session.setChatHistory([
-        { type: 'system', text: request.systemPrompt },
-        ...request.history.map((message) =>
-          message.role === 'user'
-            ? { type: 'user' as const, text: message.text }
-            : { type: 'model' as const, response: [message.text] },
-        ),
-      ]);
+      const parts = request.fit ? request.fit(measureOf(loaded, request.maxTokens)) : request;
+      session.setChatHistory(toChatHistory(parts));
       let text = '';
-      await session.prompt(request.prompt, {
+      // The model's own share of the time to the first token (prompt evaluation and the
+      // first sampled token), for the trace log and the first-token benchmark.
+      const promptStarted = performance.now();
+      await session.prompt(parts.prompt, {
         maxTokens: request.maxTokens,
         signal: request.token.signal,
         stopOnAbortSignal: true,
         onTextChunk: (chunk) => {
           if (request.token.isCancelled || !chunk) return;
+          if (!text) this.logger.log('trace', `${request.token.requestId}: the model took ${(performance.now() - promptStarted).toFixed(1)} ms to its first token.`);
           text += chunk;
           request.onText(chunk);
         },
@@ -146,6 +171,27 @@ export class ChatModel {
     this.loaded = { key, llama, model, context, session, device };
     return this.loaded;
   }
+}
+
+function toChatHistory(parts: PromptParts): ChatHistoryItem[] {
+  return [
+    { type: 'system', text: parts.systemPrompt },
+    ...parts.history.map((message): ChatHistoryItem =>
+      message.role === 'user' ? { type: 'user', text: message.text } : { type: 'model', response: [message.text] },
+    ),
+  ];
+}
+
+function measureOf(loaded: Loaded, maxTokens: number): PromptMeasure {
+  const { session, model, context } = loaded;
+  return {
+    budget: context.contextSize - answerReserve(context.contextSize, maxTokens),
+    count(parts) {
+      // Rendered as the session will render it, the answer's opening included.
+      const history = [...toChatHistory(parts), { type: 'user', text: parts.prompt }, { type: 'model', response: [] }] satisfies ChatHistoryItem[];
+      return session.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer).length;
+    },
+  };
 }
 
 function checkModelFile(modelPath: string): void {

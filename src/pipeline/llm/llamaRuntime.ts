@@ -20,6 +20,14 @@ export interface RuntimeRequest {
   useGpu: boolean;
 }
 
+/**
+ * What the load in progress did with the GPU, reported by describeDevice. ChatModel asks for
+ * a CPU runtime right after a GPU one only when loading the model on that GPU failed, so
+ * that order is the fallback: the user is told, never left with a silent slowdown.
+ */
+let gpuBackendTried: string | false = false;
+let fallback: string | undefined;
+
 export async function createLlama(request: RuntimeRequest, logger: Logger): Promise<Llama> {
   const { getLlama, LlamaLogLevel } = await loadNodeLlamaCpp();
   const common = {
@@ -30,17 +38,28 @@ export async function createLlama(request: RuntimeRequest, logger: Logger): Prom
     logLevel: LlamaLogLevel.error,
     logger: (_level: unknown, message: string) => logger.log('warn', `llama.cpp: ${message.trim()}`),
   };
+  // A load that failed altogether never reached describeDevice: its state is stale now.
+  if (request.useGpu || !gpuBackendTried) fallback = undefined;
   if (request.useGpu) {
     try {
-      return await getLlama({ ...common, gpu: 'auto' });
+      const llama = await getLlama({ ...common, gpu: 'auto' });
+      gpuBackendTried = llama.gpu;
+      return llama;
     } catch (error) {
-      logger.log('warn', `No usable GPU backend (${describeError(error)}); using the CPU.`);
+      fallback = `No usable GPU backend (${describeError(error)})`;
+      logger.log('warn', `${fallback}; using the CPU.`);
     }
+  } else if (gpuBackendTried) {
+    fallback = `Loading the chat model on the GPU (${gpuBackendTried}) failed`;
   }
+  gpuBackendTried = false;
   return getLlama({ ...common, gpu: false });
 }
 
 export async function describeDevice(llama: Llama, threads: number, gpuLayers: number): Promise<DeviceInfo> {
   const deviceNames = llama.gpu === false ? [] : await llama.getGpuDeviceNames().catch(() => []);
-  return { gpu: llama.gpu, deviceNames, threads, gpuLayers };
+  const device: DeviceInfo = { gpu: llama.gpu, deviceNames, threads, gpuLayers, ...(fallback && llama.gpu === false ? { fallback } : {}) };
+  gpuBackendTried = false;
+  fallback = undefined;
+  return device;
 }

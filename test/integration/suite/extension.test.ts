@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LocalRagApi } from '../../../src/extension';
+import type { AskSession } from '../../../src/host/askQuickPick';
 import type { ChatUpdate } from '../../../src/host/chatController';
 import type { Source, TerminalEvent } from '../../../src/protocol/events';
 import type { IndexReport } from '../../../src/protocol/indexing';
@@ -189,6 +190,16 @@ describe('Local RAG in VS Code', () => {
     assert.ok(found, 'the edit was indexed');
   });
 
+  it('the watcher leaves files in excluded folders (localRag.exclude) out of the index', async () => {
+    const local = await api();
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'dist', 'bundle-notes.md'), Buffer.from('# Build\n\nThe zeppelin bundle was built.\n'));
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'docs', 'airship.md'), Buffer.from('# Airship\n\nThe zeppelin docs were written.\n'));
+    const cites = async (file: string) => (await sourcesFor(local, 'zeppelin')).some((source) => source.path === file);
+    assert.ok(await eventually(() => cites('docs/airship.md')), 'the file outside the excluded folders was indexed');
+    assert.ok(!(await cites('dist/bundle-notes.md')), 'the file under dist/ (excluded by default) was not');
+  });
+
   it('editing .gitignore drops newly ignored files from the index and takes back un-ignored ones', async () => {
     const local = await api();
     const folder = vscode.workspace.workspaceFolders![0].uri;
@@ -278,10 +289,187 @@ describe('Local RAG in VS Code', () => {
     }
   });
 
+  it('Select Model lists the configured model, switches to an hf: model, downloads it, and the next answer uses it', async () => {
+    const local = await api();
+    const uri = process.env.LOCAL_RAG_TEST_CHAT_URI;
+    assert.ok(uri && process.env.LOCAL_RAG_MODEL_HOST, 'the harness serves the tiny GGUF as a hub model file');
+    const original = vscode.workspace.getConfiguration('localRag').inspect<string>('chatModel')?.globalValue;
+    const offered = await local.modelPicker.choices();
+    assert.deepEqual(
+      offered.filter((choice) => choice.current).map((choice) => choice.value),
+      [original],
+      'the configured model is listed and marked',
+    );
+    assert.ok(offered.some((choice) => choice.action === 'download') && offered.some((choice) => choice.action === 'browse'));
+    try {
+      assert.equal(await vscode.commands.executeCommand('localRag.selectModel', uri), uri);
+      assert.equal(vscode.workspace.getConfiguration('localRag').inspect<string>('chatModel')?.globalValue, uri, 'saved in the user settings');
+      assert.ok(
+        await eventually(async () => local.models.pending.some((model) => model.role === 'chat' && model.id === uri), 10_000),
+        'the pipeline waits for the download',
+      );
+      await vscode.commands.executeCommand('localRag.downloadModels');
+      assert.ok(await eventually(async () => local.models.pending.length === 0, 10_000));
+      const listed = (await local.modelPicker.choices()).find((choice) => choice.current);
+      assert.equal(listed?.value, uri, 'the downloaded model is listed as the current one');
+      const result = (await vscode.commands.executeCommand('localRag.ask', 'What does Stop do?')) as TerminalEvent;
+      assert.ok('done' in result, JSON.stringify(result));
+      assert.equal(local.modelStatus.device?.modelPath, listed?.detail, 'the pipeline loaded the downloaded file');
+      assert.match(local.modelStatus.tooltip, /Running on CPU, 1 CPU thread/);
+      assert.match(local.modelStatus.text, /CPU/);
+    } finally {
+      await vscode.workspace.getConfiguration('localRag').update('chatModel', original, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('New Chat clears the history', async () => {
     const local = await api();
     assert.ok((await local.controller.history()).length > 0);
     await vscode.commands.executeCommand('localRag.newChat');
     assert.equal((await local.controller.history()).length, 0);
+  });
+});
+
+describe('Attached files and the quick-pick', () => {
+  /** Phases in the order entered, repeated status lines of one phase counted once. */
+  const phasesOf = (updates: ChatUpdate[]) =>
+    updates
+      .flatMap((u) => (u.type === 'event' && 'phase' in u.event ? [u.event.phase] : []))
+      .filter((phase, i, all) => phase !== all[i - 1]);
+  const sourcesOf = (updates: ChatUpdate[]) => updates.flatMap((u) => (u.type === 'event' && 'sources' in u.event ? u.event.sources : []));
+
+  async function harbourFile(): Promise<vscode.Uri> {
+    const file = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'notes', 'harbour.md');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('# Harbour\n\nThe harbour opens at dawn.\n\n## Lighthouse\n\nThe keeper logs every passing albatross.\n'));
+    return file;
+  }
+
+  /** Opens `localRag.ask`'s quick-pick and hands over the live session, as VS Code shows it. */
+  async function openAskQuickPick(local: LocalRagApi): Promise<{ session: AskSession; result: Thenable<TerminalEvent | undefined> }> {
+    const shown = new Promise<AskSession>((resolve) => {
+      const subscription = local.askQuickPick.onDidShow((session) => {
+        subscription.dispose();
+        resolve(session);
+      });
+    });
+    const result = vscode.commands.executeCommand<TerminalEvent | undefined>('localRag.ask');
+    const session = await shown;
+    // The widget lives in the workbench: let show() reach it before driving it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { session, result };
+  }
+
+  /** What a user does by typing a question and pressing Enter. */
+  async function typeAndAccept(quickPick: vscode.QuickPick<vscode.QuickPickItem>, question: string): Promise<void> {
+    quickPick.value = question;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  }
+
+  it('Ask About This File on the active editor: reads, summarizes, then answers from the file in the chat', async () => {
+    const local = await api();
+    const file = await harbourFile();
+    await vscode.window.showTextDocument(file);
+    const seen = collect(local);
+    try {
+      const result = (await vscode.commands.executeCommand('localRag.askAboutFile', undefined, 'What does the keeper log?')) as TerminalEvent;
+      assert.ok('done' in result, JSON.stringify(result));
+      const started = seen.updates.find((u) => u.type === 'started');
+      assert.equal(started?.type === 'started' && started.attachment, 'notes/harbour.md', 'the chat shows which file was attached');
+      assert.deepEqual(phasesOf(seen.updates), ['FILE_EXTRACTION', 'SUMMARIZATION', 'ANALYSIS', 'RETRIEVAL', 'GENERATION']);
+      const sources = sourcesOf(seen.updates);
+      assert.ok(sources.length >= 2 && sources.every((source) => source.path === 'notes/harbour.md'), JSON.stringify(sources));
+      assert.ok(sources.some((source) => /albatross/.test(source.excerpt)), 'the passage with the question’s words is cited');
+      const turn = (await local.controller.history()).at(-1);
+      assert.equal(turn?.question, 'What does the keeper log?');
+      assert.match(turn?.answer ?? '', /^Summary of notes\/harbour\.md:\n\S/);
+    } finally {
+      seen.dispose();
+    }
+  });
+
+  it('Ask About This File from the explorer, cancelled by its token while summarizing, keeps the partial summary', async () => {
+    const local = await api();
+    const file = await harbourFile();
+    const source = new vscode.CancellationTokenSource();
+    const seen = collect(local);
+    const subscription = local.controller.onUpdate((update) => {
+      if (update.type === 'event' && 'content' in update.event && phasesOf(seen.updates).at(-1) === 'SUMMARIZATION') source.cancel();
+    });
+    try {
+      const result = (await vscode.commands.executeCommand('localRag.askAboutFile', file, 'Summarize it.', source.token)) as TerminalEvent;
+      assert.ok('cancelled' in result, JSON.stringify(result));
+      assert.deepEqual(phasesOf(seen.updates), ['FILE_EXTRACTION', 'SUMMARIZATION']);
+      const turn = (await local.controller.history()).at(-1);
+      assert.equal(turn?.outcome, 'cancelled');
+      assert.match(turn?.answer ?? '', /^Summary of notes\/harbour\.md:\n[\s\S]*\[Stopped\]$/);
+      assert.equal(local.controller.isBusy, false);
+    } finally {
+      subscription.dispose();
+      seen.dispose();
+      source.dispose();
+    }
+  });
+
+  it('the quick-pick: a typed question lists its passages while the answer streams to the chat; picking one opens it', async () => {
+    const local = await api();
+    const stop = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'docs', 'stop.md');
+    await vscode.workspace.fs.writeFile(stop, Buffer.from('# Stop\n\nThe Stop button ends an answer at once and keeps what was written.\n'));
+    await vscode.commands.executeCommand('localRag.indexFile', stop);
+    const seen = collect(local);
+    try {
+      const { session, result } = await openAskQuickPick(local);
+      const { quickPick } = session;
+      await typeAndAccept(quickPick, 'What does the Stop button keep of the written answer?');
+      assert.ok(await eventually(async () => quickPick.items.length > 0, 20_000), 'the passages appear as items');
+      const [first] = quickPick.items;
+      assert.equal(first.source.path, 'docs/stop.md');
+      assert.match(first.label, /\[1\] docs\/stop\.md/);
+      assert.match(first.description ?? '', /lines 1–/);
+      assert.match(first.detail ?? '', /Stop button ends an answer/);
+      assert.ok(await eventually(async () => contentCount(seen.updates) > 5, 20_000), 'the answer streams into the chat view');
+
+      quickPick.activeItems = [first];
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      assert.ok(
+        await eventually(async () => vscode.window.activeTextEditor?.document.uri.fsPath === stop.fsPath),
+        'the picked passage opened in an editor',
+      );
+      assert.equal(vscode.window.activeTextEditor?.selection.start.line, (first.source.startLine ?? 1) - 1, 'at its first line');
+      const terminal = await result;
+      assert.ok(terminal && 'done' in terminal, `opening a passage does not stop the answer: ${JSON.stringify(terminal)}`);
+      assert.equal((await local.controller.history()).at(-1)?.question, 'What does the Stop button keep of the written answer?');
+    } finally {
+      seen.dispose();
+    }
+  });
+
+  it('dismissing the quick-pick while the answer streams stops it through its CancellationToken', async () => {
+    const local = await api();
+    const seen = collect(local);
+    try {
+      const { session, result } = await openAskQuickPick(local);
+      await typeAndAccept(session.quickPick, 'Tell me a long story about the Stop button.');
+      assert.ok(await eventually(async () => contentCount(seen.updates) >= 5, 20_000), 'the answer is streaming');
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      const terminal = await result;
+      assert.ok(terminal && 'cancelled' in terminal, JSON.stringify(terminal));
+      const turn = (await local.controller.history()).at(-1);
+      assert.equal(turn?.question, 'Tell me a long story about the Stop button.');
+      assert.equal(turn?.outcome, 'cancelled');
+      assert.match(turn?.answer ?? '', /\[Stopped\]$/);
+      assert.equal(local.controller.isBusy, false);
+    } finally {
+      seen.dispose();
+    }
+  });
+
+  it('dismissing the quick-pick before asking asks nothing', async () => {
+    const local = await api();
+    const before = (await local.controller.history()).length;
+    const { result } = await openAskQuickPick(local);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await result, undefined);
+    assert.equal((await local.controller.history()).length, before);
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * The answer without a chat model: the sentences of the top passages that share the most
+ * words with the question, each cited, and how to get a model. Honest about what it is — a
+ * quotation, not a generated answer.
+ */
+import type { Source } from '../../protocol/events';
+import { contentTerms } from './relevance';
+
+/** Passages quoted: the best few, as a person would skim them. */
+const PASSAGES = 3;
+/** Sentences quoted from each. */
+const SENTENCES = 2;
+const MAX_SENTENCE_CHARS = 300;
+
+export const NO_MODEL_NOTE =
+  'No chat model is set up, so this answer quotes the passages that match best instead of writing one. ' +
+  'To get written answers, run "Local RAG: Download Models" (or "Local RAG: Select Model", localRag.selectModel) ' +
+  'to download the default chat model, or set "localRag.chatModel" to a GGUF file on this machine.';
+
+export function extractiveAnswer(query: string, sources: Source[]): string {
+  const terms = contentTerms(query);
+  const quotes = sources.slice(0, PASSAGES).map((source, i) => {
+    const picked = bestSentences(source.excerpt, terms);
+    return `- ${picked.join(' ')} [${i + 1}]`;
+  });
+  return `From your documents:\n\n${quotes.join('\n')}\n\n${NO_MODEL_NOTE}`;
+}
+
+function bestSentences(excerpt: string, terms: string[]): string[] {
+  const sentences = splitSentences(excerpt);
+  if (sentences.length === 0) return [clip(excerpt.trim())];
+  const scored = sentences.map((text, index) => ({ text, index, score: contentTerms(text).filter((term) => terms.includes(term)).length }));
+  const chosen = scored
+    .slice()
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, SENTENCES)
+    // Back in reading order, so two sentences read as the passage does.
+    .sort((a, b) => a.index - b.index);
+  return chosen.map((sentence) => clip(sentence.text));
+}
+
+/** Sentences of a passage, without Markdown heading marks, list bullets and blank lines. */
+function splitSentences(text: string): string[] {
+  return text
+    .split(/\n\s*\n|\n(?=\s*(?:#|[-*+] |\d+\. ))/)
+    .map((block) => block.replace(/^\s*(?:#{1,6}\s+|[-*+]\s+|\d+\.\s+)/gm, '').replace(/\s+/g, ' ').trim())
+    .flatMap((block) => block.split(/(?<=[.!?。])\s+(?=\S)/))
+    .map((sentence) => sentence.trim())
+    .filter((sentence) => /[\p{L}\p{N}]/u.test(sentence));
+}
+
+function clip(sentence: string): string {
+  return sentence.length > MAX_SENTENCE_CHARS ? `${sentence.slice(0, MAX_SENTENCE_CHARS)}…` : sentence;
+}
