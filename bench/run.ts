@@ -6,6 +6,8 @@ import { benchHostEventLoop } from './hostEventLoop';
 import { benchIndexing } from './indexing';
 import { benchRetrievalQuality } from './retrievalQuality';
 import { benchScale } from './scale';
+import { benchFirstToken } from './firstToken';
+import { benchMemory } from './memory';
 import { benchStopLatency } from './stopLatency';
 import type { Figure } from './stats';
 
@@ -14,6 +16,8 @@ async function main(): Promise<void> {
   figures.push(...(await benchRetrievalQuality()));
   figures.push(...(await benchIndexing()));
   figures.push(...(await benchScale()));
+  figures.push(...(await benchFirstToken()));
+  figures.push(...(await benchMemory()));
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchHostEventLoop()));
 
