@@ -165,7 +165,7 @@ function renderSources(view: TurnView, sources: Source[]): void {
     const open = element('button', 'source-link', describeSource(source)) as HTMLButtonElement;
     open.type = 'button';
     open.dataset.source = String(i + 1);
-    open.title = `${source.excerpt}\n\nscore ${source.score.toFixed(2)}`;
+    open.title = `${source.excerpt.length > 600 ? `${source.excerpt.slice(0, 600)}…` : source.excerpt}\n\nscore ${source.score.toFixed(2)}`;
     item.append(open);
     list.append(item);
   });

@@ -2,7 +2,10 @@
  * The ANALYSIS phase: a follow-up ("and how do I stop it?") becomes a standalone search
  * query. With a chat model the model rewrites it (a short prompt, few tokens, stoppable);
  * without one, or when the rewrite looks wrong, the previous question's key words are added
- * to a question that is short or points back with a pronoun.
+ * to a question that points back ("it", "nó"), continues ("and PDFs?", "còn…") or has no
+ * key word of its own ("why?").
+ * The user's own words are never dropped: a question that names its subject ("xylophonic
+ * plan") is searched as typed, whatever was asked before.
  */
 import type { ChatTurn } from '../../protocol/events';
 import type { PipelineSettings } from '../../protocol/settings';
@@ -12,8 +15,8 @@ import { describeError, type Logger } from '../log';
 import { exactTerms, foldTerm } from '../indexing/store/terms';
 import { contentTerms } from './relevance';
 
-/** A question with this many content words or fewer leans on what was asked before. */
-const SHORT_QUESTION_TERMS = 3;
+/** Openings that continue the previous question ("and PDFs?", "what about…", "còn…"). */
+const CONTINUING = /^\s*(and|also|or|but|what about|how about|và|còn|thế còn|vậy còn)(?=[\s,.?!]|$)/iu;
 /** Key words borrowed from the previous question at most. */
 const BORROWED_TERMS = 8;
 /** A query is a line, not an essay: the rewrite stops here. */
@@ -24,7 +27,7 @@ const REWRITE_TURN_CHARS = 400;
 /** Words that point back at something said before (English, Vietnamese). */
 const REFERRING = new Set(
   ('it its this that these those they them their he she him her his one ones there such same above previous ' +
-    'nó đó này ấy kia họ chúng vậy thế trên').split(' '),
+    'nó đó này ấy kia họ chúng trên').split(' '),
 );
 
 /** The previous questions answered (stopped or failed turns do not set the topic). */
@@ -35,7 +38,7 @@ function previousQuestions(turns: ChatTurn[]): string[] {
 export function isFollowUp(question: string, turns: ChatTurn[]): boolean {
   if (previousQuestions(turns).length === 0) return false;
   const words = exactTerms(question);
-  return contentTerms(question).length <= SHORT_QUESTION_TERMS || words.some((word) => REFERRING.has(word));
+  return contentTerms(question).length === 0 || CONTINUING.test(question) || words.some((word) => REFERRING.has(word));
 }
 
 /** The cheap rewrite: the question, plus the key words of the question before it that it lacks. */
@@ -59,8 +62,8 @@ export function fallbackQuery(question: string, turns: ChatTurn[]): string {
 
 /**
  * The model's standalone query, or undefined when it gives nothing usable: empty, too long,
- * or sharing no word with the conversation (then it answered instead of rewriting, or it
- * is a model that writes nonsense). Stops with the request's token.
+ * or missing a key word of the question (then it answered instead of rewriting, drifted
+ * off the user's words, or is a model that writes nonsense). Stops with the request's token.
  */
 export async function modelQuery(
   model: ChatModel,
@@ -85,8 +88,8 @@ export async function modelQuery(
   });
   const line = text.trim().split('\n')[0]?.trim().replace(/^["'“”]+|["'“”]+$/g, '') ?? '';
   if (line.length < 2 || line.length > 300) return undefined;
-  const known = new Set([...contentTerms(question), ...recent.flatMap((turn) => contentTerms(turn.question))]);
-  return contentTerms(line).some((term) => known.has(term)) ? line : undefined;
+  const rewritten = new Set(contentTerms(line));
+  return contentTerms(question).every((term) => rewritten.has(term)) ? line : undefined;
 }
 
 /** The query to search with: the model's rewrite when a model is set and it is usable, else the fallback. */

@@ -5,7 +5,6 @@ import type { WorkspaceIndex } from '../indexing/workspaceIndex';
 import type { Logger } from '../log';
 import type { Retriever } from './retriever';
 
-const EXCERPT_CHARS = 600;
 /** How many fused candidates the cross-encoder reads: it costs one model call per 8 of them. */
 export const RERANK_CANDIDATES = 20;
 
@@ -44,7 +43,9 @@ export class WorkspaceRetriever implements Retriever {
       endLine: hit.endLine,
       ...(hit.page !== undefined ? { page: hit.page } : {}),
       ...(hit.heading ? { heading: hit.heading } : {}),
-      excerpt: hit.text.length > EXCERPT_CHARS ? `${hit.text.slice(0, EXCERPT_CHARS)}…` : hit.text,
+      // The whole passage (a chunk is bounded by localRag.chunkSize): the model reads it, and the
+      // words that matched may sit anywhere in it. The views shorten it for display.
+      excerpt: hit.text,
       score: hit.score,
     }));
   }

@@ -52,7 +52,23 @@ function contentCount(updates: ChatUpdate[]): number {
   return updates.filter((update) => update.type === 'event' && 'content' in update.event).length;
 }
 
+/** Indexed before the questions: an answer needs passages that share its words (else "nothing found"). */
+const STORY = [
+  '# A long story',
+  '',
+  'The docs tell a long story of a stop on the road, and the answer keeps going until then.',
+  'Another answer comes back after the stop; hello again, the story goes on and keeps going.',
+].join('\n');
+
 describe('Local RAG in VS Code', () => {
+  before(async () => {
+    await api();
+    const story = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'notes', 'story.md');
+    await vscode.workspace.fs.writeFile(story, Buffer.from(STORY));
+    const report = (await vscode.commands.executeCommand('localRag.indexFile', story)) as IndexReport;
+    assert.equal(report.indexed, 1, JSON.stringify(report));
+  });
+
   it('activates and contributes its commands', async () => {
     await api();
     const commands = await vscode.commands.getCommands(true);
@@ -138,16 +154,17 @@ describe('Local RAG in VS Code', () => {
     assert.notEqual(local.pipelinePid(), oldPid);
   });
 
-  it('without a chat model, the answer says which setting to set', async () => {
+  it('without a chat model, the answer quotes the passages and says how to get a model', async () => {
     const local = await api();
     const config = vscode.workspace.getConfiguration('localRag');
     const previous = config.inspect<string>('chatModel')?.globalValue;
     await config.update('chatModel', '', vscode.ConfigurationTarget.Global);
     try {
-      const result = (await vscode.commands.executeCommand('localRag.ask', 'Hello?')) as TerminalEvent;
-      assert.ok('error' in result, JSON.stringify(result));
-      assert.equal(result.code, 'modelUnavailable');
-      assert.match(result.error, /localRag\.chatModel/);
+      const result = (await vscode.commands.executeCommand('localRag.ask', 'Hello, what does the story say?')) as TerminalEvent;
+      assert.ok('done' in result, JSON.stringify(result));
+      const answer = (await local.controller.history()).at(-1)?.answer ?? '';
+      assert.match(answer, /\[1\]/, 'the quoted passage is cited');
+      assert.match(answer, /localRag\.selectModel|Download Models/, 'the way to a model is named');
       assert.equal(local.controller.isBusy, false);
     } finally {
       await config.update('chatModel', previous, vscode.ConfigurationTarget.Global);
@@ -171,7 +188,7 @@ describe('Local RAG in VS Code', () => {
     const report = (await vscode.commands.executeCommand('localRag.indexWorkspace')) as IndexReport;
     assert.ok(report && !report.cancelled, JSON.stringify(report));
     assert.deepEqual(report.failed, []);
-    assert.equal(report.indexed + report.unchanged, 2, 'docs/stop.md and docs/huong-dan.md');
+    assert.equal(report.indexed + report.unchanged, 3, 'docs/stop.md, docs/huong-dan.md and notes/story.md');
     const sources = await sourcesFor(local, 'huong dan dung');
     assert.equal(sources[0]?.path, 'docs/huong-dan.md', 'found without typing the accents');
   });
