@@ -94,17 +94,16 @@ describe('chat view in the browser', () => {
     assert.equal(await first.locator('.content').textContent(), firstText, 'no token of the old answer after the new one started');
   });
 
-  test('Ask About Workspace Docs streams into the view; cancelling its notification stops it', async () => {
+  test('Ask About Workspace Docs: the quick-pick lists the passages while the answer streams into the view; Esc stops it', async () => {
     await harness.runCommand(page, 'Local RAG: Ask About Workspace Docs');
     const box = page.locator('.quick-input-widget input');
     await box.waitFor({ state: 'visible' });
     await box.fill('What does the Stop button do?');
     await box.press('Enter');
-    const notification = page.locator('.notification-toast', { hasText: 'Local RAG' });
-    await notification.waitFor({ timeout: 30_000 });
-    await chat.locator('.turn .question', { hasText: 'What does the Stop button do?' }).waitFor();
+    await chat.locator('.turn .question', { hasText: 'What does the Stop button do?' }).waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'stop.md' }).first().waitFor({ timeout: 30_000 });
     await waitForStreaming(40);
-    await notification.getByRole('button', { name: 'Cancel' }).click();
+    await box.press('Escape');
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     assert.match(await lastTurnText(), /\[Stopped\]$/);
   });
