@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ask, startHarness } from '../test/support/pipelineHarness';
+import { ask, indexSampleDocs, SAMPLE_QUESTIONS, startHarness } from '../test/support/pipelineHarness';
 import { writeTinyGguf } from '../test/fixtures/tinyGguf';
 import { summarize } from './stats';
 
@@ -15,7 +15,8 @@ async function measure(label: string, gpuLayers: 'auto' | number, modelPath: str
   const harness = await startHarness({ chatModel: modelPath, gpuLayers, threads: 0, contextSize: 8192, maxAnswerTokens: 4000 });
   try {
     const loadStarted = performance.now();
-    await ask(harness.client, 'warm-up', 'Warm up.');
+    await indexSampleDocs(harness);
+    await ask(harness.client, 'warm-up', SAMPLE_QUESTIONS[0]);
     const warmUpMs = performance.now() - loadStarted;
     const device = harness.logs.find((line) => line.message.startsWith('Chat model'))?.message ?? 'no load line';
 
@@ -23,7 +24,7 @@ async function measure(label: string, gpuLayers: 'auto' | number, modelPath: str
     let ms = 0;
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
-      const result = await ask(harness.client, `full-${i}`, 'A long answer, please.');
+      const result = await ask(harness.client, `full-${i}`, SAMPLE_QUESTIONS[i % SAMPLE_QUESTIONS.length]);
       ms += performance.now() - started;
       chunks += result.events.filter((event) => 'content' in event).length;
     }
@@ -33,7 +34,7 @@ async function measure(label: string, gpuLayers: 'auto' | number, modelPath: str
       let pressedAt = 0;
       let seen = 0;
       const stopAfter = 5 + ((i * 11) % 60);
-      await ask(harness.client, `stop-${i}`, `Question ${i}`, (event, _events, source) => {
+      await ask(harness.client, `stop-${i}`, SAMPLE_QUESTIONS[i % SAMPLE_QUESTIONS.length], (event, _events, source) => {
         if ('content' in event && ++seen === stopAfter) {
           pressedAt = performance.now();
           source.cancel();

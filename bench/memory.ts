@@ -1,10 +1,11 @@
 /**
  * The pipeline process's memory across questions: resident set size idle (after a warm-up
- * question), the most it reaches while answering, and idle again after 20 questions, every
- * other one stopped mid-answer. Stopped or finished, a request must give back what it took.
+ * of a few questions, which touches the model's buffers once), the most it reaches while
+ * answering, and idle again after 20 questions, every other one stopped mid-answer.
+ * Stopped or finished, a request must give back what it took.
  */
 import * as fs from 'node:fs';
-import { ask, startHarness } from '../test/support/pipelineHarness';
+import { ask, indexSampleDocs, SAMPLE_QUESTIONS, startHarness } from '../test/support/pipelineHarness';
 import type { Figure } from './stats';
 
 const QUESTIONS = 20;
@@ -29,14 +30,15 @@ export async function benchMemory(): Promise<Figure[]> {
   const harness = await startHarness({ embeddingModel: '', rerankerModel: '', maxAnswerTokens: 300 });
   try {
     await harness.client.start();
-    await ask(harness.client, 'warm-up', 'Warm up the model.');
+    await indexSampleDocs(harness);
+    for (const [i, question] of SAMPLE_QUESTIONS.entries()) await ask(harness.client, `warm-up-${i}`, question);
     const pid = harness.client.pid!;
     const idle = await settledRss(pid);
     let peak = idle;
     for (let i = 0; i < QUESTIONS; i++) {
       const stopAfter = i % 2 === 0 ? 10 + i : Infinity;
       let seen = 0;
-      await ask(harness.client, `memory-${i}`, `Question ${i}: tell me about the index.`, (event, _events, source) => {
+      await ask(harness.client, `memory-${i}`, SAMPLE_QUESTIONS[i % SAMPLE_QUESTIONS.length], (event, _events, source) => {
         peak = Math.max(peak, rssMb(pid));
         if ('content' in event && ++seen === stopAfter) source.cancel();
       });

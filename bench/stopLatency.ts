@@ -5,21 +5,23 @@
  * the host's own PipelineClient.
  */
 import { performance } from 'node:perf_hooks';
-import { ask, startHarness } from '../test/support/pipelineHarness';
+import { ask, indexSampleDocs, SAMPLE_QUESTIONS, startHarness } from '../test/support/pipelineHarness';
 import { describeRuns, sampleEventLoop } from './eventLoop';
 import { median, summarize, type Figure } from './stats';
 
 export async function benchStopLatency(stops = 40): Promise<Figure[]> {
   const harness = await startHarness({ maxAnswerTokens: 1500, contextSize: 2048 });
   try {
-    await ask(harness.client, 'warm-up', 'Warm up the model.');
+    // Questions that find passages: with none, the answer says so without the model.
+    await indexSampleDocs(harness);
+    await ask(harness.client, 'warm-up', SAMPLE_QUESTIONS[0]);
 
     const latencies: number[] = [];
     for (let i = 0; i < stops; i++) {
       const stopAfter = 5 + ((i * 7) % 40);
       let pressedAt = 0;
       let seen = 0;
-      const result = await ask(harness.client, `stop-${i}`, `Question number ${i}?`, (event, _events, source) => {
+      const result = await ask(harness.client, `stop-${i}`, SAMPLE_QUESTIONS[i % SAMPLE_QUESTIONS.length], (event, _events, source) => {
         if ('content' in event && ++seen === stopAfter) {
           pressedAt = performance.now();
           source.cancel();
@@ -33,7 +35,7 @@ export async function benchStopLatency(stops = 40): Promise<Figure[]> {
     let streamingMs = 0;
     const runs = await sampleEventLoop(5, async (i) => {
       const started = performance.now();
-      const result = await ask(harness.client, `stream-${i}`, 'Stream a long answer.');
+      const result = await ask(harness.client, `stream-${i}`, SAMPLE_QUESTIONS[i % SAMPLE_QUESTIONS.length]);
       streamingMs += performance.now() - started;
       tokens += result.events.filter((event) => 'content' in event).length;
     });

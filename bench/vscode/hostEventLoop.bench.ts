@@ -13,11 +13,13 @@ describe('extension host benchmarks', () => {
   it('event-loop delay while answers stream into the chat view', async () => {
     const api = await vscode.extensions.getExtension<LocalRagApi>('local-rag.local-rag')!.activate();
     await vscode.commands.executeCommand('localRag.chat.focus');
+    // The fixture's docs/stop.md: an answer needs a passage that shares its words.
+    await vscode.commands.executeCommand('localRag.indexWorkspace');
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    await api.controller.ask('Warm up.');
+    await api.controller.ask('What does the Stop button do?');
     let chunks = 0;
     const runs = await sampleEventLoop(RUNS, async (i) => {
-      await api.controller.ask(`Stream answer ${i}.`, undefined, (event) => {
+      await api.controller.ask(`What does the Stop button keep, answer ${i}?`, undefined, (event) => {
         if ('content' in event) chunks++;
       });
     });
