@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
+import { SAMPLE_QUESTIONS, writeSampleDocs } from '../support/pipelineHarness';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const run = promisify(execFile);
@@ -39,8 +40,13 @@ describe('local-rag CLI', () => {
   });
 
   test('ask streams the answer to stdout, phases to stderr; Ctrl+C stops it with exit code 130', async () => {
+    // Documents that hold the question's key words, so the model answers (with nothing relevant the answer is instant).
+    const askStore = path.join(root, 'ask-store');
+    writeSampleDocs(path.join(root, 'sample-docs'));
+    const indexed = await run('node', [CLI, 'index', path.join(root, 'sample-docs'), '--store', askStore]);
+    assert.match(indexed.stdout, /^Indexed: 4 read/);
     const model = await ensureTinyGguf();
-    const child = spawn('node', [CLI, 'ask', 'How does Stop work?', '--store', store, '--model', model, '--threads', '1', '--gpu-layers', '0']);
+    const child = spawn('node', [CLI, 'ask', SAMPLE_QUESTIONS[0], '--store', askStore, '--model', model, '--threads', '1', '--gpu-layers', '0']);
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (data) => (stderr += data));
@@ -55,10 +61,10 @@ describe('local-rag CLI', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 130, stderr);
     assert.match(stderr, /Analyzing…\nSearching…/);
-    assert.match(stderr, /\[1\] guide\.md/);
+    assert.match(stderr, /\[1\] stop\.md/);
     assert.match(stderr, /\[Stopped\]/);
     assert.ok(stdout.trim().length > 40, 'the partial answer was printed');
-    const history = JSON.parse(fs.readFileSync(path.join(store, 'chat-history.json'), 'utf8')) as { outcome: string; answer: string }[];
+    const history = JSON.parse(fs.readFileSync(path.join(askStore, 'chat-history.json'), 'utf8')) as { outcome: string; answer: string }[];
     assert.equal(history.at(-1)?.outcome, 'cancelled');
     assert.match(history.at(-1)?.answer ?? '', /\[Stopped\]$/);
   });

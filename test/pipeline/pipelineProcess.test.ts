@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ChatController, type ChatUpdate } from '../../src/host/chatController';
-import { STOPPED_MARKER, isTerminalEvent } from '../../src/protocol/events';
-import { ask, contentOf, startHarness, type Harness } from '../support/pipelineHarness';
+import { STOPPED_MARKER, isTerminalEvent, type ChatEvent, type Source } from '../../src/protocol/events';
+import { ask, contentOf, indexSampleDocs, SAMPLE_QUESTIONS, startHarness, type Harness } from '../support/pipelineHarness';
 
 function isAlive(pid: number): boolean {
   try {
@@ -21,6 +21,15 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The passages an answer was given from (the last list sent). */
+function sourcesOf(events: ChatEvent[]): Source[] {
+  return events.flatMap((event) => ('sources' in event ? [event.sources] : [])).at(-1) ?? [];
+}
+
+// Questions that name words of the sample documents, so that retrieval finds passages and the
+// model answers (with nothing relevant the pipeline says so at once, without the model).
+const STOPPED_QUESTION = 'Tell me everything about the Stop button.';
 
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -34,6 +43,7 @@ describe('pipeline process', () => {
   let harness: Harness;
   before(async () => {
     harness = await startHarness();
+    await indexSampleDocs(harness);
   });
   after(() => harness.dispose());
 
@@ -43,6 +53,7 @@ describe('pipeline process', () => {
     assert.ok(contents.length > 20, `expected a streamed answer, got ${contents.length} chunks`);
     assert.deepEqual(result.terminal, { requestId: 'stream-1', done: true });
     assert.equal(result.events.at(-1), result.terminal);
+    assert.ok(sourcesOf(result.events).some((source) => source.path === 'cancellation.md'), 'answered from the indexed passages');
     assert.deepEqual(
       result.events.filter((event) => 'phase' in event).map((event) => ('phase' in event ? event.phase : '')),
       ['ANALYSIS', 'RETRIEVAL', 'GENERATION'],
@@ -53,7 +64,7 @@ describe('pipeline process', () => {
 
   test('Stop mid-stream ends with cancelled and keeps the partial answer, marked', async () => {
     let stoppedAfter = '';
-    const result = await ask(harness.client, 'stop-1', 'Tell me everything.', (event, events, source) => {
+    const result = await ask(harness.client, 'stop-1', STOPPED_QUESTION, (event, events, source) => {
       if ('content' in event && events.filter((e) => 'content' in e).length === 30) {
         stoppedAfter = contentOf(events);
         source.cancel();
@@ -64,7 +75,7 @@ describe('pipeline process', () => {
     assert.ok(result.text.startsWith(stoppedAfter));
     assert.ok(result.text.length < 2000, 'the answer did not run on after Stop');
     const history = await harness.client.getHistory();
-    const turn = history.find((t) => t.question === 'Tell me everything.');
+    const turn = history.find((t) => t.question === STOPPED_QUESTION);
     assert.ok(turn, 'the stopped turn is in the history');
     assert.equal(turn.outcome, 'cancelled');
     assert.equal(turn.answer, `${result.text}\n\n${STOPPED_MARKER}`);
@@ -74,7 +85,7 @@ describe('pipeline process', () => {
 
   test('the stop request stops the running question', async () => {
     let stopResult: Promise<boolean> | undefined;
-    const result = await ask(harness.client, 'stop-2', 'Explain the design.', (event, events) => {
+    const result = await ask(harness.client, 'stop-2', 'Explain how cancellation ends a request.', (event, events) => {
       if ('content' in event && events.filter((e) => 'content' in e).length === 10) stopResult = harness.client.stop();
     });
     assert.deepEqual(result.terminal, { requestId: 'stop-2', cancelled: true });
@@ -91,12 +102,12 @@ describe('pipeline process', () => {
       const subscription = controller.onUpdate((update) => {
         if (update.type === 'event' && 'content' in update.event && updates.filter((u) => u.type === 'event' && 'content' in u.event).length === 15) {
           subscription.dispose();
-          second = controller.ask('Second question');
+          second = controller.ask(SAMPLE_QUESTIONS[2]);
           resolve(second);
         }
       });
     });
-    const first = await controller.ask('First question');
+    const first = await controller.ask(SAMPLE_QUESTIONS[0]);
     const secondResult = await (await firstDone);
     assert.ok('cancelled' in first, 'the first question was stopped');
     assert.ok('done' in secondResult, 'the second question finished');
@@ -121,7 +132,8 @@ describe('pipeline process', () => {
     controller.onUpdate((update) => {
       if (update.type === 'started') started.push(update.question);
     });
-    const first = controller.ask('One');
+    const [one, two, three] = SAMPLE_QUESTIONS;
+    const first = controller.ask(one);
     await new Promise<void>((resolve) => {
       const subscription = controller.onUpdate((update) => {
         if (update.type === 'event' && 'content' in update.event) {
@@ -130,13 +142,13 @@ describe('pipeline process', () => {
         }
       });
     });
-    const second = controller.ask('Two');
-    const third = controller.ask('Three');
+    const second = controller.ask(two);
+    const third = controller.ask(three);
     const [a, b, c] = await Promise.all([first, second, third]);
     assert.ok('cancelled' in a, 'the running question was stopped');
     assert.ok('cancelled' in b, 'the question superseded before it began never ran');
     assert.ok('done' in c, 'the newest question ran');
-    assert.deepEqual(started, ['One', 'Three']);
+    assert.deepEqual(started, [one, three]);
   });
 
   test('a cancelled VS Code-style token before the pipeline answers ends at once', async () => {
@@ -150,19 +162,20 @@ describe('pipeline process', () => {
   test('killing the pipeline mid-answer gives an error, and the next question starts a fresh process', async () => {
     const oldPid = harness.client.pid;
     assert.ok(oldPid);
-    const result = await ask(harness.client, 'kill-1', 'Keep talking.', (event, events) => {
+    const result = await ask(harness.client, 'kill-1', 'Keep talking about the index.', (event, events) => {
       if ('content' in event && events.filter((e) => 'content' in e).length === 10) process.kill(oldPid, 'SIGKILL');
     });
     assert.ok('error' in result.terminal, 'the request ended with an error instead of hanging');
     assert.equal(result.terminal.code, 'pipelineExited');
     assert.match(result.terminal.error, /pipeline process was killed/);
-    const next = await ask(harness.client, 'kill-2', 'Are you back?');
+    const next = await ask(harness.client, 'kill-2', 'Are you back? How is the index built?');
     assert.deepEqual(next.terminal, { requestId: 'kill-2', done: true });
     assert.ok(next.text.length > 0);
+    assert.ok(sourcesOf(next.events).some((source) => source.path === 'index.md'), 'the index survives the restart');
     assert.notEqual(harness.client.pid, oldPid);
     // The history written before the crash survives in the new process.
     const history = await harness.client.getHistory();
-    assert.ok(history.some((turn) => turn.question === 'Tell me everything.' && turn.outcome === 'cancelled'));
+    assert.ok(history.some((turn) => turn.question === STOPPED_QUESTION && turn.outcome === 'cancelled'));
   });
 });
 
@@ -170,11 +183,13 @@ describe('pipeline process without a chat model', () => {
   test('says which setting to set', async () => {
     const harness = await startHarness({ chatModel: '' });
     try {
-      const result = await ask(harness.client, 'no-model', 'Hello?');
-      assert.ok('error' in result.terminal);
-      assert.equal(result.terminal.code, 'modelUnavailable');
-      assert.match(result.terminal.error, /localRag\.chatModel/);
-      assert.equal(result.events.filter((event) => 'content' in event).length, 0);
+      await indexSampleDocs(harness);
+      // With passages found and no model, the answer quotes them and tells how to get a model.
+      const result = await ask(harness.client, 'no-model', SAMPLE_QUESTIONS[0]);
+      assert.deepEqual(result.terminal, { requestId: 'no-model', done: true });
+      assert.ok(sourcesOf(result.events).some((source) => source.path === 'stop.md'), 'answered from the indexed passages');
+      assert.match(result.text, /localRag\.chatModel/);
+      assert.ok(!harness.logs.some((line) => /loaded in \d+ ms/.test(line.message)), 'no model was loaded');
     } finally {
       await harness.dispose();
     }

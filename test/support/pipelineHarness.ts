@@ -6,6 +6,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { PipelineClient } from '../../src/host/pipelineClient';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../../src/protocol/settings';
 import type { ChatEvent, TerminalEvent } from '../../src/protocol/events';
+import type { FileRef } from '../../src/protocol/indexing';
 import type { LogLevel } from '../../src/protocol/rpc';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
 
@@ -73,4 +74,56 @@ export async function ask(
 
 export function contentOf(events: ChatEvent[]): string {
   return events.map((event) => ('content' in event ? event.content : '')).join('');
+}
+
+/**
+ * A few small Markdown documents for questions that should reach the model: since retrieval
+ * answers "nothing found" without the model when no passage holds a key word of the
+ * question, a test or benchmark that wants tokens streamed indexes these first and asks
+ * one of SAMPLE_QUESTIONS (or anything else naming their words: Stop, cancellation, index…).
+ */
+export const SAMPLE_DOCS: Readonly<Record<string, string>> = {
+  'stop.md':
+    '# Stopping an answer\n\n' +
+    'Press the Stop button to end an answer at once. The model stops generating, and the partial answer ' +
+    'is kept in the chat history, marked as stopped. A stopped answer can be asked again.\n',
+  'cancellation.md':
+    '# Cancellation\n\n' +
+    'Every request carries a cancellation token. Cancelling it ends the current phase: analysis, retrieval ' +
+    'or generation. A newer question cancels the one still running, and closing the window cancels everything.\n',
+  'index.md':
+    '# The index\n\n' +
+    'Indexing reads the workspace documents, splits them into chunks and keeps a keyword index on disk. ' +
+    'Unchanged files are skipped when the index is built again; deleted files are removed from it.\n',
+  'huong-dan.md':
+    '# Hướng dẫn\n\n' +
+    'Nhấn nút Dừng để dừng câu trả lời ngay lập tức. Phần câu trả lời đã viết được giữ lại trong lịch sử trò chuyện.\n',
+};
+
+/** Questions that each share key words with SAMPLE_DOCS, so retrieval finds passages and the model answers. */
+export const SAMPLE_QUESTIONS: readonly string[] = [
+  'How does the Stop button end an answer?',
+  'What does cancellation do to a running request?',
+  'How is the index built from the workspace documents?',
+  'What happens to the partial answer after Stop?',
+  'Làm sao để dừng câu trả lời?',
+];
+
+/** Writes SAMPLE_DOCS into `folder` (created if needed); returns their paths, as the pipeline takes them. */
+export function writeSampleDocs(folder: string): FileRef[] {
+  fs.mkdirSync(folder, { recursive: true });
+  return Object.entries(SAMPLE_DOCS).map(([name, text]) => {
+    const absPath = path.join(folder, name);
+    fs.writeFileSync(absPath, text);
+    return { absPath, displayPath: name };
+  });
+}
+
+/** Writes SAMPLE_DOCS under the harness's storage folder and indexes them through its client. */
+export async function indexSampleDocs(harness: Pick<Harness, 'client' | 'storageDir'>): Promise<void> {
+  const files = writeSampleDocs(path.join(harness.storageDir, 'sample-docs'));
+  const report = await harness.client.indexFiles(files, new CancellationTokenSource().token);
+  if (report.cancelled || report.failed.length > 0 || report.indexed + report.unchanged !== files.length) {
+    throw new Error(`Indexing the sample documents failed: ${JSON.stringify(report)}`);
+  }
 }
