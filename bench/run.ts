@@ -8,6 +8,7 @@ import { benchRetrievalQuality } from './retrievalQuality';
 import { benchScale } from './scale';
 import { benchFirstToken } from './firstToken';
 import { benchMemory } from './memory';
+import { benchAttachmentStop } from './attachmentStop';
 import { benchStopLatency } from './stopLatency';
 import type { Figure } from './stats';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchScale()));
   figures.push(...(await benchFirstToken()));
   figures.push(...(await benchMemory()));
+  figures.push(...(await benchAttachmentStop()));
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchHostEventLoop()));
 

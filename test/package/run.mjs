@@ -38,11 +38,12 @@ try {
     'dist/pipeline.js',
     'dist/pdfWorker.mjs',
     'dist/cli.js',
+    'dist/onnxWorker.js',
     'media/dist/webview.js',
     'media/chat.css',
     'node_modules/node-llama-cpp/package.json',
     'node_modules/pdfjs-dist/legacy/build/pdf.mjs',
-    'node_modules/minisearch/package.json',
+    'node_modules/onnxruntime-node/package.json',
   ]) {
     if (!fs.existsSync(path.join(extensionPath, file))) throw new Error(`the installed extension lacks ${file}`);
   }

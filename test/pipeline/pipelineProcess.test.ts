@@ -73,7 +73,8 @@ describe('pipeline process', () => {
     assert.deepEqual(result.terminal, { requestId: 'stop-1', cancelled: true });
     assert.equal(result.events.filter(isTerminalEvent).length, 1);
     assert.ok(result.text.startsWith(stoppedAfter));
-    assert.ok(result.text.length < 2000, 'the answer did not run on after Stop');
+    // Tokens already on their way when Stop was pressed may land; nothing generated after it.
+    assert.ok(result.text.length <= stoppedAfter.length + 400, `the answer did not run on after Stop (${stoppedAfter.length} → ${result.text.length} characters)`);
     const history = await harness.client.getHistory();
     const turn = history.find((t) => t.question === STOPPED_QUESTION);
     assert.ok(turn, 'the stopped turn is in the history');

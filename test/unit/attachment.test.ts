@@ -57,6 +57,7 @@ before(async () => {
 });
 
 after(async () => {
+  await Promise.all(histories.map((history) => history.flush()));
   await model.dispose();
   await shutdownPdfWorkers();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -64,10 +65,13 @@ after(async () => {
 
 let modelPathForSettings = '';
 let setups = 0;
+/** Every history the tests opened: their saves are awaited before the folder goes. */
+const histories: ChatHistory[] = [];
 
 async function setup(overrides: { contextSize?: number } = {}) {
   const logger: Logger = { log() {} };
   const history = await ChatHistory.open(path.join(dir, `history-${++setups}.json`), logger);
+  histories.push(history);
   const requests = new RequestManager();
   const settings = tinyModelSettings(modelPathForSettings, { maxAnswerTokens: MAX_TOKENS, ...overrides });
   const service = new ChatService({
