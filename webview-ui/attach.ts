@@ -11,6 +11,7 @@
  * The host names the file; the view keeps only the id it was given for it.
  */
 import type { HostToWebview, WebviewToHost } from '../src/protocol/webviewMessages';
+import { fmt, s } from './strings';
 
 type Offered = Extract<HostToWebview, { type: 'attachment' }>['attachment'];
 
@@ -30,7 +31,7 @@ export function setupAttachments(post: (message: WebviewToHost) => void, dropTar
   const show = (attachment: Offered) => {
     current = attachment;
     chip.hidden = !attachment;
-    name.textContent = attachment ? `Attached: ${attachment.name}` : '';
+    name.textContent = attachment ? fmt(s.attached, attachment.name) : '';
     chip.title = attachment ? `${attachment.name} is read and summarized before the next question is answered` : '';
   };
 
@@ -52,7 +53,7 @@ export function setupAttachments(post: (message: WebviewToHost) => void, dropTar
     const uris = droppedUris(event.dataTransfer);
     if (uris.length > 0) post({ type: 'dropAttachment', uris });
     else if (event.dataTransfer?.files.length) {
-      name.textContent = 'Files from outside VS Code cannot be dropped here: use Attach, or Shift-drag the file from the Explorer.';
+      name.textContent = s.dropOutside;
       chip.hidden = false;
       current = undefined;
     }

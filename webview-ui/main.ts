@@ -1,11 +1,16 @@
 /**
  * The chat view's script. It renders what the host sends and nothing else: text from
- * documents and models goes into the DOM as text (textContent), never as HTML.
+ * documents and models goes into the DOM as text, or as Markdown rendered and sanitized
+ * by answerContent.ts — never as HTML of its own.
  */
 import { STOPPED_MARKER, type ChatEvent, type ChatTurn, type Source } from '../src/protocol/events';
-import type { HostToWebview, WebviewToHost } from '../src/protocol/webviewMessages';
-import { splitCitations } from '../src/protocol/citations';
+import type { HostToWebview, IndexState, WebviewToHost } from '../src/protocol/webviewMessages';
+import { handleAnswerActions, showAnswer } from './answerContent';
 import { setupAttachments } from './attach';
+import { addRetry, addStoppedBadge, moveLastAnswerActions, PhaseClock, type TurnAction } from './actions';
+import { setupConversations } from './conversations';
+import { renderEmptyState, updateIndexState } from './emptyState';
+import { fmt, s } from './strings';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -23,6 +28,10 @@ const sendButton = byId<HTMLButtonElement>('send');
 const stopButton = byId<HTMLButtonElement>('stop');
 const newChatButton = byId<HTMLButtonElement>('new-chat');
 const attachments = setupAttachments((message) => vscode.postMessage(message), document.body);
+const historyButton = byId<HTMLButtonElement>('history');
+const conversations = setupConversations(messages, (id) => vscode.postMessage({ type: 'openConversation', id }));
+/** The index counts the empty state shows, kept for when it is drawn again. */
+let indexState: IndexState | undefined;
 
 interface TurnView {
   root: HTMLElement;
@@ -31,6 +40,8 @@ interface TurnView {
   text: string;
   pending: string;
   sources: Source[];
+  /** Ticks the elapsed time on the phase line while the request runs. */
+  clock?: PhaseClock;
 }
 
 /** The sources each answer cites, by its root element (history turns have no request id). */
@@ -107,17 +118,21 @@ function scheduleFlush(): void {
 
 function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', errorMessage?: string): void {
   flush();
+  view.clock?.stop();
   view.phase.textContent = '';
   view.phase.hidden = true;
   view.root.classList.add(outcome);
+  const answer = view.root.querySelector<HTMLElement>('.answer');
   if (outcome === 'cancelled') {
     view.text += view.text ? `\n\n${STOPPED_MARKER}` : STOPPED_MARKER;
     renderAnswer(view);
+    if (answer) addStoppedBadge(answer);
   }
   if (outcome === 'error' && errorMessage) {
     const error = element('div', 'error', errorMessage);
     error.setAttribute('role', 'alert');
-    view.root.querySelector('.answer')?.append(error);
+    answer?.append(error);
+    if (answer) addRetry(answer);
   }
   scrollToEnd();
 }
@@ -126,8 +141,8 @@ function onEvent(event: ChatEvent): void {
   const view = turns.get(event.requestId);
   if (!view) return;
   if ('status' in event) {
-    view.phase.hidden = false;
-    view.phase.textContent = event.status;
+    view.clock ??= new PhaseClock(view.phase);
+    view.clock.set(event.status);
     view.root.dataset.phase = event.phase;
   } else if ('content' in event) {
     view.pending += event.content;
@@ -141,12 +156,15 @@ function onEvent(event: ChatEvent): void {
     if (event.requestId === currentRequestId) {
       currentRequestId = undefined;
       setBusy(false);
+      moveLastAnswerActions(messages, false);
+      // Ready for the next question (unless the user has moved on to the history panel).
+      if (!conversations.visible) input.focus();
     }
   }
 }
 
 function describeSource(source: Source): string {
-  const where = source.page !== undefined ? `page ${source.page}` : source.startLine !== undefined ? `lines ${source.startLine}–${source.endLine ?? source.startLine}` : '';
+  const where = source.page !== undefined ? fmt(s.page, source.page) : source.startLine !== undefined ? fmt(s.lines, source.startLine, source.endLine ?? source.startLine) : '';
   return [source.path, where, source.heading].filter(Boolean).join(' · ');
 }
 
@@ -159,13 +177,13 @@ function renderSources(view: TurnView, sources: Source[]): void {
   if (view.text) renderAnswer(view);
   if (sources.length === 0) return;
   const list = element('ol', 'sources');
-  list.setAttribute('aria-label', 'Sources');
+  list.setAttribute('aria-label', s.sources);
   sources.forEach((source, i) => {
     const item = element('li', 'source');
     const open = element('button', 'source-link', describeSource(source)) as HTMLButtonElement;
     open.type = 'button';
     open.dataset.source = String(i + 1);
-    open.title = `${source.excerpt.length > 600 ? `${source.excerpt.slice(0, 600)}…` : source.excerpt}\n\nscore ${source.score.toFixed(2)}`;
+    open.title = `${source.excerpt.length > 600 ? `${source.excerpt.slice(0, 600)}…` : source.excerpt}\n\n${fmt(s.score, source.score.toFixed(2))}`;
     item.append(open);
     list.append(item);
   });
@@ -173,21 +191,11 @@ function renderSources(view: TurnView, sources: Source[]): void {
 }
 
 /**
- * The answer as text nodes, with each [n] that has a source as a button. A number with no
+ * The answer as sanitized Markdown, each [n] that has a source a button. A number with no
  * source behind it stays text: it would promise a place that does not exist.
  */
 function renderAnswer(view: TurnView): void {
-  const nodes = splitCitations(view.text, view.sources.length).map((part) => {
-    if (!('cite' in part)) return document.createTextNode(part.text);
-    const cite = element('button', 'citation', part.text) as HTMLButtonElement;
-    cite.type = 'button';
-    cite.dataset.source = String(part.cite);
-    const source = view.sources[part.cite - 1];
-    cite.title = describeSource(source);
-    cite.setAttribute('aria-label', `Source ${part.cite}: ${describeSource(source)}`);
-    return cite;
-  });
-  view.content.replaceChildren(...nodes);
+  showAnswer(view.content, view.text, { describe: view.sources.map(describeSource) });
 }
 
 /** One listener for every citation and source link, present and future. */
@@ -204,6 +212,8 @@ messages.addEventListener('click', (event) => {
   });
 });
 
+handleAnswerActions(messages, (message) => vscode.postMessage(message));
+
 function renderHistory(history: ChatTurn[]): void {
   messages.replaceChildren();
   turns.clear();
@@ -215,12 +225,16 @@ function renderHistory(history: ChatTurn[]): void {
     view.phase.hidden = true;
     view.root.classList.add(turn.outcome);
     renderSources(view, turn.sources); // renders the answer with its citations too
+    const answer = view.root.querySelector<HTMLElement>('.answer');
+    if (answer && turn.outcome === 'cancelled') addStoppedBadge(answer);
+    if (answer && turn.outcome === 'error') addRetry(answer);
     lastQuestion = turn.question;
   }
   if (history.length === 0) {
-    const empty = element('div', 'empty', 'Ask a question about the documents in this workspace. Answers are generated by a model running on this machine.');
-    messages.append(empty);
+    lastQuestion = '';
+    messages.append(renderEmptyState(indexState, (command) => vscode.postMessage({ type: 'runCommand', command })));
   }
+  moveLastAnswerActions(messages, false);
   scrollToEnd(true);
 }
 
@@ -232,6 +246,9 @@ window.addEventListener('message', (message: MessageEvent<HostToWebview>) => {
       break;
     case 'started':
       messages.querySelector('.empty')?.remove();
+      // Regenerate: the new answer takes the last one's place.
+      if (data.replaceLast) Array.from(messages.querySelectorAll('.turn')).at(-1)?.remove();
+      moveLastAnswerActions(messages, true);
       currentRequestId = data.requestId;
       lastQuestion = data.question;
       {
@@ -247,6 +264,15 @@ window.addEventListener('message', (message: MessageEvent<HostToWebview>) => {
     case 'event':
       onEvent(data.event);
       break;
+    case 'conversations':
+      conversations.show(data.conversations);
+      break;
+    case 'indexState': {
+      indexState = data.state;
+      const empty = messages.querySelector<HTMLElement>('.empty');
+      if (empty) updateIndexState(empty, indexState);
+      break;
+    }
   }
 });
 
@@ -271,7 +297,38 @@ stopButton.addEventListener('click', () => {
   stop();
   input.focus();
 });
-newChatButton.addEventListener('click', () => vscode.postMessage({ type: 'newChat' }));
+newChatButton.addEventListener('click', () => {
+  conversations.hide();
+  vscode.postMessage({ type: 'newChat' });
+  input.focus();
+});
+historyButton.addEventListener('click', () => {
+  if (conversations.visible) conversations.hide();
+  else vscode.postMessage({ type: 'listConversations' });
+});
+
+/** Retry, Regenerate and Copy, on whichever turn they were clicked. */
+messages.addEventListener('click', (event) => {
+  const target = (event.target as HTMLElement | null)?.closest<HTMLElement>('[data-action]');
+  const root = target?.closest<HTMLElement>('.turn');
+  if (!target || !root) return;
+  const question = root.querySelector('.question')?.firstChild?.textContent ?? '';
+  switch (target.dataset.action as TurnAction) {
+    case 'retry':
+      if (question) vscode.postMessage({ type: 'ask', question });
+      break;
+    case 'regenerate':
+      if (question) vscode.postMessage({ type: 'ask', question, replaceLast: true });
+      break;
+    case 'copy': {
+      const text = root.querySelector('.content')?.textContent ?? '';
+      if (text) vscode.postMessage({ type: 'copy', text });
+      target.textContent = s.copied;
+      setTimeout(() => (target.textContent = s.copy), 1500);
+      break;
+    }
+  }
+});
 input.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();

@@ -15,7 +15,7 @@ import type { ChatViewProvider } from './chatViewProvider';
 import type { Log } from './log';
 import { openSource } from './openSource';
 
-const TITLE = 'Ask About Workspace Docs';
+const title = () => vscode.l10n.t('Ask About Workspace Docs');
 const EXCERPT_CHARS = 160;
 
 export interface PassageItem extends vscode.QuickPickItem {
@@ -57,8 +57,8 @@ export class AskQuickPick implements vscode.Disposable {
 
   private open(): AskSession {
     const quickPick = vscode.window.createQuickPick<PassageItem>();
-    quickPick.title = TITLE;
-    quickPick.placeholder = 'Ask a question about the documents in this workspace, then press Enter';
+    quickPick.title = title();
+    quickPick.placeholder = vscode.l10n.t('Ask a question about the documents in this workspace, then press Enter');
     // Clicking into the chat view to read the answer must not dismiss (and so stop) it.
     quickPick.ignoreFocusOut = true;
     quickPick.matchOnDescription = true;
@@ -79,11 +79,11 @@ export class AskQuickPick implements vscode.Disposable {
       asked = question;
       quickPick.items = [];
       quickPick.busy = true;
-      quickPick.title = `${TITLE}: ${question}`;
-      quickPick.placeholder = 'Starting…';
+      quickPick.title = `${title()}: ${question}`;
+      quickPick.placeholder = vscode.l10n.t('Starting…');
       const onEvent = (event: ChatEvent) => {
         if (source !== cancel) return;
-        if ('status' in event) quickPick.placeholder = `${event.status} The answer is written in the chat view.`;
+        if ('status' in event) quickPick.placeholder = vscode.l10n.t('{0} The answer is written in the chat view.', event.status);
         else if ('sources' in event) {
           // alwaysShow: the question stays in the input, and would otherwise filter the passages out.
           quickPick.items = event.sources.map((passage, i) => toItem(passage, i));
@@ -124,7 +124,7 @@ export class AskQuickPick implements vscode.Disposable {
 }
 
 function toItem(source: Source, index: number): PassageItem {
-  const where = source.page !== undefined ? `page ${source.page}` : source.startLine !== undefined ? `lines ${source.startLine}–${source.endLine ?? source.startLine}` : '';
+  const where = source.page !== undefined ? vscode.l10n.t('page {0}', source.page) : source.startLine !== undefined ? vscode.l10n.t('lines {0}–{1}', source.startLine, source.endLine ?? source.startLine) : '';
   const excerpt = source.excerpt.replace(/\s+/g, ' ').trim();
   return {
     label: `$(file) [${index + 1}] ${source.path}`,
@@ -136,11 +136,11 @@ function toItem(source: Source, index: number): PassageItem {
 }
 
 function describeEnd(terminal: TerminalEvent, passages: number): string {
-  if ('cancelled' in terminal) return 'Stopped. Edit the question and press Enter to ask again.';
+  if ('cancelled' in terminal) return vscode.l10n.t('Stopped. Edit the question and press Enter to ask again.');
   if ('error' in terminal) return terminal.error;
   return passages > 0
-    ? 'The answer is in the chat view. Pick a passage to open it, or edit the question and press Enter.'
-    : 'No passage matched; the chat view says so. Edit the question and press Enter to ask again.';
+    ? vscode.l10n.t('The answer is in the chat view. Pick a passage to open it, or edit the question and press Enter.')
+    : vscode.l10n.t('No passage matched; the chat view says so. Edit the question and press Enter to ask again.');
 }
 
 async function open(source: Source, log: Log): Promise<void> {
@@ -149,6 +149,6 @@ async function open(source: Source, log: Log): Promise<void> {
     if (problem) void vscode.window.showWarningMessage(problem);
   } catch (error) {
     log.error(`Opening ${source.path} failed: ${error instanceof Error ? error.message : String(error)}`);
-    void vscode.window.showErrorMessage(`Local RAG could not open ${source.path}.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Local RAG could not open {0}.', source.path));
   }
 }

@@ -10,29 +10,29 @@ import { toFileRef } from './workspaceFiles';
 
 /** A FileRef for `uri`, or a message saying why it cannot be attached. */
 export async function attachable(uri: vscode.Uri): Promise<FileRef | string> {
-  if (uri.scheme !== 'file') return `${uri.toString(true)} is not a local file; Local RAG can read only files on this machine.`;
+  if (uri.scheme !== 'file') return vscode.l10n.t('{0} is not a local file; Local RAG can read only files on this machine.', uri.toString(true));
   let stat: vscode.FileStat;
   try {
     stat = await vscode.workspace.fs.stat(uri);
   } catch {
-    return `${uri.fsPath} does not exist.`;
+    return vscode.l10n.t('{0} does not exist.', uri.fsPath);
   }
-  if (stat.type & vscode.FileType.Directory) return `${uri.fsPath} is a folder; attach a file.`;
+  if (stat.type & vscode.FileType.Directory) return vscode.l10n.t('{0} is a folder; attach a file.', uri.fsPath);
   return toFileRef(uri);
 }
 
 /** The Attach button's open dialog; undefined when dismissed. */
 export async function pickAttachmentUri(): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({
-    title: 'Attach a File to the Question',
-    openLabel: 'Attach',
+    title: vscode.l10n.t('Attach a File to the Question'),
+    openLabel: vscode.l10n.t('Attach'),
     canSelectFiles: true,
     canSelectFolders: false,
     canSelectMany: false,
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
     filters: {
       Documents: ['pdf', 'md', 'markdown', 'txt', 'rst', 'adoc'],
-      'All files': ['*'],
+      [vscode.l10n.t('All files')]: ['*'],
     },
   });
   return picked?.[0];

@@ -9,12 +9,15 @@
 import { randomUUID } from 'node:crypto';
 import { CancellationTokenSource, type CancellationToken, type Disposable } from 'vscode-jsonrpc';
 import { isTerminalEvent, type ChatEvent, type ChatTurn, type ProcessingPhase, type Source, type TerminalEvent } from '../protocol/events';
-import type { FileRef } from '../protocol/indexing';
+import type { ConversationSummary } from '../protocol/conversations';
+import type { FileRef, IndexStatus } from '../protocol/indexing';
 import type { PipelineClient } from './pipelineClient';
 
 export type ChatUpdate =
-  | { type: 'started'; requestId: string; question: string; attachment?: string }
-  | { type: 'event'; event: ChatEvent };
+  | { type: 'started'; requestId: string; question: string; attachment?: string; replaceLast?: boolean }
+  | { type: 'event'; event: ChatEvent }
+  /** The conversation shown changed (New Chat, an earlier one reopened). */
+  | { type: 'history'; turns: ChatTurn[] };
 
 /** What the view needs to redraw a request that is still streaming (after a reload). */
 export interface ActiveRequest {
@@ -69,6 +72,7 @@ export class ChatController {
     token?: CancellationToken,
     onEvent?: (event: ChatEvent) => void,
     attachment?: FileRef,
+    replaceLast = false,
   ): Promise<TerminalEvent> {
     const ticket = ++this.asked;
     const previous = this.active;
@@ -87,9 +91,10 @@ export class ChatController {
     const shown = attachment?.displayPath;
     const active: Active = { requestId, question, attachment: shown, phase: 'IDLE', status: '', answer: '', sources: [], source, finished };
     this.active = active;
-    this.broadcast({ type: 'started', requestId, question, ...(shown ? { attachment: shown } : {}) });
+    this.broadcast({ type: 'started', requestId, question, ...(shown ? { attachment: shown } : {}), ...(replaceLast ? { replaceLast } : {}) });
     try {
-      return await this.client.chat({ requestId, question, ...(attachment ? { attachment } : {}) }, source.token, (event) => {
+      const params = { requestId, question, ...(attachment ? { attachment } : {}), ...(replaceLast ? { replaceLast } : {}) };
+      return await this.client.chat(params, source.token, (event) => {
         if ('status' in event) {
           active.phase = event.phase;
           active.status = event.status;
@@ -119,9 +124,27 @@ export class ChatController {
     return this.client.getHistory();
   }
 
+  /** Starts a fresh conversation; the one left behind can be reopened. */
   async newChat(): Promise<void> {
     this.stop();
     await this.client.clearHistory();
+    this.broadcast({ type: 'history', turns: [] });
+  }
+
+  async indexStatus(): Promise<IndexStatus> {
+    return this.client.indexStatus();
+  }
+
+  async conversations(): Promise<ConversationSummary[]> {
+    return this.client.listConversations();
+  }
+
+  /** Continues an earlier conversation; reports whether it still existed. */
+  async openConversation(id: string): Promise<boolean> {
+    this.stop();
+    const turns = await this.client.openConversation(id);
+    if (turns) this.broadcast({ type: 'history', turns });
+    return turns !== undefined;
   }
 
   private broadcast(update: ChatUpdate): void {

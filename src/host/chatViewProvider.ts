@@ -9,6 +9,7 @@ import { attachable, firstDroppedUri, OfferedAttachments, pickAttachmentUri } fr
 import type { ChatController } from './chatController';
 import type { Log } from './log';
 import { CitedSources, openSource } from './openSource';
+import { htmlStrings, attribute } from './webviewHtmlStrings';
 
 export const CHAT_VIEW_ID = 'localRag.chat';
 
@@ -25,7 +26,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly log: Log,
   ) {
     this.subscriptions.push(
-      controller.onUpdate((update) => this.post(update.type === 'started' ? update : { type: 'event', event: update.event })),
+      controller.onUpdate((update) => {
+        this.post(update);
+        // The empty state shows the index; a fresh conversation shows the empty state.
+        if (update.type === 'history' && update.turns.length === 0) void this.sendIndexState();
+      }),
     );
   }
 
@@ -78,7 +83,26 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.sendState();
         return;
       case 'ask':
-        this.ask(message.question.trim(), message.attachmentId);
+        this.ask(message.question.trim(), message.attachmentId, message.replaceLast === true);
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(message.text);
+        return;
+      case 'openLink':
+        // isWebviewToHost let through web and e-mail links only; VS Code still asks before
+        // opening a site the user has not trusted.
+        await vscode.env.openExternal(vscode.Uri.parse(message.url, true));
+        return;
+      case 'listConversations':
+        await this.sendConversations();
+        return;
+      case 'openConversation':
+        if (!(await this.controller.openConversation(message.id))) await this.sendConversations();
+        return;
+      case 'runCommand':
+        // Index Workspace resolves once indexing is over: the empty state then shows the new counts.
+        await vscode.commands.executeCommand(`localRag.${message.command}`);
+        await this.sendIndexState();
         return;
       case 'pickAttachment': {
         const uri = await pickAttachmentUri();
@@ -88,7 +112,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'dropAttachment': {
         const uri = firstDroppedUri(message.uris);
         if (uri) await this.attach(uri);
-        else void vscode.window.showWarningMessage('Local RAG: nothing that could be attached was dropped. Drag a file from the Explorer with Shift held, or use Attach.');
+        else void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: nothing that could be attached was dropped. Drag a file from the Explorer with Shift held, or use Attach.'));
         return;
       }
       case 'stop':
@@ -103,15 +127,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
   }
 
-  private ask(question: string, attachmentId: string | undefined): void {
+  private ask(question: string, attachmentId: string | undefined, replaceLast: boolean): void {
     if (attachmentId === undefined) {
-      void this.controller.ask(question);
+      void this.controller.ask(question, undefined, undefined, undefined, replaceLast);
       return;
     }
     const file = this.attachments.take(attachmentId);
     if (!file) {
       this.log.warn(`Ignored a question with an unknown attachment id ${attachmentId}.`);
-      void vscode.window.showWarningMessage('Local RAG: the attached file is no longer available. Attach it again.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: the attached file is no longer available. Attach it again.'));
       this.post({ type: 'attachment', attachment: undefined });
       return;
     }
@@ -122,7 +146,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async attach(uri: vscode.Uri): Promise<void> {
     const file = await attachable(uri);
     if (typeof file === 'string') {
-      void vscode.window.showWarningMessage(`Local RAG: ${file}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: {0}', file));
       return;
     }
     this.post({ type: 'attachment', attachment: { id: this.attachments.offer(file), name: file.displayPath } });
@@ -138,6 +162,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
     this.ready = true;
     this.post({ type: 'history', turns });
+    void this.sendIndexState();
     const current = this.controller.current;
     if (current) {
       this.post({ type: 'started', requestId: current.requestId, question: current.question, ...(current.attachment ? { attachment: current.attachment } : {}) });
@@ -146,6 +171,31 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       if (current.sources.length) this.post({ type: 'event', event: { requestId, sources: current.sources } });
       if (current.answer) this.post({ type: 'event', event: { requestId, content: current.answer } });
     }
+  }
+
+  /** Shows the earlier conversations in the view, to reopen one. */
+  async showConversations(): Promise<void> {
+    await this.reveal();
+    await this.sendConversations();
+  }
+
+  private async sendConversations(): Promise<void> {
+    try {
+      this.post({ type: 'conversations', conversations: await this.controller.conversations() });
+    } catch (error) {
+      this.log.error(`Earlier conversations could not be listed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async sendIndexState(): Promise<void> {
+    let state: { files: number; chunks: number } | undefined;
+    try {
+      const status = await this.controller.indexStatus();
+      state = { files: status.files, chunks: status.chunks };
+    } catch {
+      state = undefined; // the pipeline is not running (yet): the view says nothing about the index
+    }
+    this.post({ type: 'indexState', state });
   }
 
   /** Only a location the view was sent as a source opens: the webview cannot name any file. */
@@ -159,7 +209,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       if (problem) void vscode.window.showWarningMessage(problem);
     } catch (error) {
       this.log.error(`Opening ${location.path} failed: ${error instanceof Error ? error.message : String(error)}`);
-      void vscode.window.showErrorMessage(`Local RAG could not open ${location.path}.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Local RAG could not open {0}.', location.path));
     }
   }
 
@@ -174,6 +224,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'dist', 'webview.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css'));
+    const markdownStyle = webview.asWebviewUri(vscode.Uri.joinPath(media, 'markdown.css'));
     const csp = [
       "default-src 'none'",
       `style-src ${webview.cspSource}`,
@@ -181,29 +232,32 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       `font-src ${webview.cspSource}`,
       `img-src ${webview.cspSource}`,
     ].join('; ');
+    const t = htmlStrings(vscode.env.language);
     return `<!DOCTYPE html>
-<html lang="${vscode.env.language}">
+<html lang="${attribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style}">
+<link rel="stylesheet" href="${markdownStyle}">
 <title>Local RAG</title>
 </head>
 <body>
 <main id="app">
-  <div id="messages" role="log" aria-live="polite" aria-relevant="additions text" aria-label="Conversation"></div>
+  <div id="messages" role="log" aria-live="polite" aria-relevant="additions text" aria-label="${t.conversation}"></div>
   <form id="composer" autocomplete="off">
     <div id="attachment" class="attachment" hidden>
       <span id="attachment-name" class="attachment-name"></span>
-      <button type="button" id="detach" class="secondary" aria-label="Remove the attached file" title="Remove the attached file">×</button>
+      <button type="button" id="detach" class="secondary" aria-label="${t.detach}" title="${t.detach}">×</button>
     </div>
-    <textarea id="question" rows="2" aria-label="Ask a question" placeholder="Ask about your documents… (Shift-drag a file here to attach it)"></textarea>
+    <textarea id="question" rows="2" aria-label="${t.question}" placeholder="${t.questionPlaceholder}"></textarea>
     <div class="actions">
-      <button type="button" id="attach" class="secondary" aria-label="Attach a file" title="Attach a file to the question">Attach</button>
-      <button type="button" id="new-chat" class="secondary" aria-label="New chat" title="New chat">New</button>
-      <button type="button" id="stop" aria-label="Stop" title="Stop (Esc)" hidden>Stop</button>
-      <button type="submit" id="send" aria-label="Send" title="Send (Enter)">Send</button>
+      <button type="button" id="attach" class="secondary" aria-label="${t.attachLabel}" title="${t.attachTitle}">${t.attach}</button>
+      <button type="button" id="new-chat" class="secondary" aria-label="${t.newChatLabel}" title="${t.newChatLabel}">${t.newChat}</button>
+      <button type="button" id="history" class="secondary" aria-label="${t.historyLabel}" title="${t.historyLabel}">${t.history}</button>
+      <button type="button" id="stop" aria-label="${t.stop}" title="${t.stopTitle}" hidden>${t.stop}</button>
+      <button type="submit" id="send" aria-label="${t.send}" title="${t.sendTitle}">${t.send}</button>
     </div>
   </form>
 </main>

@@ -23,6 +23,7 @@ export function registerCommands(controller: ChatController, view: ChatViewProvi
       askAboutFile(controller, view, uri, question, asToken(token)),
     ),
     vscode.commands.registerCommand('localRag.stop', () => controller.stop()),
+    vscode.commands.registerCommand('localRag.showChatHistory', () => view.showConversations()),
     vscode.commands.registerCommand('localRag.newChat', async () => {
       await controller.newChat();
       view.clear();
@@ -45,21 +46,21 @@ async function askAboutFile(
 ): Promise<TerminalEvent | undefined> {
   const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
   if (!uri) {
-    void vscode.window.showWarningMessage('Local RAG: open a file, or right-click one in the Explorer, to ask about it.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: open a file, or right-click one in the Explorer, to ask about it.'));
     return undefined;
   }
   const file = await attachable(uri);
   if (typeof file === 'string') {
-    void vscode.window.showWarningMessage(`Local RAG: ${file}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: {0}', file));
     return undefined;
   }
   const question =
     typeof preset === 'string' && preset.trim()
       ? preset.trim()
       : (await vscode.window.showInputBox({
-          title: `Ask About ${file.displayPath}`,
-          prompt: 'The file is read and summarized, then your question is answered from it in the chat view.',
-          placeHolder: 'What are the main points of this file?',
+          title: vscode.l10n.t('Ask About {0}', file.displayPath),
+          prompt: vscode.l10n.t('The file is read and summarized, then your question is answered from it in the chat view.'),
+          placeHolder: vscode.l10n.t('What are the main points of this file?'),
           ignoreFocusOut: true,
         }))?.trim();
   if (!question) return undefined;
@@ -82,7 +83,7 @@ async function askWithProgress(
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Local RAG', cancellable: true },
     async (progress, token) => {
-      progress.report({ message: 'Starting…' });
+      progress.report({ message: vscode.l10n.t('Starting…') });
       const cancelBoth = new vscode.CancellationTokenSource();
       const callerLink = callerToken?.onCancellationRequested(() => cancelBoth.cancel());
       const progressLink = token.onCancellationRequested(() => cancelBoth.cancel());

@@ -62,11 +62,11 @@ export class IndexController implements vscode.Disposable {
   async indexWorkspace(): Promise<IndexReport | undefined> {
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length === 0) {
-      void vscode.window.showInformationMessage('Open a folder to index its documents.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a folder to index its documents.'));
       return undefined;
     }
-    return this.run('Indexing workspace', async (token, report) => {
-      report({ message: 'Finding files…' });
+    return this.run(vscode.l10n.t('Indexing workspace'), async (token, report) => {
+      report({ message: vscode.l10n.t('Finding files…') });
       // The pipeline process first: forking it blocks this thread for a moment (in a turn of
       // its own), and its start-up takes a core that the file search below would share.
       await this.client.start();
@@ -90,22 +90,22 @@ export class IndexController implements vscode.Disposable {
   async indexFile(uri: vscode.Uri | undefined): Promise<IndexReport | undefined> {
     const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
     if (!target || target.scheme !== 'file') {
-      void vscode.window.showInformationMessage('Choose a file on disk to index (in the explorer or an open editor).');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Choose a file on disk to index (in the explorer or an open editor).'));
       return undefined;
     }
-    return this.run(`Indexing ${path.basename(target.fsPath)}`, (token) => this.client.indexFiles([toFileRef(target)], token));
+    return this.run(vscode.l10n.t('Indexing {0}', path.basename(target.fsPath)), (token) => this.client.indexFiles([toFileRef(target)], token));
   }
 
   async showSummary(): Promise<void> {
     await this.refresh();
     const { files, chunks, failures } = this.status;
     const items: vscode.QuickPickItem[] = [
-      { label: `$(database) ${files} files, ${chunks} chunks indexed`, description: this.running ? 'indexing…' : 'ready' },
-      { label: '$(refresh) Index Workspace', description: 'find new and changed files' },
+      { label: `$(database) ${vscode.l10n.t('{0} files, {1} chunks indexed', files, chunks)}`, description: this.running ? vscode.l10n.t('indexing…') : vscode.l10n.t('ready') },
+      { label: `$(refresh) ${vscode.l10n.t('Index Workspace')}`, description: vscode.l10n.t('find new and changed files') },
       ...failures.map((failure) => ({ label: `$(warning) ${failure.path}`, detail: failure.message })),
     ];
     const picked = await vscode.window.showQuickPick(items, {
-      title: failures.length ? `Local RAG index — ${failures.length} file(s) could not be indexed` : 'Local RAG index',
+      title: failures.length ? vscode.l10n.t('Local RAG index — {0} file(s) could not be indexed', failures.length) : vscode.l10n.t('Local RAG index'),
       matchOnDetail: true,
     });
     if (picked?.label.startsWith('$(refresh)')) await vscode.commands.executeCommand('localRag.indexWorkspace');
@@ -137,7 +137,7 @@ export class IndexController implements vscode.Disposable {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.log.error(`Indexing failed: ${message}`);
-      void vscode.window.showErrorMessage(`Local RAG could not index: ${message}`, 'Show Log').then((choice) => choice && this.log.show());
+      void vscode.window.showErrorMessage(vscode.l10n.t('Local RAG could not index: {0}', message), vscode.l10n.t('Show Log')).then((choice) => choice && this.log.show());
       return undefined;
     } finally {
       this.running--;
@@ -151,7 +151,7 @@ export class IndexController implements vscode.Disposable {
     this.log.info(`Indexing ${report.cancelled ? 'stopped' : 'done'}: ${parts.join(', ')}.`);
     if (report.failed.length) {
       void vscode.window
-        .showWarningMessage(`Local RAG: ${report.failed.length} file(s) could not be indexed.`, 'Show Details')
+        .showWarningMessage(vscode.l10n.t('Local RAG: {0} file(s) could not be indexed.', report.failed.length), vscode.l10n.t('Show Details'))
         .then((choice) => choice && vscode.commands.executeCommand('localRag.showIndexSummary'));
     }
   }
@@ -226,11 +226,13 @@ export class IndexController implements vscode.Disposable {
   private render(): void {
     const { files, chunks, failures } = this.status;
     if (this.running) {
-      this.statusItem.text = '$(sync~spin) Local RAG: indexing';
-      this.statusItem.tooltip = 'Local RAG is indexing; click for the index summary';
+      this.statusItem.text = `$(sync~spin) ${vscode.l10n.t('Local RAG: indexing')}`;
+      this.statusItem.tooltip = vscode.l10n.t('Local RAG is indexing; click for the index summary');
     } else {
-      this.statusItem.text = `${failures.length ? '$(warning)' : '$(database)'} Local RAG: ${files} files`;
-      this.statusItem.tooltip = `${files} files, ${chunks} chunks indexed${failures.length ? `; ${failures.length} could not be indexed` : ''}. Click for details.`;
+      this.statusItem.text = `${failures.length ? '$(warning)' : '$(database)'} ${vscode.l10n.t('Local RAG: {0} files', files)}`;
+      this.statusItem.tooltip = failures.length
+        ? vscode.l10n.t('{0} files, {1} chunks indexed; {2} could not be indexed. Click for details.', files, chunks, failures.length)
+        : vscode.l10n.t('{0} files, {1} chunks indexed. Click for details.', files, chunks);
     }
   }
 }

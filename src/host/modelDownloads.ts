@@ -39,7 +39,7 @@ export class ModelDownloads {
   /** The command: downloads every model the settings wait for, without asking again. */
   async downloadMissing(): Promise<void> {
     if (this.missing.length === 0) {
-      void vscode.window.showInformationMessage('Local RAG: the models in your settings are ready; nothing to download.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Local RAG: the models in your settings are ready; nothing to download.'));
       return;
     }
     await Promise.all(this.missing.map((model) => this.download(model)));
@@ -59,22 +59,21 @@ export class ModelDownloads {
     let size: string;
     try {
       const found = await this.client.modelSize(model);
-      const partial = found.remainingBytes < found.totalBytes ? `, ${formatBytes(found.remainingBytes)} left to fetch` : '';
-      size = `${formatBytes(found.totalBytes)} from ${found.host}${partial}`;
+      size = found.remainingBytes < found.totalBytes
+        ? vscode.l10n.t('{0} from {1}, {2} left to fetch', formatBytes(found.totalBytes), found.host, formatBytes(found.remainingBytes))
+        : vscode.l10n.t('{0} from {1}', formatBytes(found.totalBytes), found.host);
     } catch (error) {
       this.log.warn(`Could not look up ${model.id} (${describe(error)}); ${without(model)}.`);
       return;
     }
-    const choice = await vscode.window.showInformationMessage(
-      `Local RAG can ${purpose(model)} with the model ${label(model)} (${size}). Download it?`,
-      'Download',
-      'Not now',
-    );
-    if (choice === 'Not now') {
+    const download = vscode.l10n.t('Download');
+    const notNow = vscode.l10n.t('Not now');
+    const choice = await vscode.window.showInformationMessage(offer(model, size), download, notNow);
+    if (choice === notNow) {
       await this.globalState.update(DECLINED_KEY, [...this.declined(), model.id]);
       this.toldDeclined.add(model.id);
       this.log.info(`Not downloading ${model.id}; ${without(model)}. "Local RAG: Download Models" downloads it later.`);
-    } else if (choice === 'Download') {
+    } else if (choice === download) {
       await this.download(model);
     }
   }
@@ -90,13 +89,13 @@ export class ModelDownloads {
     await this.globalState.update(DECLINED_KEY, this.declined().filter((id) => id !== model.id));
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Local RAG: downloading ${label(model)}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Local RAG: downloading {0}', label(model)), cancellable: true },
         async (progress, token) => {
           let shown = 0;
           return this.client.downloadModel(model, token, (update) => {
             progress.report({
               increment: update.percentage - shown,
-              message: `${Math.floor(update.percentage)}% · ${formatBytes(update.transferredBytes)} of ${formatBytes(update.totalBytes)} · ${formatBytes(update.speed)}/s`,
+              message: vscode.l10n.t('{0}% · {1} of {2} · {3}/s', Math.floor(update.percentage), formatBytes(update.transferredBytes), formatBytes(update.totalBytes), formatBytes(update.speed)),
             });
             shown = update.percentage;
           });
@@ -105,9 +104,11 @@ export class ModelDownloads {
       if (!result.completed) this.log.info(`Download of ${model.id} cancelled; the next one resumes where it stopped.`);
     } catch (error) {
       this.log.error(`Download of ${model.id} failed: ${describe(error)}`);
-      const choice = await vscode.window.showErrorMessage(`Local RAG could not download ${model.id}: ${describe(error)}`, 'Retry', 'Show Log');
-      if (choice === 'Retry') void this.download(model);
-      if (choice === 'Show Log') this.log.show();
+      const retry = vscode.l10n.t('Retry');
+      const showLog = vscode.l10n.t('Show Log');
+      const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Local RAG could not download {0}: {1}', model.id, describe(error)), retry, showLog);
+      if (choice === retry) void this.download(model);
+      if (choice === showLog) this.log.show();
     }
   }
 
@@ -121,9 +122,11 @@ function without(model: MissingModel): string {
   return model.role === 'embedding' ? 'search uses keywords only' : 'search results are not reranked';
 }
 
-function purpose(model: MissingModel): string {
-  if (model.role === 'chat') return 'answer questions about your documents, in Vietnamese, English and other languages,';
-  return model.role === 'embedding' ? 'search your documents by meaning, in any language,' : 'rerank search results';
+/** The download offer: what the model is for, which one, and how big. */
+function offer(model: MissingModel, size: string): string {
+  if (model.role === 'chat') return vscode.l10n.t('Local RAG can answer questions about your documents, in Vietnamese, English and other languages, with the model {0} ({1}). Download it?', label(model), size);
+  if (model.role === 'embedding') return vscode.l10n.t('Local RAG can search your documents by meaning, in any language, with the model {0} ({1}). Download it?', label(model), size);
+  return vscode.l10n.t('Local RAG can rerank search results with the model {0} ({1}). Download it?', label(model), size);
 }
 
 /** A chat model's URI is long; its file name says which model and quantization it is. */

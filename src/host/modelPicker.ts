@@ -34,25 +34,25 @@ export class ModelPicker {
     const inEffect = configured || (downloaded.some((model) => model.uri === DEFAULT_CHAT_MODEL) ? DEFAULT_CHAT_MODEL : '');
     const items: ModelChoice[] = downloaded.map((model) => ({
       label: `${model.uri === inEffect ? '$(check) ' : ''}${path.basename(model.path)}`,
-      description: `${model.uri.slice(3, model.uri.lastIndexOf('/'))} · ${formatBytes(model.bytes)}${model.uri === inEffect ? ' · current' : ''}`,
+      description: `${model.uri.slice(3, model.uri.lastIndexOf('/'))} · ${formatBytes(model.bytes)}${model.uri === inEffect ? ` · ${vscode.l10n.t('current')}` : ''}`,
       detail: model.path,
       value: model.uri,
       current: model.uri === inEffect,
     }));
     const isListed = downloaded.some((model) => model.uri === inEffect || model.path === inEffect);
     if (inEffect && !isListed) {
-      const notYet = HF_GGUF_URI.test(inEffect) ? ' · not downloaded yet' : '';
-      items.unshift({ label: `$(check) ${path.basename(inEffect)}`, description: `current${notYet}`, detail: inEffect, value: inEffect, current: true });
+      const notYet = HF_GGUF_URI.test(inEffect) ? ` · ${vscode.l10n.t('not downloaded yet')}` : '';
+      items.unshift({ label: `$(check) ${path.basename(inEffect)}`, description: `${vscode.l10n.t('current')}${notYet}`, detail: inEffect, value: inEffect, current: true });
     }
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
     if (!downloaded.some((model) => model.uri === DEFAULT_CHAT_MODEL)) {
       items.push({
-        label: '$(cloud-download) Download the default model…',
-        description: 'Qwen2.5 1.5B Instruct, Q4_K_M · about 1.1 GB · 29+ languages incl. Vietnamese and English',
+        label: `$(cloud-download) ${vscode.l10n.t('Download the default model…')}`,
+        description: vscode.l10n.t('Qwen2.5 1.5B Instruct, Q4_K_M · about 1.1 GB · 29+ languages incl. Vietnamese and English'),
         action: 'download',
       });
     }
-    items.push({ label: '$(file) Choose a GGUF file…', action: 'browse' });
+    items.push({ label: `$(file) ${vscode.l10n.t('Choose a GGUF file…')}`, action: 'browse' });
     return items;
   }
 
@@ -63,8 +63,8 @@ export class ModelPicker {
   async run(choice?: string | vscode.Uri): Promise<string | undefined> {
     if (choice !== undefined) return this.use(choice instanceof vscode.Uri ? choice.fsPath : choice);
     const picked = await vscode.window.showQuickPick(this.choices(), {
-      title: 'Local RAG: Select Chat Model',
-      placeHolder: 'A downloaded or configured model, the default one to download, or a GGUF file',
+      title: vscode.l10n.t('Local RAG: Select Chat Model'),
+      placeHolder: vscode.l10n.t('A downloaded or configured model, the default one to download, or a GGUF file'),
       matchOnDescription: true,
       matchOnDetail: true,
     });
@@ -72,9 +72,9 @@ export class ModelPicker {
     if (picked.action === 'download') return this.downloadDefault();
     if (picked.action === 'browse') {
       const files = await vscode.window.showOpenDialog({
-        title: 'Choose a GGUF chat model',
+        title: vscode.l10n.t('Choose a GGUF chat model'),
         canSelectMany: false,
-        filters: { 'GGUF models': ['gguf'] },
+        filters: { [vscode.l10n.t('GGUF models')]: ['gguf'] },
       });
       return files?.[0] ? this.use(files[0].fsPath) : undefined;
     }
@@ -96,7 +96,7 @@ export class ModelPicker {
     const inspected = config.inspect<string>('chatModel');
     const shadow = vscode.workspace.isTrusted ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue) : undefined;
     if (shadow !== undefined && shadow !== value) {
-      void vscode.window.showWarningMessage(`Local RAG: this workspace's settings set "localRag.chatModel" to ${shadow}, which wins over your choice here.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: this workspace\'s settings set "localRag.chatModel" to {0}, which wins over your choice here.', shadow));
     }
     return value;
   }

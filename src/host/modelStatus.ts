@@ -16,10 +16,10 @@ export function deviceLabel(device: DeviceInfo): string {
 
 /** One line for the tooltip and the log: "CUDA (NVIDIA H200), 29 layers offloaded, 15 threads". */
 export function describeDevice(device: DeviceInfo): string {
-  const threads = `${device.threads} CPU thread${device.threads === 1 ? '' : 's'}`;
+  const threads = device.threads === 1 ? vscode.l10n.t('1 CPU thread') : vscode.l10n.t('{0} CPU threads', device.threads);
   if (device.gpu === false) return `CPU, ${threads}`;
   const names = device.deviceNames.length ? ` (${device.deviceNames.join(', ')})` : '';
-  return `${deviceLabel(device)}${names}, ${device.gpuLayers} layers offloaded to the GPU, ${threads}`;
+  return vscode.l10n.t('{0}{1}, {2} layers offloaded to the GPU, {3}', deviceLabel(device), names, device.gpuLayers, threads);
 }
 
 export class ModelStatus implements vscode.Disposable {
@@ -56,12 +56,12 @@ export class ModelStatus implements vscode.Disposable {
   render(): void {
     const model = this.configured();
     const device = this.deviceFor === model ? this.lastDevice : undefined;
-    const name = model ? path.basename(model.replace(/^hf:/, '')) : 'no chat model';
+    const name = model ? path.basename(model.replace(/^hf:/, '')) : vscode.l10n.t('no chat model');
     this.item.text = `$(hubot) ${device ? deviceLabel(device) : name}`;
-    const lines = [`Chat model: ${model || 'none set (Select Model downloads the default one)'}`];
-    lines.push(device ? `Running on ${describeDevice(device)}` : 'Device: chosen when the model loads, at the next question');
-    if (device?.fallback) lines.push(`GPU not used: ${device.fallback}`);
-    lines.push('', 'Click to select another model');
+    const lines = [vscode.l10n.t('Chat model: {0}', model || vscode.l10n.t('none set (Select Model downloads the default one)'))];
+    lines.push(device ? vscode.l10n.t('Running on {0}', describeDevice(device)) : vscode.l10n.t('Device: chosen when the model loads, at the next question'));
+    if (device?.fallback) lines.push(vscode.l10n.t('GPU not used: {0}', device.fallback));
+    lines.push('', vscode.l10n.t('Click to select another model'));
     this.item.tooltip = lines.join('\n');
   }
 
@@ -72,15 +72,17 @@ export class ModelStatus implements vscode.Disposable {
     this.render();
     if (!device.fallback) return;
     this.log.warn(`GPU not used: ${device.fallback}. The chat model runs on the CPU.`);
+    const showLog = vscode.l10n.t('Show Log');
+    const openSettings = vscode.l10n.t('Open Settings');
     void vscode.window
       .showWarningMessage(
-        `Local RAG: ${device.fallback}, so the chat model runs on the CPU and answers more slowly. Set "localRag.gpuLayers" to 0 to use the CPU on purpose, or a lower number of layers.`,
-        'Show Log',
-        'Open Settings',
+        vscode.l10n.t('Local RAG: {0}, so the chat model runs on the CPU and answers more slowly. Set "localRag.gpuLayers" to 0 to use the CPU on purpose, or a lower number of layers.', device.fallback),
+        showLog,
+        openSettings,
       )
       .then((choice) => {
-        if (choice === 'Show Log') this.log.show();
-        if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localRag.gpuLayers');
+        if (choice === showLog) this.log.show();
+        if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'localRag.gpuLayers');
       });
   }
 

@@ -54,22 +54,22 @@ export function resolveDisplayPath(displayPath: string, folders: readonly vscode
 /** Opens the location; returns a message for the user when it cannot. */
 export async function openSource(location: SourceLocation): Promise<string | undefined> {
   const uri = resolveDisplayPath(location.path, vscode.workspace.workspaceFolders ?? []);
-  if (!uri) return `"${location.path}" is not in this workspace.`;
+  if (!uri) return vscode.l10n.t('"{0}" is not in this workspace.', location.path);
   try {
     await vscode.workspace.fs.stat(uri);
   } catch {
-    return `"${location.path}" no longer exists.`;
+    return vscode.l10n.t('"{0}" no longer exists.', location.path);
   }
   if (location.page !== undefined || uri.path.toLowerCase().endsWith('.pdf')) {
     // VS Code has no PDF viewer of its own and its custom-editor API passes no page to one,
     // so the file opens in whatever editor is associated with it and the page is named here.
     await vscode.commands.executeCommand('vscode.open', uri);
-    if (location.page !== undefined) vscode.window.setStatusBarMessage(`Local RAG: the cited passage is on page ${location.page} of ${location.path}.`, 10_000);
+    if (location.page !== undefined) vscode.window.setStatusBarMessage(vscode.l10n.t('Local RAG: the cited passage is on page {0} of {1}.', location.page, location.path), 10_000);
     return undefined;
   }
   const document = await vscode.workspace.openTextDocument(uri);
   const start = (location.startLine ?? 1) - 1;
-  if (start >= document.lineCount) return `"${location.path}" has changed: line ${start + 1} is gone. Index it again to refresh its passages.`;
+  if (start >= document.lineCount) return vscode.l10n.t('"{0}" has changed: line {1} is gone. Index it again to refresh its passages.', location.path, start + 1);
   const end = Math.min(Math.max((location.endLine ?? start + 1) - 1, start), document.lineCount - 1);
   const range = new vscode.Range(start, 0, end, document.lineAt(end).text.length);
   const editor = await vscode.window.showTextDocument(document, { selection: range, preview: true, viewColumn: vscode.ViewColumn.One });

@@ -20,6 +20,8 @@ import {
   DownloadModelRequest,
   DownloadProgressNotification,
   GetHistoryRequest,
+  ListConversationsRequest,
+  OpenConversationRequest,
   IndexFilesRequest,
   IndexProgressNotification,
   IndexStatusRequest,
@@ -34,6 +36,7 @@ import {
   type DeviceInfo,
   type LogLevel,
 } from '../protocol/rpc';
+import type { ConversationSummary } from '../protocol/conversations';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from '../protocol/indexing';
 import type { DownloadedChatModel, DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from '../protocol/models';
 import type { PipelineSettings } from '../protocol/settings';
@@ -151,6 +154,17 @@ export class PipelineClient {
   async clearHistory(): Promise<void> {
     const connection = await this.ensureStarted();
     await connection.sendRequest(ClearHistoryRequest);
+  }
+
+  async listConversations(): Promise<ConversationSummary[]> {
+    const connection = await this.ensureStarted();
+    return connection.sendRequest(ListConversationsRequest);
+  }
+
+  /** Continues an earlier conversation; undefined when it is gone. */
+  async openConversation(id: string): Promise<ChatTurn[] | undefined> {
+    const connection = await this.ensureStarted();
+    return (await connection.sendRequest(OpenConversationRequest, { id })) ?? undefined;
   }
 
   /** Indexes files (unchanged ones are skipped by the pipeline); Cancel keeps what was done. */

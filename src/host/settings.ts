@@ -60,6 +60,7 @@ export function readPipelineSettings(): PipelineSettings {
     maxAnswerTokens: positiveInt(config.get<number>('maxAnswerTokens'), DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens) || DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens,
     chunkSize: positiveInt(config.get<number>('chunkSize'), DEFAULT_PIPELINE_SETTINGS.chunkSize),
     chunkOverlap: positiveInt(config.get<number>('chunkOverlap'), DEFAULT_PIPELINE_SETTINGS.chunkOverlap),
+    language: vscode.env.language,
   };
 }
 

@@ -12,6 +12,8 @@ import {
   DownloadModelRequest,
   DownloadProgressNotification,
   GetHistoryRequest,
+  ListConversationsRequest,
+  OpenConversationRequest,
   IndexFilesRequest,
   IndexProgressNotification,
   IndexStatusRequest,
@@ -205,7 +207,12 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   connection.onRequest(GetHistoryRequest, () => history?.all() ?? []);
   connection.onRequest(ClearHistoryRequest, () => {
     requests.cancelCurrent();
-    history?.clear();
+    history?.startNew();
+  });
+  connection.onRequest(ListConversationsRequest, () => history?.list() ?? []);
+  connection.onRequest(OpenConversationRequest, ({ id }) => {
+    requests.cancelCurrent();
+    return history?.reopen(id) ?? null;
   });
 
   return {

@@ -3,6 +3,7 @@
  * chat request travels as vscode-jsonrpc's `$/cancelRequest`.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { ConversationSummary } from './conversations';
 import type { ChatEvent, ChatTurn, TerminalEvent } from './events';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from './indexing';
 import type { DownloadedChatModel, DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from './models';
@@ -31,6 +32,8 @@ export interface ChatParams {
    * before the question is answered from it, citing it.
    */
   attachment?: FileRef;
+  /** Regenerate: the answer replaces the conversation's last turn instead of following it. */
+  replaceLast?: boolean;
 }
 /** The request resolves with the same terminal event that was streamed last. */
 export const ChatRequest = new RequestType<ChatParams, TerminalEvent, void>('chat');
@@ -44,7 +47,12 @@ export interface StopResult {
 export const StopRequest = new RequestType0<StopResult, void>('stop');
 
 export const GetHistoryRequest = new RequestType0<ChatTurn[], void>('history/get');
+/** New Chat: the current conversation is kept among the earlier ones, and a fresh one begins. */
 export const ClearHistoryRequest = new RequestType0<void, void>('history/clear');
+/** The earlier conversations, newest first. */
+export const ListConversationsRequest = new RequestType0<ConversationSummary[], void>('history/list');
+/** Continues an earlier conversation; resolves with its turns, null when there is no such id. */
+export const OpenConversationRequest = new RequestType<{ id: string }, ChatTurn[] | null, void>('history/open');
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export interface LogParams {

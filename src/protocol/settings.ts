@@ -26,6 +26,8 @@ export interface PipelineSettings {
   chunkSize: number;
   /** Characters a chunk repeats from the end of the one before it. */
   chunkOverlap: number;
+  /** VS Code's display language (`vscode.env.language`): the pipeline's own words follow it (`vi…`: Vietnamese, else English). */
+  language?: string;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {

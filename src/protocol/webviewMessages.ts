@@ -1,10 +1,24 @@
 /** Messages between the chat webview and the extension host (postMessage, both ways). */
+import type { ConversationSummary } from './conversations';
 import type { ChatEvent, ChatTurn } from './events';
+import { openableLink } from './links';
 
 export type WebviewToHost =
   | { type: 'ready' }
-  /** `attachmentId`: a file the host offered with an `attachment` message. */
-  | { type: 'ask'; question: string; attachmentId?: string }
+  /**
+   * `attachmentId`: a file the host offered with an `attachment` message. `replaceLast`:
+   * Regenerate, the answer takes the place of the conversation's last one.
+   */
+  | { type: 'ask'; question: string; attachmentId?: string; replaceLast?: boolean }
+  /** Copy on an answer: the host writes the text to the clipboard (the webview may not). */
+  | { type: 'copy'; text: string }
+  /** A link in an answer; the host opens it only if `openableLink` (links.ts) accepts it. */
+  | { type: 'openLink'; url: string }
+  /** The History button: the host answers with `conversations`. */
+  | { type: 'listConversations' }
+  | { type: 'openConversation'; id: string }
+  /** The empty state's buttons; only these commands can be run from the view. */
+  | { type: 'runCommand'; command: ViewCommand }
   | { type: 'stop' }
   | { type: 'newChat' }
   | { type: 'openSource'; source: SourceLocation }
@@ -21,9 +35,20 @@ export interface SourceLocation {
   page?: number;
 }
 
+export const VIEW_COMMANDS = ['indexWorkspace', 'selectModel', 'downloadModels'] as const;
+export type ViewCommand = (typeof VIEW_COMMANDS)[number];
+
+/** What the empty state says about the index; undefined while the pipeline cannot tell. */
+export interface IndexState {
+  files: number;
+  chunks: number;
+}
+
 export type HostToWebview =
   | { type: 'history'; turns: ChatTurn[] }
-  | { type: 'started'; requestId: string; question: string; attachment?: string }
+  | { type: 'started'; requestId: string; question: string; attachment?: string; replaceLast?: boolean }
+  | { type: 'conversations'; conversations: ConversationSummary[] }
+  | { type: 'indexState'; state: IndexState | undefined }
   | { type: 'event'; event: ChatEvent }
   /** The file the next question goes with (undefined: none); `name` is its display path. */
   | { type: 'attachment'; attachment: { id: string; name: string } | undefined };
@@ -36,7 +61,22 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
     case 'stop':
     case 'newChat':
     case 'pickAttachment':
+    case 'listConversations':
       return true;
+    case 'copy': {
+      const text = (value as { text?: unknown }).text;
+      return typeof text === 'string' && text.length > 0 && text.length <= 1_000_000;
+    }
+    case 'openLink': {
+      const url = (value as { url?: unknown }).url;
+      return typeof url === 'string' && openableLink(url) !== undefined;
+    }
+    case 'openConversation': {
+      const id = (value as { id?: unknown }).id;
+      return typeof id === 'string' && id.length > 0 && id.length <= 100;
+    }
+    case 'runCommand':
+      return (VIEW_COMMANDS as readonly unknown[]).includes((value as { command?: unknown }).command);
     case 'dropAttachment': {
       const uris = (value as { uris?: unknown }).uris;
       return Array.isArray(uris) && uris.length > 0 && uris.length <= 100 && uris.every((uri) => typeof uri === 'string' && uri.length <= 8192);
@@ -44,8 +84,9 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
     case 'openSource':
       return isSourceLocation((value as { source?: unknown }).source);
     case 'ask': {
-      const attachmentId = (value as { attachmentId?: unknown }).attachmentId;
+      const { attachmentId, replaceLast } = value as { attachmentId?: unknown; replaceLast?: unknown };
       return (
+        (replaceLast === undefined || typeof replaceLast === 'boolean') &&
         typeof message.question === 'string' &&
         message.question.trim().length > 0 &&
         message.question.length <= 20_000 &&

@@ -4,6 +4,8 @@
  * the cited lines.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
@@ -169,5 +171,281 @@ describe('citations in the browser', () => {
     const selection = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ });
     await selection.waitFor({ timeout: 10_000 });
     assert.match((await page.locator('.monaco-editor .view-lines').first().textContent()) ?? '', /The\sStop\sbutton\sends\san\sanswer/);
+  });
+});
+
+describe('conversation features in the browser', () => {
+  let harness: CodeServerHarness;
+  let fixture: VsCodeFixture;
+  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
+  let page: Page;
+  let chat: FrameLocator;
+  const QUESTION = 'What does the Stop button keep?';
+
+  before(async () => {
+    harness = await import('../vscode/codeServer.mjs');
+    fixture = createVsCodeFixture();
+    // No chat model: answers quote the passages, quickly and deterministically.
+    workbench = await harness.openWorkbench({
+      workspace: fixture.workspace,
+      extensionDevelopmentPath: REPO_ROOT,
+      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
+    });
+    page = workbench.page;
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await harness.activityBarItem(page, 'Local RAG').click();
+    // The activity bar's hover tooltip would sit over the view's buttons.
+    await page.mouse.move(1000, 600);
+    await page.locator('.monaco-hover').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
+    await input().waitFor({ timeout: 30_000 });
+  });
+
+  after(async () => {
+    await workbench?.close();
+    fixture?.dispose();
+  });
+
+  const input = () => chat.getByRole('textbox', { name: 'Ask a question' });
+  const lastTurn = () => chat.locator('.turn').last();
+
+  /** Writes the workspace's own settings (they override the user's), as a person editing settings.json. */
+  function setWorkspaceSettings(settings: Record<string, unknown>): void {
+    fs.mkdirSync(path.join(fixture.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(fixture.workspace, '.vscode', 'settings.json'), JSON.stringify(settings));
+  }
+
+  async function ask(question: string, outcome = 'done'): Promise<void> {
+    const count = await chat.locator('.turn').count();
+    await input().fill(question);
+    await input().press('Enter');
+    await chat.locator('.turn').nth(count).and(chat.locator(`.turn.${outcome}`)).waitFor({ timeout: 30_000 });
+  }
+
+  test('the empty state says what the assistant does, shows the index state, and its buttons index and pick models', async () => {
+    const empty = chat.locator('.empty');
+    await empty.waitFor();
+    assert.match((await empty.textContent()) ?? '', /Ask questions about the documents in this workspace/);
+    const state = empty.getByRole('status');
+    await state.filter({ hasText: 'not indexed' }).waitFor({ timeout: 20_000 });
+    await empty.getByRole('button', { name: 'Download Models' }).waitFor();
+
+    await empty.getByRole('button', { name: 'Index Workspace' }).click();
+    await state.filter({ hasText: /Indexed: 2 files, \d+ passages?\./ }).waitFor({ timeout: 60_000 });
+
+    await empty.getByRole('button', { name: 'Select Model' }).click();
+    const pick = page.locator('.quick-input-widget');
+    await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.press('Escape');
+    await pick.waitFor({ state: 'hidden' });
+  });
+
+  test('focus is in the input; an answer gets Regenerate and Copy; Regenerate replaces it; Copy copies it; Up recalls the question', async () => {
+    await input().click();
+    await ask(QUESTION);
+    assert.equal(await input().evaluate((el) => el === document.activeElement), true, 'focus is back in the input after the answer');
+    const turns = await chat.locator('.turn').count();
+    const answer = (await lastTurn().locator('.content').textContent()) ?? '';
+    assert.match(answer, /Stop button/);
+
+    await lastTurn().getByRole('button', { name: /^Copy/ }).click();
+    await lastTurn().getByRole('button', { name: /^Copy/ }).filter({ hasText: 'Copied' }).waitFor();
+    const deadline = Date.now() + 10_000;
+    while ((await page.evaluate(() => navigator.clipboard.readText())) !== answer) {
+      if (Date.now() > deadline) throw new Error(`clipboard: ${await page.evaluate(() => navigator.clipboard.readText())}`);
+      await page.waitForTimeout(200);
+    }
+
+    await lastTurn().getByRole('button', { name: /^Regenerate/ }).click();
+    await lastTurn().and(chat.locator('.turn.done')).waitFor({ timeout: 30_000 });
+    assert.equal(await chat.locator('.turn').count(), turns, 'the new answer replaced the old one');
+    assert.equal(await lastTurn().locator('.question').textContent(), QUESTION);
+    assert.equal(await chat.locator('.answer-actions').count(), 1, 'only the last answer has Regenerate and Copy');
+
+    await input().fill('');
+    await input().press('ArrowUp');
+    assert.equal(await input().inputValue(), QUESTION);
+    await input().fill('');
+  });
+
+  test('a missing chat model shows its error with Retry; Retry asks again; after fixing the setting, Retry answers', async () => {
+    setWorkspaceSettings({ 'localRag.chatModel': path.join(fixture.workspace, 'no-such-model.gguf') });
+    // The settings change reaches the pipeline within a few seconds: ask until it has.
+    for (const deadline = Date.now() + 30_000; ; ) {
+      await ask(QUESTION, 'done, .turn.error');
+      if ((await lastTurn().getAttribute('class'))?.includes('error')) break;
+      if (Date.now() > deadline) throw new Error('the missing model never gave an error');
+      await page.waitForTimeout(1000);
+    }
+    await lastTurn().getByRole('alert').filter({ hasText: /no-such-model\.gguf" does not exist/ }).waitFor();
+    const errors = await chat.locator('.turn.error').count();
+
+    await lastTurn().getByRole('button', { name: /^Retry/ }).click();
+    await chat.locator('.turn.error').nth(errors).waitFor({ timeout: 30_000 });
+    assert.equal(await lastTurn().locator('.question').textContent(), QUESTION, 'the same question, asked again');
+
+    setWorkspaceSettings({ 'localRag.chatModel': '' });
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const count = await chat.locator('.turn').count();
+      await lastTurn().getByRole('button', { name: /^Retry/ }).click();
+      await chat.locator('.turn').nth(count).and(chat.locator('.turn.done, .turn.error')).waitFor({ timeout: 30_000 });
+      if ((await lastTurn().getAttribute('class'))?.includes('done')) break;
+      if (Date.now() > deadline) throw new Error('Retry never answered after the setting was fixed');
+      await page.waitForTimeout(1000);
+    }
+    assert.match((await lastTurn().locator('.content').textContent()) ?? '', /Stop button/);
+  });
+
+  test('New Chat starts a fresh conversation; History reopens the earlier one, which continues there and survives a window reload', async () => {
+    const earlier = await chat.locator('.turn .question').allTextContents();
+    assert.ok(earlier.length > 0);
+    await chat.getByRole('button', { name: 'New chat' }).click();
+    await chat.locator('.empty').waitFor();
+    assert.equal(await chat.locator('.turn').count(), 0);
+    await ask('Another question about Stop');
+
+    await chat.getByRole('button', { name: 'Earlier conversations' }).click();
+    const panel = chat.getByRole('region', { name: 'Earlier conversations' });
+    const entry = panel.getByRole('button', { name: new RegExp(`^${QUESTION.replace(/[?]/g, '\\?')} — `) });
+    await entry.waitFor();
+    await entry.click();
+    await chat.locator('.turn .question', { hasText: earlier.at(-1) }).first().waitFor();
+    assert.deepEqual(await chat.locator('.turn .question').allTextContents(), earlier);
+    await ask('Does it keep the partial answer?');
+
+    await harness.runCommand(page, 'Developer: Reload Window');
+    await page.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
+    chat = (await harness.webviewFrame(page, EXTENSION_ID, { timeoutMs: 60_000 }).catch(async () => {
+      await harness.activityBarItem(page, 'Local RAG').click();
+      return harness.webviewFrame(page, EXTENSION_ID);
+    })) as FrameLocator;
+    await chat.locator('.turn .question', { hasText: 'Does it keep the partial answer?' }).waitFor({ timeout: 60_000 });
+    assert.deepEqual(await chat.locator('.turn .question').allTextContents(), [...earlier, 'Does it keep the partial answer?']);
+
+    // The conversation left by New Chat is still there to reopen.
+    await chat.getByRole('button', { name: 'Earlier conversations' }).click();
+    await chat.getByRole('region', { name: 'Earlier conversations' }).getByRole('button', { name: /^Another question about Stop — / }).waitFor();
+  });
+});
+
+describe('Markdown answers in the browser', () => {
+  let harness: CodeServerHarness;
+  let fixture: VsCodeFixture;
+  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
+  let page: Page;
+  let chat: FrameLocator;
+  const dialogs: string[] = [];
+
+  before(async () => {
+    harness = await import('../vscode/codeServer.mjs');
+    fixture = createVsCodeFixture();
+    // A hostile document: every trick sets window.__xss (or quits the workbench) if it runs.
+    fs.writeFileSync(
+      path.join(fixture.workspace, 'docs', 'danger.md'),
+      '# Danger zone\n\nThe danger zone note <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> ' +
+        '[click](javascript:window.__xss=3) [run](command:workbench.action.quit) ![pixel](https://tracker.invalid/p.png) ends here\n',
+    );
+    // No chat model: the answer quotes the passages with their [n], deterministically.
+    workbench = await harness.openWorkbench({
+      workspace: fixture.workspace,
+      extensionDevelopmentPath: REPO_ROOT,
+      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
+    });
+    page = workbench.page;
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await harness.activityBarItem(page, 'Local RAG').click();
+    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
+    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
+    await indexWorkspace(harness, page);
+  });
+
+  after(async () => {
+    await workbench?.close();
+    fixture?.dispose();
+  });
+
+  const xssFlag = () => chat.locator('body').evaluate(() => (window as unknown as { __xss?: unknown }).__xss);
+
+  test('a document with HTML, script, javascript: and command: links shows as text and runs nothing', async () => {
+    const input = chat.getByRole('textbox', { name: 'Ask a question' });
+    const turn = chat.locator('.turn').last();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await input.fill('What does the danger zone note say?');
+      await input.press('Enter');
+      await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 30_000 });
+      if ((await turn.locator('.sources .source-link', { hasText: 'danger.md' }).count()) > 0) break;
+      if (Date.now() > deadline) throw new Error(`the document was not found: ${await turn.textContent()}`);
+      await page.waitForTimeout(1000);
+    }
+    const content = turn.locator('.content');
+    const text = (await content.textContent()) ?? '';
+    // What the document says is there to read, exactly as written.
+    assert.match(text, /<img src=x onerror="window\.__xss=1">/);
+    assert.match(text, /<script>window\.__xss=2<\/script>/);
+    assert.match(text, /\[click\]\(javascript:window\.__xss=3\)/);
+    assert.match(text, /\[run\]\(command:workbench\.action\.quit\)/);
+    assert.match(text, /\[image: pixel\]/);
+    // The answer is rendered Markdown (a list of quotes), with its citation still a button.
+    assert.ok((await content.locator('li button.citation').count()) > 0, 'citations work inside rendered Markdown');
+    // Nothing in the answer or its sources is markup that could run, load or navigate.
+    assert.equal(await turn.locator('img, script, iframe, [href], [onerror], [style]').count(), 0);
+    assert.equal(await content.locator('a').count(), 0, 'no unsafe link became a link');
+
+    // Clicking where the links are written does nothing either.
+    const tabs = await page.locator('.tabs-container .tab').count();
+    await content.getByText(/\[click\]\(javascript:/).click();
+    await content.getByText(/\[run\]\(command:/).click();
+    await page.waitForTimeout(1000);
+    assert.equal(await xssFlag(), undefined, 'no handler, script or link ran');
+    assert.deepEqual(dialogs, []);
+    assert.ok(await page.locator('.monaco-workbench').isVisible(), 'the workbench is still there');
+    assert.equal(await page.locator('.tabs-container .tab').count(), tabs, 'nothing was opened');
+  });
+
+  test('a streamed answer with a code block shows highlighted code and a working Copy button', async () => {
+    // The only deterministic answer (no model) quotes sentences on single lines, so a
+    // fenced block is streamed into the view as the host streams any answer: a started
+    // message, content chunks, done — through the view's real message handling.
+    const requestId = 'markdown-stream';
+    const send = (message: unknown) => chat.locator('body').evaluate((_, data) => window.postMessage(data, '*'), message);
+    const chunks = ['Run this:\n\n```ts\nconst answer', ': number = 42;\n', 'console.log(`<b>${answer}</b>`);\n', '```\n\n| file | lines |\n|---|--:|\n| stop.md | 3 |\n'];
+    await send({ type: 'started', requestId, question: 'Show me some code' });
+    const turn = chat.locator('.turn').last();
+    for (const [i, content] of chunks.entries()) {
+      await send({ type: 'event', event: { requestId, content } });
+      if (i === 0) {
+        // An unfinished fence already reads as code, not as backticks.
+        await turn.locator('.code-block pre code').waitFor({ timeout: 5_000 });
+        assert.doesNotMatch((await turn.locator('.content').textContent()) ?? '', /```/);
+      }
+      await page.waitForTimeout(100);
+    }
+    await send({ type: 'event', event: { requestId, done: true } });
+    await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 5_000 });
+
+    const code = turn.locator('.code-block pre code');
+    assert.equal(await code.textContent(), 'const answer: number = 42;\nconsole.log(`<b>${answer}</b>`);\n');
+    assert.ok((await code.locator('.hljs-keyword').count()) > 0, 'keywords are highlighted');
+    const keywordColour = await code.locator('.hljs-keyword').first().evaluate((el) => getComputedStyle(el).color);
+    const plainColour = await code.evaluate((el) => getComputedStyle(el).color);
+    assert.notEqual(keywordColour, plainColour, 'highlighting is visible in the theme');
+    assert.equal(await turn.locator('table th').count(), 2, 'the table renders as a table');
+
+    const copy = turn.getByRole('button', { name: 'Copy code' });
+    await copy.click();
+    await turn.locator('.copy-code', { hasText: 'Copied' }).waitFor({ timeout: 5_000 });
+    const deadline = Date.now() + 10_000;
+    let clipboard = '';
+    while (Date.now() < deadline) {
+      clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
+      if (clipboard.includes('const answer')) break;
+      await page.waitForTimeout(200);
+    }
+    assert.equal(clipboard, 'const answer: number = 42;\nconsole.log(`<b>${answer}</b>`);\n');
   });
 });

@@ -24,14 +24,9 @@ import { ContentBatcher } from './contentBatcher';
 import { citedNumbers } from '../../protocol/citations';
 import { analyze } from './analysis';
 import { extractiveAnswer } from './extractive';
+import { chatMessages } from './messages';
 import { buildSystemPrompt, packPrompt } from './prompt';
 import { relevantSources } from './relevance';
-
-const PHASE_STATUS: Partial<Record<ProcessingPhase, string>> = {
-  ANALYSIS: 'Analyzing…',
-  RETRIEVAL: 'Searching…',
-  GENERATION: 'Generating…',
-};
 
 /** Completed turns given to the model as conversation context. */
 const HISTORY_TURNS_IN_PROMPT = 2;
@@ -69,7 +64,9 @@ export class ChatService {
       // Tokens produced before the end are part of the answer the user sees and keeps.
       batcher.flush();
       terminal = event;
-      history.add({ question, answer: answer + marker, outcome, sources, askedAt });
+      const turn: ChatTurn = { question, answer: answer + marker, outcome, sources, askedAt };
+      if (params.replaceLast) history.replaceLast(turn);
+      else history.add(turn);
       emit(event);
       return event;
     };
@@ -84,7 +81,8 @@ export class ChatService {
       batcher.add(text);
     };
 
-    const previousTurns = history.all();
+    // Regenerating, the answer being replaced is not part of what the model reads.
+    const previousTurns = params.replaceLast ? history.all().slice(0, -1) : history.all();
     token.registerCallback(onCancel);
     try {
       // An attached file is read and summarized first; the answer then draws on it alone.
@@ -105,11 +103,11 @@ export class ChatService {
 
       if (sources.length === 0) {
         // Nothing to answer from: say so rather than let the model invent document content.
-        this.enterPhase(token, 'GENERATION', send, 'Nothing found');
-        write(nothingFound(found.length > 0));
+        this.enterPhase(token, 'GENERATION', send, chatMessages(settings.language).nothingFoundStatus);
+        write(nothingFound(found.length > 0, settings.language));
       } else if (!settings.chatModel) {
-        this.enterPhase(token, 'GENERATION', send, 'Quoting the best passages…');
-        write(extractiveAnswer(query, sources));
+        this.enterPhase(token, 'GENERATION', send, chatMessages(settings.language).quotingStatus);
+        write(extractiveAnswer(query, sources, settings.language));
       } else {
         this.enterPhase(token, 'GENERATION', send);
         await this.deps.model.generate(settings, {
@@ -155,18 +153,12 @@ export class ChatService {
   private enterPhase(token: CancellationToken, phase: ProcessingPhase, send: (event: ChatEvent) => void, status?: string): void {
     token.throwIfCancelled();
     token.setPhase(phase);
-    send({ requestId: token.requestId, phase, status: status ?? PHASE_STATUS[phase] ?? phase });
+    send({ requestId: token.requestId, phase, status: status ?? chatMessages(this.deps.settings().language).phase[phase] ?? phase });
   }
 }
 
-export function nothingFound(onlyWeakHits: boolean): string {
-  const why = onlyWeakHits
-    ? 'Some passages share only common words with the question, none of its key words.'
-    : 'No passage matched the question.';
-  return (
-    `I found nothing about this in the workspace documents, so I will not guess. ${why} ` +
-    'Try other key words, or check that the files are indexed ("Local RAG: Index Workspace").'
-  );
+export function nothingFound(onlyWeakHits: boolean, language?: string): string {
+  return chatMessages(language).nothingFound(onlyWeakHits);
 }
 
 /** Numbers with no source behind them are shown as plain text; the log says the model made them up. */

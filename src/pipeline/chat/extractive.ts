@@ -4,6 +4,7 @@
  * quotation, not a generated answer.
  */
 import type { Source } from '../../protocol/events';
+import { chatMessages } from './messages';
 import { contentTerms } from './relevance';
 
 /** Passages quoted: the best few, as a person would skim them. */
@@ -12,18 +13,16 @@ const PASSAGES = 3;
 const SENTENCES = 2;
 const MAX_SENTENCE_CHARS = 300;
 
-export const NO_MODEL_NOTE =
-  'No chat model is set up, so this answer quotes the passages that match best instead of writing one. ' +
-  'To get written answers, run "Local RAG: Download Models" (or "Local RAG: Select Model", localRag.selectModel) ' +
-  'to download the default chat model, or set "localRag.chatModel" to a GGUF file on this machine.';
+export const NO_MODEL_NOTE = chatMessages('en').noModelNote;
 
-export function extractiveAnswer(query: string, sources: Source[]): string {
+export function extractiveAnswer(query: string, sources: Source[], language?: string): string {
   const terms = contentTerms(query);
   const quotes = sources.slice(0, PASSAGES).map((source, i) => {
     const picked = bestSentences(source.excerpt, terms);
     return `- ${picked.join(' ')} [${i + 1}]`;
   });
-  return `From your documents:\n\n${quotes.join('\n')}\n\n${NO_MODEL_NOTE}`;
+  const messages = chatMessages(language);
+  return `${messages.fromYourDocuments}\n\n${quotes.join('\n')}\n\n${messages.noModelNote}`;
 }
 
 function bestSentences(excerpt: string, terms: string[]): string[] {

@@ -1,0 +1,53 @@
+/**
+ * What the pipeline itself says to the user (phase status lines, canned answers), in the
+ * display language the host passes in the settings (`language`): Vietnamese for `vi…`,
+ * English otherwise.
+ */
+import type { ProcessingPhase } from '../../protocol/events';
+
+export interface ChatMessages {
+  phase: Partial<Record<ProcessingPhase, string>>;
+  nothingFoundStatus: string;
+  quotingStatus: string;
+  nothingFound(onlyWeakHits: boolean): string;
+  fromYourDocuments: string;
+  noModelNote: string;
+}
+
+const en: ChatMessages = {
+  phase: { ANALYSIS: 'Analyzing…', RETRIEVAL: 'Searching…', GENERATION: 'Generating…' },
+  nothingFoundStatus: 'Nothing found',
+  quotingStatus: 'Quoting the best passages…',
+  nothingFound: (onlyWeakHits) =>
+    'I found nothing about this in the workspace documents, so I will not guess. ' +
+    (onlyWeakHits
+      ? 'Some passages share only common words with the question, none of its key words.'
+      : 'No passage matched the question.') +
+    ' Try other key words, or check that the files are indexed ("Local RAG: Index Workspace").',
+  fromYourDocuments: 'From your documents:',
+  noModelNote:
+    'No chat model is set up, so this answer quotes the passages that match best instead of writing one. ' +
+    'To get written answers, run "Local RAG: Download Models" (or "Local RAG: Select Model", localRag.selectModel) ' +
+    'to download the default chat model, or set "localRag.chatModel" to a GGUF file on this machine.',
+};
+
+const vi: ChatMessages = {
+  phase: { ANALYSIS: 'Đang phân tích…', RETRIEVAL: 'Đang tìm kiếm…', GENERATION: 'Đang viết câu trả lời…' },
+  nothingFoundStatus: 'Không tìm thấy gì',
+  quotingStatus: 'Đang trích các đoạn phù hợp nhất…',
+  nothingFound: (onlyWeakHits) =>
+    'Tôi không tìm thấy thông tin nào về điều này trong tài liệu của không gian làm việc, nên tôi sẽ không đoán. ' +
+    (onlyWeakHits
+      ? 'Một số đoạn chỉ có chung những từ thông dụng với câu hỏi, không có từ khóa nào của nó.'
+      : 'Không có đoạn nào khớp với câu hỏi.') +
+    ' Hãy thử từ khóa khác, hoặc kiểm tra xem các tệp đã được lập chỉ mục chưa ("Local RAG: Lập chỉ mục không gian làm việc").',
+  fromYourDocuments: 'Từ tài liệu của bạn:',
+  noModelNote:
+    'Chưa thiết lập mô hình trò chuyện, nên câu trả lời này trích các đoạn khớp nhất thay vì tự viết. ' +
+    'Để nhận câu trả lời được viết ra, hãy chạy "Local RAG: Tải xuống mô hình" (hoặc "Local RAG: Chọn mô hình", localRag.selectModel) ' +
+    'để tải mô hình trò chuyện mặc định, hoặc đặt "localRag.chatModel" thành một tệp GGUF trên máy này.',
+};
+
+export function chatMessages(language: string | undefined): ChatMessages {
+  return /^vi(\b|[-_])/i.test(language ?? '') ? vi : en;
+}
