@@ -22,7 +22,7 @@ import { extractText, kindOf } from '../indexing/extract/text';
 import { exactTerms, foldTerm } from '../indexing/store/terms';
 import { ExtractionError, type Chunk, type ExtractedDocument } from '../indexing/types';
 import type { ChatModel } from '../llm/chatModel';
-import { withoutOverlaps } from '../retrieval/workspaceRetriever';
+import { toSource, withoutOverlaps } from '../retrieval/workspaceRetriever';
 import type { Retriever } from '../retrieval/retriever';
 
 /** Parts of a long file that are summarized; more would keep the user waiting for minutes. */
@@ -201,15 +201,7 @@ export class AttachmentRetriever implements Retriever {
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score);
     const hits = scored.length > 0 ? withoutOverlaps(scored, PASSAGES) : this.chunks.slice(0, 2).map((chunk) => ({ ...chunk, score: 0 }));
-    const passages: Source[] = hits.map((hit) => ({
-      path: this.path,
-      startLine: hit.startLine,
-      endLine: hit.endLine,
-      ...(hit.page !== undefined ? { page: hit.page } : {}),
-      ...(hit.heading ? { heading: hit.heading } : {}),
-      excerpt: hit.text,
-      score: hit.score,
-    }));
+    const passages: Source[] = hits.map((hit) => toSource({ ...hit, path: this.path }));
     if (!this.summary) return passages;
     const top = Math.max(1, ...passages.map((passage) => passage.score));
     return [{ path: this.path, heading: 'Summary of the whole file (written by the model)', excerpt: this.summary, score: top }, ...passages];

@@ -37,17 +37,7 @@ export class WorkspaceRetriever implements Retriever {
     const wanted = reranker ? Math.max(this.k, RERANK_CANDIDATES) : this.k;
     let hits = withoutOverlaps(index.search(query, wanted * 3, vector), wanted);
     if (reranker) hits = (await this.rerank(reranker, query, hits, token)).slice(0, this.k);
-    return hits.map((hit) => ({
-      path: hit.path,
-      startLine: hit.startLine,
-      endLine: hit.endLine,
-      ...(hit.page !== undefined ? { page: hit.page } : {}),
-      ...(hit.heading ? { heading: hit.heading } : {}),
-      // The whole passage (a chunk is bounded by localRag.chunkSize): the model reads it, and the
-      // words that matched may sit anywhere in it. The views shorten it for display.
-      excerpt: hit.text,
-      score: hit.score,
-    }));
+    return hits.map(toSource);
   }
 
   /** Orders the candidates by the cross-encoder's score; on a model failure keeps the fused order. */
@@ -78,4 +68,21 @@ export function withoutOverlaps<T extends { path: string; startLine: number; end
     if (kept.length === k) break;
   }
   return kept;
+}
+
+/**
+ * A scored chunk as a source. The excerpt is the whole passage (a chunk is bounded by
+ * localRag.chunkSize): the model reads it, and the words that matched may sit anywhere in
+ * it. The views shorten it for display.
+ */
+export function toSource(hit: { path: string; text: string; startLine: number; endLine: number; page?: number; heading?: string; score: number }): Source {
+  return {
+    path: hit.path,
+    startLine: hit.startLine,
+    endLine: hit.endLine,
+    ...(hit.page !== undefined ? { page: hit.page } : {}),
+    ...(hit.heading ? { heading: hit.heading } : {}),
+    excerpt: hit.text,
+    score: hit.score,
+  };
 }
