@@ -24,6 +24,7 @@ import { ExtractionError, type Chunk, type ExtractedDocument } from '../indexing
 import type { ChatModel } from '../llm/chatModel';
 import { toSource, withoutOverlaps } from '../retrieval/workspaceRetriever';
 import type { Retriever } from '../retrieval/retriever';
+import { chatMessages } from './messages';
 
 /** Parts of a long file that are summarized; more would keep the user waiting for minutes. */
 const MAX_SECTIONS = 4;
@@ -64,14 +65,14 @@ export async function readAttachment(file: FileRef, context: AttachmentContext):
   if (chunks.length === 0) throw new ExtractionError(`${file.displayPath} has no text to read.`, 'noText');
   // Without a chat model there is nothing to summarize with: the answer quotes the file's passages.
   const summary = context.settings.chatModel ? await summarize(file, chunks, context) : '';
-  return new AttachmentRetriever(file.displayPath, chunks, summary);
+  return new AttachmentRetriever(file.displayPath, chunks, summary, chatMessages(context.settings.language).summaryHeading);
 }
 
-async function extract(file: FileRef, { token, send }: AttachmentContext): Promise<ExtractedDocument> {
+async function extract(file: FileRef, { token, send, settings }: AttachmentContext): Promise<ExtractedDocument> {
   const status = (text: string) => send({ requestId: token.requestId, phase: 'FILE_EXTRACTION', status: text });
   token.throwIfCancelled();
   token.setPhase('FILE_EXTRACTION');
-  status(`Reading ${file.displayPath}…`);
+  status(chatMessages(settings.language).reading(file.displayPath));
   if (kindOf(file.absPath) !== 'pdf') {
     const document = await extractText(file.absPath, file.displayPath);
     token.throwIfCancelled();
@@ -82,7 +83,7 @@ async function extract(file: FileRef, { token, send }: AttachmentContext): Promi
     onProgress(page, pageCount) {
       if (token.isCancelled || Date.now() - lastReport < PROGRESS_INTERVAL_MS) return;
       lastReport = Date.now();
-      status(`Reading ${file.displayPath} (page ${page} of ${pageCount})…`);
+      status(chatMessages(settings.language).readingPage(file.displayPath, page, pageCount));
     },
   });
 }
@@ -105,9 +106,10 @@ async function summarize(file: FileRef, chunks: Chunk[], context: AttachmentCont
   for (const [index, section] of sections.entries()) {
     // Between parts: the natural boundary where a Stop lands when it comes between tokens.
     token.throwIfCancelled();
-    const part = sections.length > 1 ? ` (part ${index + 1} of ${sections.length})` : '';
-    send({ requestId: token.requestId, phase: 'SUMMARIZATION', status: `Summarizing ${file.displayPath}${part}…` });
-    if (index === 0) write(`Summary of ${file.displayPath}:\n`);
+    const words = chatMessages(settings.language);
+    const part = sections.length > 1 ? { index: index + 1, count: sections.length } : undefined;
+    send({ requestId: token.requestId, phase: 'SUMMARIZATION', status: words.summarizing(file.displayPath, part) });
+    if (index === 0) write(`${words.summaryOf(file.displayPath)}\n`);
     else add('\n');
     await context.model.generate(settings, {
       systemPrompt: SUMMARY_SYSTEM_PROMPT,
@@ -179,6 +181,8 @@ export class AttachmentRetriever implements Retriever {
     private readonly path: string,
     private readonly chunks: Chunk[],
     private readonly summary: string,
+    /** The heading the summary is cited under, in the user's language. */
+    private readonly summaryHeading = 'Summary of the whole file (written by the model)',
   ) {
     this.terms = chunks.map((chunk) => {
       const counts = new Map<string, number>();
@@ -204,7 +208,7 @@ export class AttachmentRetriever implements Retriever {
     const passages: Source[] = hits.map((hit) => toSource({ ...hit, path: this.path }));
     if (!this.summary) return passages;
     const top = Math.max(1, ...passages.map((passage) => passage.score));
-    return [{ path: this.path, heading: 'Summary of the whole file (written by the model)', excerpt: this.summary, score: top }, ...passages];
+    return [{ path: this.path, heading: this.summaryHeading, excerpt: this.summary, score: top }, ...passages];
   }
 
   private score(index: number, queryTerms: string[]): number {

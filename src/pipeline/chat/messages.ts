@@ -12,6 +12,11 @@ export interface ChatMessages {
   nothingFound(onlyWeakHits: boolean): string;
   fromYourDocuments: string;
   noModelNote: string;
+  reading(file: string): string;
+  readingPage(file: string, page: number, pages: number): string;
+  summarizing(file: string, part?: { index: number; count: number }): string;
+  summaryOf(file: string): string;
+  summaryHeading: string;
 }
 
 const en: ChatMessages = {
@@ -29,6 +34,11 @@ const en: ChatMessages = {
     'No chat model is set up, so this answer quotes the passages that match best instead of writing one. ' +
     'To get written answers, run "Local RAG: Download Models" (or "Local RAG: Select Model", localRag.selectModel) ' +
     'to download the default chat model, or set "localRag.chatModel" to a GGUF file on this machine.',
+  reading: (file) => `Reading ${file}…`,
+  readingPage: (file, page, pages) => `Reading ${file} (page ${page} of ${pages})…`,
+  summarizing: (file, part) => `Summarizing ${file}${part ? ` (part ${part.index} of ${part.count})` : ''}…`,
+  summaryOf: (file) => `Summary of ${file}:`,
+  summaryHeading: 'Summary of the whole file (written by the model)',
 };
 
 const vi: ChatMessages = {
@@ -46,6 +56,11 @@ const vi: ChatMessages = {
     'Chưa thiết lập mô hình trò chuyện, nên câu trả lời này trích các đoạn khớp nhất thay vì tự viết. ' +
     'Để nhận câu trả lời được viết ra, hãy chạy "Local RAG: Tải xuống mô hình" (hoặc "Local RAG: Chọn mô hình", localRag.selectModel) ' +
     'để tải mô hình trò chuyện mặc định, hoặc đặt "localRag.chatModel" thành một tệp GGUF trên máy này.',
+  reading: (file) => `Đang đọc ${file}…`,
+  readingPage: (file, page, pages) => `Đang đọc ${file} (trang ${page} trên ${pages})…`,
+  summarizing: (file, part) => `Đang tóm tắt ${file}${part ? ` (phần ${part.index} trên ${part.count})` : ''}…`,
+  summaryOf: (file) => `Tóm tắt ${file}:`,
+  summaryHeading: 'Tóm tắt toàn bộ tệp (do mô hình viết)',
 };
 
 export function chatMessages(language: string | undefined): ChatMessages {
