@@ -41,6 +41,13 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     modelsDir: path.join(context.globalStorageUri.fsPath, 'models'),
     settings: readPipelineSettings,
     log: (level, message) => writeLog(log, level, message),
+    messages: {
+      exited: (code, signal) =>
+        signal
+          ? vscode.l10n.t('The Local RAG pipeline process was killed ({0}). Ask again to start a fresh one; the log (Local RAG: Show Log) has details.', signal)
+          : vscode.l10n.t('The Local RAG pipeline process exited with code {0}. Ask again to start a fresh one; the log (Local RAG: Show Log) has details.', String(code)),
+      failed: (reason) => vscode.l10n.t('The Local RAG pipeline could not answer ({0}). Ask again to restart it; the log (Local RAG: Show Log) has details.', reason),
+    },
     onModelsState: (state) => models.onState(state),
     onDevice: (device) => modelStatus.onDevice(device),
   });

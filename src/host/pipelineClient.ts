@@ -54,6 +54,8 @@ export interface PipelineClientOptions {
   onModelsState?(state: ModelsState): void;
   /** Extra environment for the child (tests pin threads or GPU use here). */
   env?: NodeJS.ProcessEnv;
+  /** What a question is told when the pipeline goes away, in the user's language (default English). */
+  messages?: PipelineFailureMessages;
   /**
    * How long to wait for the pipeline to confirm a Stop before ending the request here.
    * The pipeline answers in milliseconds; this only guards against a wedged process.
@@ -68,6 +70,17 @@ interface Running {
 }
 
 type Deliver = (event: ChatEvent) => void;
+
+export interface PipelineFailureMessages {
+  exited(code: number | null, signal: string | null): string;
+  failed(reason: string): string;
+}
+
+const ENGLISH_FAILURES: PipelineFailureMessages = {
+  exited: (code, signal) =>
+    `The Local RAG pipeline process ${signal ? `was killed (${signal})` : `exited with code ${code}`}. Ask again to start a fresh one; the log (Local RAG: Show Log) has details.`,
+  failed: (reason) => `The Local RAG pipeline could not answer (${reason}). Ask again to restart it; the log (Local RAG: Show Log) has details.`,
+};
 
 export class PipelineClient {
   private running: Running | undefined;
@@ -294,7 +307,7 @@ export class PipelineClient {
       if (this.disposed) return;
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       log(code === 0 && !signal ? 'info' : 'error', `Pipeline process ${child.pid} ${how}.`);
-      const message = `The Local RAG pipeline process ${how}. Ask again to start a fresh one; the log (Local RAG: Show Log) has details.`;
+      const message = (this.options.messages ?? ENGLISH_FAILURES).exited(code, signal);
       for (const [requestId, deliver] of [...this.inFlight]) deliver({ requestId, error: message, code: 'pipelineExited' });
     });
     return running;
@@ -302,6 +315,6 @@ export class PipelineClient {
 
   private describeFailure(error: unknown): string {
     const reason = error instanceof Error ? error.message : String(error);
-    return `The Local RAG pipeline could not answer (${reason}). Ask again to restart it; the log (Local RAG: Show Log) has details.`;
+    return (this.options.messages ?? ENGLISH_FAILURES).failed(reason);
   }
 }
