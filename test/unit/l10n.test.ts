@@ -65,11 +65,13 @@ test('no user-visible contribution string is left unlocalized', () => {
   assert.deepEqual(literal, []);
 });
 
-/** The messages of `vscode.l10n.t('…', …)` calls in the host's sources. */
+/** The messages of `vscode.l10n.t('…', …)` calls in the host's sources (src/host and src/extension.ts). */
 function hostMessages(): Array<{ file: string; message: string }> {
   const dir = path.join(ROOT, 'src', 'host');
-  return fs.readdirSync(dir).filter((name) => name.endsWith('.ts')).flatMap((name) => {
-    const source = fs.readFileSync(path.join(dir, name), 'utf8');
+  const files = [...fs.readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => path.join(dir, name)), path.join(ROOT, 'src', 'extension.ts')];
+  return files.flatMap((file) => {
+    const name = path.relative(ROOT, file);
+    const source = fs.readFileSync(file, 'utf8');
     const calls = [...source.matchAll(/l10n\.t\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g)];
     return calls.map((m) => ({ file: name, message: m[2].replace(/\\(['"`\\])/g, '$1') }));
   });
