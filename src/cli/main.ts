@@ -18,9 +18,10 @@ import { DEFAULT_PIPELINE_SETTINGS } from '../protocol/settings';
 const USAGE = `Usage:
   local-rag index <folder> [--store DIR] [--json]
   local-rag search "<query>" [--store DIR] [--k N] [--json]
-  local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N]
+  local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--attach FILE]
 
 --embedding-model DIR (any command) adds vector search fused with BM25; without it, BM25 only.
+--attach FILE answers from that file (read, then summarized by the model) instead of the index.
 --store defaults to ./.local-rag. Ctrl+C stops indexing or an answer cleanly (exit code 130).`;
 
 const EXIT_CANCELLED = 130;
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       threads: { type: 'string', default: '0' },
       'gpu-layers': { type: 'string', default: 'auto' },
       'embedding-model': { type: 'string' },
+      attach: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -64,7 +66,13 @@ async function main(argv: string[]): Promise<number> {
       case 'search':
         return await search(argument, workspace, Number(values.k), values.json);
       case 'ask':
-        return await ask(argument, workspace, store, { model: values.model, threads: Number(values.threads), gpuLayers: values['gpu-layers'] }, logger);
+        return await ask(
+          argument,
+          workspace,
+          store,
+          { model: values.model, threads: Number(values.threads), gpuLayers: values['gpu-layers'], attach: values.attach },
+          logger,
+        );
     }
   } finally {
     await embedder?.dispose();
@@ -142,7 +150,7 @@ async function ask(
   question: string,
   workspace: WorkspaceIndex,
   store: string,
-  options: { model?: string; threads: number; gpuLayers: string },
+  options: { model?: string; threads: number; gpuLayers: string; attach?: string },
   logger: Logger,
 ): Promise<number> {
   const requests = new RequestManager();
@@ -163,7 +171,8 @@ async function ask(
     logger,
   });
   onInterrupt(() => requests.cancelCurrent());
-  const terminal = await service.handle({ requestId: 'cli', question }, (event) => {
+  const attachment = options.attach ? { absPath: path.resolve(options.attach), displayPath: path.basename(options.attach) } : undefined;
+  const terminal = await service.handle({ requestId: 'cli', question, ...(attachment ? { attachment } : {}) }, (event) => {
     if ('status' in event) process.stderr.write(`${event.status}\n`);
     else if ('content' in event) process.stdout.write(event.content);
     else if ('sources' in event) {

@@ -69,6 +69,17 @@ describe('local-rag CLI', () => {
     assert.match(history.at(-1)?.answer ?? '', /\[Stopped\]$/);
   });
 
+  test('ask --attach answers from the file: read, summarized, then answered, citing the file', async () => {
+    const model = await ensureTinyGguf();
+    const file = path.join(root, 'harbour.md');
+    fs.writeFileSync(file, '# Harbour report\n\nThe harbour opens at dawn and the ferry leaves at nine.\n');
+    const { stdout, stderr } = await run('node', [CLI, 'ask', 'When does the ferry leave?', '--attach', file, '--store', path.join(root, 'attach-store'), '--model', model, '--threads', '1', '--gpu-layers', '0'], { timeout: 120_000 });
+    assert.match(stderr, /Reading harbour\.md…/);
+    assert.match(stderr, /Summarizing harbour\.md…/);
+    assert.match(stderr, /\[\d\] harbour\.md/, 'the file is the cited source');
+    assert.match(stdout, /^Summary of harbour\.md:/, 'the summary streams first');
+  });
+
   test('without arguments it prints its usage', async () => {
     await assert.rejects(run('node', [CLI]), (error: { code: number; stderr: string }) => error.code === 2 && /local-rag index <folder>/.test(error.stderr));
   });
