@@ -4,7 +4,9 @@
  * the cited lines.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -447,5 +449,368 @@ describe('Markdown answers in the browser', () => {
       await page.waitForTimeout(200);
     }
     assert.equal(clipboard, 'const answer: number = 42;\nconsole.log(`<b>${answer}</b>`);\n');
+  });
+});
+
+describe('themes in the browser', () => {
+  let harness: CodeServerHarness;
+  let fixture: VsCodeFixture;
+  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
+  let page: Page;
+  let chat: FrameLocator;
+  /** Screenshots stay after the run, for a person to look at. */
+  let shots: string;
+  // A document whose cited section is well below its first line.
+  const COLOURS = [
+    '# Colours',
+    '',
+    'Themes decide how the editor looks.',
+    '',
+    '## Palette',
+    '',
+    'A palette lists the colours a theme defines.',
+    '',
+    '## Contrast',
+    '',
+    'The contrast checker measures how legible sunflower text is',
+    'against the background behind it.',
+    '',
+    '## Fonts',
+    '',
+    'Fonts are chosen separately from colours.',
+    '',
+  ].join('\n');
+
+  before(async () => {
+    harness = await import('../vscode/codeServer.mjs');
+    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-themes-'));
+    fixture = createVsCodeFixture();
+    fs.writeFileSync(path.join(fixture.workspace, 'docs', 'colours.md'), COLOURS);
+    // No chat model: the answer quotes the passages with their [n], deterministically.
+    workbench = await harness.openWorkbench({
+      workspace: fixture.workspace,
+      extensionDevelopmentPath: REPO_ROOT,
+      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '', 'workbench.colorTheme': 'Default Light Modern' },
+    });
+    page = workbench.page;
+    await harness.activityBarItem(page, 'Local RAG').click();
+    // The activity bar's hover tooltip would sit over the view.
+    await page.mouse.move(1000, 600);
+    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
+    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
+    await indexWorkspace(harness, page);
+  });
+
+  after(async () => {
+    await workbench?.close();
+    fixture?.dispose();
+  });
+
+  /** Asks until the answer cites a passage of `file`; returns the answer's turn. */
+  async function askUntilCited(question: string, file: string) {
+    const input = chat.getByRole('textbox', { name: 'Ask a question' });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const count = await chat.locator('.turn').count();
+      await input.fill(question);
+      await input.press('Enter');
+      const turn = chat.locator('.turn').nth(count);
+      await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 30_000 });
+      if ((await turn.locator('.sources .source-link', { hasText: file }).count()) > 0 && (await turn.locator('button.citation').count()) > 0) return turn;
+      if (Date.now() > deadline) throw new Error(`no citation of ${file}: ${await turn.textContent()}`);
+      await page.waitForTimeout(1000);
+    }
+  }
+
+  test('clicking a source entry under an answer opens its file with its lines selected', async () => {
+    const turn = await askUntilCited('What does the contrast checker measure about sunflower text?', 'colours.md');
+    const entry = turn.locator('.sources .source-link', { hasText: 'docs/colours.md' }).first();
+    const label = (await entry.textContent()) ?? '';
+    const m = /^docs\/colours\.md · lines (\d+)–(\d+)/.exec(label);
+    assert.ok(m, `the entry names the file and its lines: ${label}`);
+    const [start, end] = [Number(m[1]), Number(m[2])];
+    const lines = COLOURS.split('\n');
+    assert.ok(start > 1, 'the cited section is not at the top of the file');
+    assert.ok(lines.slice(start - 1, end).join('\n').includes('sunflower'), `lines ${start}–${end} hold the cited text`);
+
+    await entry.click();
+    await page.locator('.tabs-container .tab', { hasText: 'colours.md' }).waitFor({ timeout: 20_000 });
+    // The selection covers exactly the cited lines: the cursor at the end of line `end`, and
+    // the status bar counts the characters of lines start..end.
+    const selected = lines.slice(start - 1, end).join('\n').length;
+    const status = page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${end}, Col ${lines[end - 1].length + 1} \\(${selected} selected\\)`) });
+    await status.waitFor({ timeout: 10_000 }).catch(async () => {
+      const all = await page.locator('.statusbar-item').allTextContents();
+      throw new Error(`expected Ln ${end} with ${selected} selected; status bar: ${all.join(' | ')}`);
+    });
+    assert.match((await page.locator('.monaco-editor .view-lines').first().textContent()) ?? '', /sunflower/);
+    await harness.runCommand(page, 'View: Close All Editors');
+  });
+
+  const themes = [
+    { name: 'Default Light Modern', bodyClass: 'vscode-light' },
+    { name: 'Default Dark Modern', bodyClass: 'vscode-dark' },
+    { name: 'Default High Contrast', bodyClass: 'vscode-high-contrast' },
+  ];
+
+  for (const theme of themes) {
+    test(`${theme.name}: the controls, answer, citation and sources are visible and legible`, async (t) => {
+      await setColorTheme(theme.name, theme.bodyClass);
+      const turn = await askUntilCited('What does the contrast checker measure about sunflower text?', 'colours.md');
+      const input = chat.getByRole('textbox', { name: 'Ask a question' });
+      await input.fill('Typed text must be legible');
+
+      const file = path.join(shots, `${theme.name.replace(/\W+/g, '-')}.png`);
+      await page.locator(`iframe.webview[src*="extensionId=${EXTENSION_ID}"]`).filter({ visible: true }).first().screenshot({ path: file });
+      t.diagnostic(`screenshot: ${file}`);
+      assert.ok(fs.statSync(file).size > 5_000, 'the screenshot shows something');
+
+      const report: string[] = [];
+      const check = async (what: string, locator: ReturnType<FrameLocator['locator']>, ui: boolean) => {
+        const found = await measure(locator);
+        assert.ok(found.visible, `${what} is visible in ${theme.name}: ${JSON.stringify(found)}`);
+        const text = contrast(found.color, found.backgrounds);
+        const large = found.fontSize >= 24 || (found.fontSize >= 18.66 && found.fontWeight >= 700);
+        report.push(`${what} text ${text.toFixed(2)}`);
+        assert.ok(text >= (large ? 3 : 4.5), `${what} text contrast ${text.toFixed(2)} in ${theme.name} (${found.color} on ${found.backgrounds.join(' < ')})`);
+        if (ui) {
+          // WCAG 1.4.11: the control's own shape (fill or border) stands out from around it by 3:1.
+          const outside = found.ownBackground ? found.backgrounds.slice(1) : found.backgrounds;
+          const fill = found.ownBackground ? contrast(found.ownBackground, outside) : 1;
+          const border = found.borderWidth > 0 ? contrast(found.borderColor, outside) : 1;
+          report.push(`${what} shape ${Math.max(fill, border).toFixed(2)}`);
+          assert.ok(Math.max(fill, border) >= 3, `${what} shape contrast ${Math.max(fill, border).toFixed(2)} in ${theme.name}`);
+        }
+      };
+      await check('Send', chat.getByRole('button', { name: 'Send' }), true);
+      await check('input', input, false);
+      await check('answer', turn.locator('.content').locator('p, li').first(), false);
+      await check('citation', turn.locator('button.citation').first(), false);
+      await check('source entry', turn.locator('.sources .source-link').first(), false);
+
+      // Stop shows only while an answer streams: start one through the view's own messages.
+      const send = (message: unknown) => chat.locator('body').evaluate((_, data) => window.postMessage(data, '*'), message);
+      const requestId = `theme-${theme.bodyClass}`;
+      await send({ type: 'started', requestId, question: 'Is Stop legible?' });
+      await check('Stop', chat.getByRole('button', { name: 'Stop', exact: true }), true);
+      await send({ type: 'event', event: { requestId, done: true } });
+      await chat.getByRole('button', { name: 'Stop', exact: true }).waitFor({ state: 'hidden' });
+      await input.fill('');
+      t.diagnostic(`${theme.name}: ${report.join(', ')}`);
+    });
+  }
+
+  test('each theme looks different', () => {
+    const bytes = fs.readdirSync(shots).map((name) => fs.readFileSync(path.join(shots, name)).toString('base64'));
+    assert.equal(bytes.length, themes.length);
+    assert.equal(new Set(bytes).size, themes.length, 'the view follows the theme');
+  });
+
+  /**
+   * Chooses the theme as a person would, in Preferences: Color Theme (the workbench does not
+   * watch a settings.json written behind its back here), and waits for the view to follow.
+   */
+  async function setColorTheme(name: string, bodyClass: string): Promise<void> {
+    const body = chat.locator(`body.${bodyClass}`);
+    if (name === 'Default Light Modern' && (await body.count()) > 0) return;
+    await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }).catch(() => {});
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.fill('>Preferences: Color Theme');
+    // Click the command itself: "Browse Color Themes in Marketplace" may be listed first.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+    await page.locator('.quick-input-widget input[placeholder*="Color Theme" i]').waitFor({ state: 'visible', timeout: 15_000 });
+    await box.fill(name);
+    await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(name, { exact: true }) }).first().click();
+    await body.waitFor({ state: 'attached', timeout: 15_000 });
+  }
+});
+
+interface Measured {
+  visible: boolean;
+  color: string;
+  /** The element's own background, when it has one. */
+  ownBackground: string | null;
+  backgrounds: string[];
+  borderColor: string;
+  borderWidth: number;
+  fontSize: number;
+  fontWeight: number;
+}
+
+/** Computed colours of an element and the backgrounds behind it, nearest first, up to the first opaque one. */
+async function measure(locator: ReturnType<FrameLocator['locator']>): Promise<Measured> {
+  await locator.waitFor({ state: 'visible', timeout: 10_000 });
+  await locator.scrollIntoViewIfNeeded();
+  return locator.evaluate((el) => {
+    const style = getComputedStyle(el);
+    const rect = el.getBoundingClientRect();
+    const backgrounds: string[] = [];
+    let opacity = 1;
+    let ownBackground: string | null = null;
+    for (let node: Element | null = el; node; node = node.parentElement) {
+      const s = getComputedStyle(node);
+      opacity *= Number(s.opacity);
+      const bg = s.backgroundColor;
+      const alpha = /rgba\(.*,\s*([\d.]+)\)$/.exec(bg) ?? /\/\s*([\d.]+)\)$/.exec(bg);
+      if (bg === 'transparent' || (alpha && Number(alpha[1]) === 0)) continue;
+      backgrounds.push(bg);
+      if (node === el) ownBackground = bg;
+      if (!alpha || Number(alpha[1]) >= 1) break;
+    }
+    return {
+      visible: rect.width > 0 && rect.height > 0 && opacity > 0.5 && el.checkVisibility({ opacityProperty: true, visibilityProperty: true }),
+      color: style.color,
+      ownBackground,
+      backgrounds,
+      borderColor: style.borderTopColor,
+      borderWidth: parseFloat(style.borderTopWidth) || 0,
+      fontSize: parseFloat(style.fontSize),
+      fontWeight: Number(style.fontWeight) || 400,
+    };
+  });
+}
+
+type Rgba = [number, number, number, number];
+
+function parseColour(css: string): Rgba {
+  const n = (css.match(/-?[\d.]+(e-?\d+)?/g) ?? []).map(Number);
+  if (css.startsWith('color(srgb')) return [n[0] * 255, n[1] * 255, n[2] * 255, n[3] ?? 1];
+  if (css.startsWith('rgb')) return [n[0], n[1], n[2], n[3] ?? 1];
+  throw new Error(`unexpected colour ${css}`);
+}
+
+/** `top` laid over `below`. */
+function over(top: Rgba, below: Rgba): Rgba {
+  const a = top[3];
+  return [0, 1, 2].map((i) => top[i] * a + below[i] * (1 - a)).concat(1) as Rgba;
+}
+
+function luminance([r, g, b]: Rgba): number {
+  const lin = (v: number) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG contrast of `colour` over its stack of backgrounds (nearest first; white if none is opaque). */
+function contrast(colour: string, backgrounds: string[]): number {
+  let bg: Rgba = [255, 255, 255, 1];
+  for (const layer of [...backgrounds].reverse()) bg = over(parseColour(layer), bg);
+  const fg = over(parseColour(colour), bg);
+  const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+describe('Vietnamese UI in the browser', () => {
+  let harness: CodeServerHarness;
+  let fixture: VsCodeFixture;
+  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
+  let page: Page;
+  let chat: FrameLocator;
+  let packDir: string;
+
+  /**
+   * code-server shows a display language only when an installed language pack provides it,
+   * and there is no Vietnamese pack offline: so a minimal one (it translates none of VS Code's
+   * own strings, which stay English) is packed into a .vsix here and installed.
+   */
+  function vietnameseLanguagePack(): string {
+    packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-vi-pack-'));
+    const ext = path.join(packDir, 'extension');
+    fs.mkdirSync(path.join(ext, 'translations'), { recursive: true });
+    fs.writeFileSync(path.join(ext, 'package.json'), JSON.stringify({
+      name: 'vscode-language-pack-vi-test',
+      displayName: 'Vietnamese Language Pack (test)',
+      publisher: 'local-rag-test',
+      version: '0.0.1',
+      engines: { vscode: '^1.100.0' },
+      categories: ['Language Packs'],
+      contributes: {
+        localizations: [{
+          languageId: 'vi',
+          languageName: 'Vietnamese',
+          localizedLanguageName: 'Tiếng Việt',
+          translations: [{ id: 'vscode', path: './translations/main.i18n.json' }],
+        }],
+      },
+    }));
+    fs.writeFileSync(path.join(ext, 'translations', 'main.i18n.json'), JSON.stringify({ contents: {} }));
+    const vsix = path.join(packDir, 'vi.vsix');
+    execFileSync('zip', ['-qr', vsix, 'extension'], { cwd: packDir });
+    return vsix;
+  }
+
+  before(async () => {
+    harness = await import('../vscode/codeServer.mjs');
+    // A long context so an answer streams for a while: its phase line is there to read.
+    fixture = createVsCodeFixture({ contextLength: 16384, maxAnswerTokens: 12000 });
+    workbench = await harness.openWorkbench({
+      workspace: fixture.workspace,
+      extensionDevelopmentPath: REPO_ROOT,
+      userSettings: fixture.userSettings,
+      installExtensions: [vietnameseLanguagePack()],
+      args: ['--locale', 'vi'],
+    });
+    page = workbench.page;
+    await harness.activityBarItem(page, 'Local RAG').click();
+    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
+    await chat.getByRole('textbox', { name: 'Đặt câu hỏi' }).waitFor({ timeout: 30_000 });
+  });
+
+  after(async () => {
+    await workbench?.close();
+    fixture?.dispose();
+    if (packDir) fs.rmSync(packDir, { recursive: true, force: true });
+  });
+
+  test('the chat view speaks Vietnamese: its input, buttons and empty state', async () => {
+    assert.equal(await chat.locator('html').getAttribute('lang'), 'vi', 'the extension host runs in Vietnamese');
+    await chat.getByRole('button', { name: 'Gửi' }).waitFor();
+    await chat.getByRole('button', { name: 'Đính kèm tệp' }).waitFor();
+    assert.equal(await chat.getByRole('button', { name: 'Send' }).count(), 0, 'no English Send button');
+    assert.equal(await chat.getByRole('log', { name: 'Cuộc trò chuyện' }).count(), 1);
+    assert.match((await chat.locator('.empty').textContent()) ?? '', /Đặt câu hỏi về tài liệu trong không gian làm việc này/);
+    await chat.locator('.empty').getByRole('status').filter({ hasText: 'chưa được lập chỉ mục' }).waitFor({ timeout: 20_000 });
+  });
+
+  test('the command palette lists the Local RAG commands by their Vietnamese titles', async () => {
+    await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.fill('>Local RAG: ');
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    for (const title of ['Local RAG: Hỏi về tài liệu trong không gian làm việc', 'Local RAG: Lập chỉ mục không gian làm việc', 'Local RAG: Chọn mô hình']) {
+      await box.fill(`>${title}`);
+      await rows.filter({ hasText: title }).first().waitFor({ timeout: 15_000 });
+    }
+    await box.press('Escape');
+  });
+
+  test('an answer shows its phase in Vietnamese, and Dừng stops it (Đã dừng)', async () => {
+    // Every phase line the view shows, as it changes.
+    await chat.locator('body').evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __phases: string[] }).__phases = seen;
+      new MutationObserver(() => {
+        for (const el of Array.from(document.querySelectorAll('.phase-status'))) {
+          const text = el.textContent ?? '';
+          if (text && seen.at(-1) !== text) seen.push(text);
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    // An answer needs indexed passages: index from the empty state's own (Vietnamese) button.
+    await chat.locator('.empty').getByRole('button', { name: 'Lập chỉ mục không gian làm việc' }).click();
+    await chat.locator('.empty').getByRole('status').filter({ hasText: 'Đã lập chỉ mục' }).waitFor({ timeout: 60_000 });
+    const input = chat.getByRole('textbox', { name: 'Đặt câu hỏi' });
+    await input.fill('Nút Dừng làm gì?');
+    await input.press('Enter');
+    await chat.locator('.phase-status', { hasText: 'Đang viết câu trả lời…' }).waitFor({ timeout: 60_000 });
+    const stop = chat.getByRole('button', { name: 'Dừng', exact: true });
+    await stop.click();
+    await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
+    await chat.locator('.turn').last().locator('.badge-stopped', { hasText: 'Đã dừng' }).waitFor();
+    const phases = await chat.locator('body').evaluate(() => (window as unknown as { __phases: string[] }).__phases);
+    assert.ok(phases.includes('Đang tìm kiếm…'), `the search phase was shown in Vietnamese: ${JSON.stringify(phases)}`);
+    assert.ok(phases.includes('Đang viết câu trả lời…'), JSON.stringify(phases));
+    assert.ok(!phases.some((p) => /Searching|Generating|Analy/i.test(p)), `no English phase: ${JSON.stringify(phases)}`);
   });
 });

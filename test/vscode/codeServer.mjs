@@ -244,14 +244,16 @@ export function workbenchUrl(server, { workspace, extensionDevelopmentPath, exte
  *        workbench gets it through the payload URL, see workbenchUrl); accepted for symmetry
  * @param {Record<string, unknown>} [opts.userSettings]  merged over DEFAULT_USER_SETTINGS
  * @param {Record<string, string | undefined>} [opts.env]  extra environment (reaches the extension host)
- * @param {string[]} [opts.args]  extra code-server arguments
+ * @param {string[]} [opts.args]  extra code-server arguments (e.g. ['--locale', 'vi'])
+ * @param {string[]} [opts.installExtensions]  .vsix files installed into this run's extensions
+ *        dir (code-server --install-extension) before the server starts; see installExtensions()
  * @param {number} [opts.startTimeoutMs]  default 60000
  * @param {boolean} [opts.keepData]  keep dataDir after stop() (for debugging)
  * @param {boolean} [opts.verbose]  echo code-server's output to stderr (also: LOCAL_RAG_TEST_VERBOSE=1)
  * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer(opts = {}) {
-  const { workspace, userSettings = {}, env = {}, args = [],
+  const { workspace, userSettings = {}, env = {}, args = [], installExtensions: vsixes = [],
     startTimeoutMs = 60_000, keepData = !!process.env.LOCAL_RAG_TEST_KEEP } = opts;
   const verbose = opts.verbose ?? process.env.LOCAL_RAG_TEST_VERBOSE === '1';
   if (!fs.existsSync(CODE_SERVER_BIN)) {
@@ -306,6 +308,14 @@ export async function startCodeServer(opts = {}) {
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: '' }),
     ...env,
   });
+  if (vsixes.length) {
+    try {
+      await installExtensions(vsixes, { userDataDir: dirs.userData, extensionsDir: dirs.extensions, env: childEnv });
+    } catch (err) {
+      if (!keepData) await fsp.rm(dataDir, { recursive: true, force: true }).catch(() => {});
+      throw err;
+    }
+  }
   if (!keepData) childEnv.LOCAL_RAG_REAPER_RMDIR = dataDir;
 
   let output = '';
@@ -368,6 +378,48 @@ export async function startCodeServer(opts = {}) {
     await sleep(200);
   }
   return { url, port, dataDir, userDataDir: dirs.userData, output: () => output, stop };
+}
+
+/**
+ * Installs .vsix files with code-server's CLI (as a person would: `code-server
+ * --install-extension x.vsix`). A language pack installed that way is not yet offered as a
+ * display language: the server only records language packs in <user-data>/languagepacks.json
+ * when an install goes through the running server (its language-pack service's post-install
+ * hook), which the CLI process does not have. So this writes that record the same way
+ * (vs/platform/languagePacks/node/languagePacks.ts, LanguagePacksCache), from the installed
+ * extensions' `contributes.localizations`; `--locale <id>` (or argv.json's "locale") then
+ * resolves to the pack.
+ * @param {string[]} vsixes
+ * @param {{ userDataDir: string, extensionsDir: string, env: NodeJS.ProcessEnv }} o
+ */
+async function installExtensions(vsixes, { userDataDir, extensionsDir, env }) {
+  const { execFile } = await import('node:child_process');
+  const run = util.promisify(execFile);
+  for (const vsix of vsixes) {
+    const { stdout, stderr } = await run(CODE_SERVER_BIN, ['--extensions-dir', extensionsDir,
+      '--user-data-dir', userDataDir, '--install-extension', path.resolve(vsix)], { env, timeout: 120_000 });
+    if (!/successfully installed/i.test(stdout + stderr)) throw new Error(`could not install ${vsix}:\n${stdout}${stderr}`);
+  }
+  /** @type {Record<string, { hash: string, extensions: { extensionIdentifier: { id: string }, version: string }[], translations: Record<string, string>, label?: string }>} */
+  const packs = {};
+  for (const folder of await fsp.readdir(extensionsDir)) {
+    const location = path.join(extensionsDir, folder);
+    let manifest;
+    try { manifest = JSON.parse(await fsp.readFile(path.join(location, 'package.json'), 'utf8')); } catch { continue; }
+    const id = `${manifest.publisher}.${manifest.name}`.toLowerCase();
+    for (const l of manifest.contributes?.localizations ?? []) {
+      const pack = (packs[l.languageId] ??= { hash: '', extensions: [], translations: {}, label: l.localizedLanguageName ?? l.languageName });
+      pack.extensions.push({ extensionIdentifier: { id }, version: manifest.version });
+      for (const t of l.translations ?? []) pack.translations[t.id] = path.join(location, t.path);
+    }
+  }
+  const { createHash } = await import('node:crypto');
+  for (const pack of Object.values(packs)) {
+    const md5 = createHash('md5');
+    for (const e of pack.extensions) md5.update(e.extensionIdentifier.id).update(e.version);
+    pack.hash = md5.digest('hex');
+  }
+  if (Object.keys(packs).length) await fsp.writeFile(path.join(userDataDir, 'languagepacks.json'), JSON.stringify(packs));
 }
 
 // ------------------------------------------------------------------ browser
@@ -564,6 +616,8 @@ export async function runExtensionTests(opts) {
  * @param {string | string[]} [opts.extensionDevelopmentPath]
  * @param {Record<string, unknown>} [opts.userSettings]
  * @param {Record<string, string | undefined>} [opts.env]
+ * @param {string[]} [opts.args]  extra code-server arguments (see startCodeServer)
+ * @param {string[]} [opts.installExtensions]  .vsix files to install first (see startCodeServer)
  * @param {{ width: number, height: number }} [opts.viewport]  default 1400x900
  * @param {number} [opts.timeoutMs]  workbench load timeout, default 60000
  * @param {boolean} [opts.echoConsole]  copy the workbench console to stdout (default false,
@@ -571,7 +625,7 @@ export async function runExtensionTests(opts) {
  * @returns {Promise<Workbench>}
  */
 export async function openWorkbench(opts = {}) {
-  const { extensionDevelopmentPath, userSettings, env, viewport = { width: 1400, height: 900 },
+  const { extensionDevelopmentPath, userSettings, env, args, installExtensions, viewport = { width: 1400, height: 900 },
     timeoutMs = 60_000 } = opts;
   const echoConsole = opts.echoConsole ?? process.env.LOCAL_RAG_TEST_VERBOSE === '1';
   let workspace = opts.workspace;
@@ -582,7 +636,7 @@ export async function openWorkbench(opts = {}) {
     workspace = tmpWorkspace;
   }
   const [rs, rb] = await Promise.allSettled([
-    startCodeServer({ workspace, extensionDevelopmentPath, userSettings, env }),
+    startCodeServer({ workspace, extensionDevelopmentPath, userSettings, env, args, installExtensions }),
     launchBrowser(),
   ]);
   const rmWorkspace = async () => {
