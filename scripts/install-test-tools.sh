@@ -3,7 +3,8 @@
 # (Node 20 + npm already present, run as root):
 #   * Debian packages: libkrb5-dev (kerberos native module), ripgrep (served to
 #     @vscode/ripgrep instead of its GitHub download), chromium (driven by playwright-core),
-#     and a C++ toolchain if missing (code-server's native modules are compiled here)
+#     zip (the e2e tests pack a test-only language pack as a .vsix), and a C++ toolchain if
+#     missing (code-server's native modules are compiled here)
 #   * code-server (a real VS Code build from the npm registry) in <repo>/.tools/code-server
 #
 # Idempotent: packages already installed and a working code-server are skipped.
@@ -25,7 +26,7 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 # libkrb5-dev: the kerberos module is compiled (node-gyp) during code-server's postinstall,
 # as are node-pty, spdlog, argon2...; they need a C++ toolchain too (build-essential, python3).
-need=(libkrb5-dev ripgrep chromium)
+need=(libkrb5-dev ripgrep chromium zip)
 if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then need+=(build-essential); fi
 if ! command -v python3 >/dev/null 2>&1; then need+=(python3); fi
 missing=()
