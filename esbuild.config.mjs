@@ -1,4 +1,5 @@
 // Three bundles, one per process: extension host, pipeline child, webview.
+import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -59,6 +60,11 @@ const builds = [
     target: 'es2022',
   },
 ];
+
+// The chat view's icons: VS Code's codicon font, served from the view's own media folder
+// (localResourceRoots stops at media/, and the .vsix ships no dev dependencies).
+fs.mkdirSync('media/dist/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `media/dist/codicons/${file}`);
 
 if (watch) {
   await Promise.all(builds.map(async (options) => (await esbuild.context(options)).watch()));

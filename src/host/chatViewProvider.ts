@@ -225,6 +225,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'dist', 'webview.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css'));
     const markdownStyle = webview.asWebviewUri(vscode.Uri.joinPath(media, 'markdown.css'));
+    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(media, 'dist', 'codicons', 'codicon.css'));
     const csp = [
       "default-src 'none'",
       `style-src ${webview.cspSource}`,
@@ -239,6 +240,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons}">
 <link rel="stylesheet" href="${style}">
 <link rel="stylesheet" href="${markdownStyle}">
 <title>Local RAG</title>
@@ -253,11 +255,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     </div>
     <textarea id="question" rows="2" aria-label="${t.question}" placeholder="${t.questionPlaceholder}"></textarea>
     <div class="actions">
-      <button type="button" id="attach" class="secondary" aria-label="${t.attachLabel}" title="${t.attachTitle}">${t.attach}</button>
-      <button type="button" id="new-chat" class="secondary" aria-label="${t.newChatLabel}" title="${t.newChatLabel}">${t.newChat}</button>
-      <button type="button" id="history" class="secondary" aria-label="${t.historyLabel}" title="${t.historyLabel}">${t.history}</button>
-      <button type="button" id="stop" aria-label="${t.stop}" title="${t.stopTitle}" hidden>${t.stop}</button>
-      <button type="submit" id="send" aria-label="${t.send}" title="${t.sendTitle}">${t.send}</button>
+      <button type="button" id="attach" class="secondary" aria-label="${t.attachLabel}" title="${t.attachTitle}"><span class="codicon codicon-attach" aria-hidden="true"></span>${t.attach}</button>
+      <button type="button" id="new-chat" class="secondary" aria-label="${t.newChatLabel}" title="${t.newChatLabel}"><span class="codicon codicon-add" aria-hidden="true"></span>${t.newChat}</button>
+      <button type="button" id="history" class="secondary" aria-label="${t.historyLabel}" title="${t.historyLabel}"><span class="codicon codicon-history" aria-hidden="true"></span>${t.history}</button>
+      <button type="button" id="stop" aria-label="${t.stop}" title="${t.stopTitle}" hidden><span class="codicon codicon-debug-stop" aria-hidden="true"></span>${t.stop}</button>
+      <button type="submit" id="send" aria-label="${t.send}" title="${t.sendTitle}"><span class="codicon codicon-send" aria-hidden="true"></span>${t.send}</button>
     </div>
   </form>
 </main>
