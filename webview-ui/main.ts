@@ -3,7 +3,7 @@
  * documents and models goes into the DOM as text, or as Markdown rendered and sanitized
  * by answerContent.ts — never as HTML of its own.
  */
-import { STOPPED_MARKER, type ChatEvent, type ChatTurn, type Source } from '../src/protocol/events';
+import type { ChatEvent, ChatTurn, Source } from '../src/protocol/events';
 import type { HostToWebview, IndexState, WebviewToHost } from '../src/protocol/webviewMessages';
 import { handleAnswerActions, showAnswer } from './answerContent';
 import { setupAttachments } from './attach';
@@ -124,7 +124,7 @@ function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', err
   view.root.classList.add(outcome);
   const answer = view.root.querySelector<HTMLElement>('.answer');
   if (outcome === 'cancelled') {
-    view.text += view.text ? `\n\n${STOPPED_MARKER}` : STOPPED_MARKER;
+    view.text += view.text ? `\n\n${s.stoppedMarker}` : s.stoppedMarker;
     renderAnswer(view);
     if (answer) addStoppedBadge(answer);
   }

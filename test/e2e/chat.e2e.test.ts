@@ -808,6 +808,7 @@ describe('Vietnamese UI in the browser', () => {
     await stop.click();
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     await chat.locator('.turn').last().locator('.badge-stopped', { hasText: 'Đã dừng' }).waitFor();
+    assert.match((await chat.locator('.turn').last().textContent()) ?? '', /\[Đã dừng\]/, 'the kept partial answer is marked in Vietnamese too');
     const phases = await chat.locator('body').evaluate(() => (window as unknown as { __phases: string[] }).__phases);
     assert.ok(phases.includes('Đang tìm kiếm…'), `the search phase was shown in Vietnamese: ${JSON.stringify(phases)}`);
     assert.ok(phases.includes('Đang viết câu trả lời…'), JSON.stringify(phases));

@@ -10,7 +10,6 @@
  * answer saved with "[Stopped]" is exactly the text the user saw.
  */
 import type { ChatEvent, ChatTurn, ProcessingPhase, Source, TerminalEvent } from '../../protocol/events';
-import { STOPPED_MARKER } from '../../protocol/events';
 import type { ChatParams } from '../../protocol/rpc';
 import type { PipelineSettings } from '../../protocol/settings';
 import { CancelledError, type CancellationToken, type RequestManager } from '../cancellation';
@@ -70,7 +69,8 @@ export class ChatService {
       emit(event);
       return event;
     };
-    const stop = () => finish({ requestId, cancelled: true }, 'cancelled', answer ? `\n\n${STOPPED_MARKER}` : STOPPED_MARKER);
+    const marker = chatMessages(this.deps.settings().language).stoppedMarker;
+    const stop = () => finish({ requestId, cancelled: true }, 'cancelled', answer ? `\n\n${marker}` : marker);
     const onCancel = () => {
       stop();
       logger.log('info', `Request ${requestId} stopped during ${token.phase}.`);

@@ -3,7 +3,7 @@
  * display language the host passes in the settings (`language`): Vietnamese for `vi…`,
  * English otherwise.
  */
-import type { ProcessingPhase } from '../../protocol/events';
+import { STOPPED_MARKER, type ProcessingPhase } from '../../protocol/events';
 
 export interface ChatMessages {
   phase: Partial<Record<ProcessingPhase, string>>;
@@ -17,6 +17,8 @@ export interface ChatMessages {
   summarizing(file: string, part?: { index: number; count: number }): string;
   summaryOf(file: string): string;
   summaryHeading: string;
+  /** Ends a stopped answer, in history and on screen. */
+  stoppedMarker: string;
 }
 
 const en: ChatMessages = {
@@ -39,6 +41,7 @@ const en: ChatMessages = {
   summarizing: (file, part) => `Summarizing ${file}${part ? ` (part ${part.index} of ${part.count})` : ''}…`,
   summaryOf: (file) => `Summary of ${file}:`,
   summaryHeading: 'Summary of the whole file (written by the model)',
+  stoppedMarker: STOPPED_MARKER,
 };
 
 const vi: ChatMessages = {
@@ -61,6 +64,7 @@ const vi: ChatMessages = {
   summarizing: (file, part) => `Đang tóm tắt ${file}${part ? ` (phần ${part.index} trên ${part.count})` : ''}…`,
   summaryOf: (file) => `Tóm tắt ${file}:`,
   summaryHeading: 'Tóm tắt toàn bộ tệp (do mô hình viết)',
+  stoppedMarker: '[Đã dừng]',
 };
 
 export function chatMessages(language: string | undefined): ChatMessages {
