@@ -67,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     view,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view),
     indexing,
+    indexing.onDidChangeStatus((status) => view.showIndexState(status)),
     askQuickPick,
     ...registerCommands(controller, view, log, askQuickPick),
     vscode.commands.registerCommand('localRag.indexWorkspace', () => indexing.indexWorkspace()),

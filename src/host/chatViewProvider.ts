@@ -187,6 +187,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
   }
 
+  /** The index changed (Index Workspace from anywhere, the watcher, Index This File). */
+  showIndexState(state: { files: number; chunks: number }): void {
+    if (this.ready) this.post({ type: 'indexState', state: { files: state.files, chunks: state.chunks } });
+  }
+
   private async sendIndexState(): Promise<void> {
     let state: { files: number; chunks: number } | undefined;
     try {

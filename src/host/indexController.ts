@@ -23,6 +23,9 @@ export class IndexController implements vscode.Disposable {
   private pendingDeletes = new Set<string>();
   private watchTimer: NodeJS.Timeout | undefined;
   private status: IndexStatus = { files: 0, chunks: 0, failures: [] };
+  private readonly statusChanged = new vscode.EventEmitter<IndexStatus>();
+  /** After every refresh: what the index holds now (the chat view's empty state shows it). */
+  readonly onDidChangeStatus = this.statusChanged.event;
   private running = 0;
 
   constructor(
@@ -53,6 +56,7 @@ export class IndexController implements vscode.Disposable {
     }
     try {
       this.status = await this.client.indexStatus();
+      this.statusChanged.fire(this.status);
     } catch (error) {
       this.log.warn(`Index status unavailable: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -117,6 +121,7 @@ export class IndexController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.statusChanged.dispose();
     clearTimeout(this.watchTimer);
     this.subscriptions.forEach((subscription) => subscription.dispose());
   }

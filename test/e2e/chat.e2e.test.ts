@@ -55,6 +55,10 @@ describe('chat view in the browser', () => {
     }
   }
 
+  test('after Index Workspace from the command palette, the empty state shows the index', async () => {
+    await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: \d+ files?, \d+ passages/ }).waitFor({ timeout: 30_000 });
+  });
+
   test('the controls have accessible names', async () => {
     for (const name of ['Ask a question']) await chat.getByRole('textbox', { name }).waitFor();
     await chat.getByRole('button', { name: 'Send' }).waitFor();
