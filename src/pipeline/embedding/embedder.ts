@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { CancellationToken } from '../cancellation';
 import { defaultThreads, loadFailure, openModelFolder, type ModelDtype } from './modelFolder';
 import { OnnxThread } from './onnxThread';
-import type { Embedded, Loaded } from './worker/protocol';
+import type { Embedded } from './worker/protocol';
 
 export interface EmbedderOptions {
   /** ONNX Runtime intra-op threads (default: half the cores, 1 to 4). */
@@ -52,24 +52,20 @@ export class Embedder {
     const dtype = options.dtype ?? 'fp32';
     const folder = openModelFolder(modelDir, dtype, 'embedding model');
     const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
-    const thread = OnnxThread.acquire();
-    try {
-      const loaded = await thread.request<Loaded>({ type: 'loadEmbedder', dir: folder.dir, config: folder.config, dtype, threads });
-      const passagePrefix = options.passagePrefix ?? 'passage: ';
-      return new Embedder(
-        thread,
-        loaded.model,
-        withPassagePrefix(folder.modelId, passagePrefix),
-        folder.dir,
-        loaded.dimension!,
-        options.queryPrefix ?? 'query: ',
-        passagePrefix,
-        Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)),
-      );
-    } catch (error) {
-      await thread.release();
+    const { thread, loaded } = await OnnxThread.load({ type: 'loadEmbedder', dir: folder.dir, config: folder.config, dtype, threads }).catch((error: unknown) => {
       throw loadFailure(error, folder.dir, 'embedding model');
-    }
+    });
+    const passagePrefix = options.passagePrefix ?? 'passage: ';
+    return new Embedder(
+      thread,
+      loaded.model,
+      withPassagePrefix(folder.modelId, passagePrefix),
+      folder.dir,
+      loaded.dimension!,
+      options.queryPrefix ?? 'query: ',
+      passagePrefix,
+      Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)),
+    );
   }
 
   /**
@@ -103,8 +99,7 @@ export class Embedder {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.thread.request({ type: 'dispose', model: this.handle }).catch(() => {});
-    await this.thread.release();
+    await this.thread.unload(this.handle);
   }
 
   private async embed(texts: string[], token: CancellationToken | undefined): Promise<Float32Array[]> {

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type CancellationToken } from '../cancellation';
 import { findWorkerScript } from '../workerScript';
-import type { OnnxRequest, OnnxResponse } from './worker/protocol';
+import type { Loaded, OnnxRequest, OnnxResponse } from './worker/protocol';
 
 export const ONNX_WORKER_ENV = 'LOCAL_RAG_ONNX_WORKER';
 const WORKER_FILE = 'onnxWorker.js';
@@ -39,8 +39,28 @@ export class OnnxThread {
     worker.on('exit', (code) => this.fail(new Error(`the ONNX worker exited (code ${code})`)));
   }
 
+  /**
+   * Loads a model in the worker (started if need be); the model keeps the worker in use
+   * until `unload`. A failed load releases it again.
+   */
+  static async load(request: Extract<Request, { type: 'loadEmbedder' | 'loadReranker' }>): Promise<{ thread: OnnxThread; loaded: Loaded }> {
+    const thread = OnnxThread.acquire();
+    try {
+      return { thread, loaded: await thread.request<Loaded>(request) };
+    } catch (error) {
+      await thread.release();
+      throw error;
+    }
+  }
+
+  /** Frees a loaded model, and the worker with the last one. */
+  async unload(model: number): Promise<void> {
+    await this.request({ type: 'dispose', model }).catch(() => {});
+    await this.release();
+  }
+
   /** The worker, started if need be, counted as used until `release`. */
-  static acquire(): OnnxThread {
+  private static acquire(): OnnxThread {
     if (!OnnxThread.current || OnnxThread.current.dead) {
       OnnxThread.current = new OnnxThread(new Worker(findWorkerScript(WORKER_FILE, ONNX_WORKER_ENV, 'ONNX worker')));
     }
@@ -49,7 +69,7 @@ export class OnnxThread {
   }
 
   /** One user less; the last one ends the worker. */
-  async release(): Promise<void> {
+  private async release(): Promise<void> {
     if (--this.users > 0 || this.dead) return;
     if (OnnxThread.current === this) OnnxThread.current = undefined;
     this.dead = new Error('the ONNX worker was ended');

@@ -9,7 +9,6 @@
 import type { CancellationToken } from '../cancellation';
 import { defaultThreads, loadFailure, openModelFolder, type ModelDtype } from './modelFolder';
 import { OnnxThread } from './onnxThread';
-import type { Loaded } from './worker/protocol';
 
 export interface RerankerOptions {
   /** ONNX Runtime intra-op threads (default: half the cores, 1 to 4). */
@@ -42,14 +41,10 @@ export class Reranker {
     const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
     const positions = folder.config.max_position_embeddings;
     const maxLength = options.maxLength ?? (typeof positions === 'number' && positions > 0 ? positions : null);
-    const thread = OnnxThread.acquire();
-    try {
-      const loaded = await thread.request<Loaded>({ type: 'loadReranker', dir: folder.dir, config: folder.config, dtype, threads, maxLength });
-      return new Reranker(thread, loaded.model, folder.modelId, folder.dir, Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)));
-    } catch (error) {
-      await thread.release();
+    const { thread, loaded } = await OnnxThread.load({ type: 'loadReranker', dir: folder.dir, config: folder.config, dtype, threads, maxLength }).catch((error: unknown) => {
       throw loadFailure(error, folder.dir, 'reranker model');
-    }
+    });
+    return new Reranker(thread, loaded.model, folder.modelId, folder.dir, Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)));
   }
 
   /** One relevance score (0..1) per passage, in the order given. */
@@ -67,8 +62,7 @@ export class Reranker {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.thread.request({ type: 'dispose', model: this.handle }).catch(() => {});
-    await this.thread.release();
+    await this.thread.unload(this.handle);
   }
 
   private assertOpen(): void {
