@@ -17,19 +17,10 @@ import type { DeviceInfo } from '../../src/protocol/rpc';
 import type { PipelineSettings } from '../../src/protocol/settings';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
 import { startModelHost, type ModelHost } from '../support/modelHost';
-import { ask, PIPELINE_SCRIPT, tinyModelSettings } from '../support/pipelineHarness';
+import { ask, PIPELINE_SCRIPT, tinyModelSettings, until } from '../support/pipelineHarness';
 
 const REPO = 'tiny-org/Tiny-Chat-GGUF';
 const URI = `hf:${REPO}/tiny-chat-q4_k_m.gguf`;
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
 
 describe('the chat model downloaded from a hub', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-chat-dl-'));

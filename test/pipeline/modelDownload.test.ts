@@ -16,18 +16,9 @@ import type { DownloadProgress, ModelsState } from '../../src/protocol/models';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
 import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
 import { startModelHost, type ModelHost } from '../support/modelHost';
-import { ask, PIPELINE_SCRIPT, tinyModelSettings } from '../support/pipelineHarness';
+import { ask, PIPELINE_SCRIPT, tinyModelSettings, until } from '../support/pipelineHarness';
 
 const ID = 'tiny-org/tiny-embedder';
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
 
 describe('a hub embedding model in the pipeline process', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-hub-'));

@@ -127,3 +127,13 @@ export async function indexSampleDocs(harness: Pick<Harness, 'client' | 'storage
     throw new Error(`Indexing the sample documents failed: ${JSON.stringify(report)}`);
   }
 }
+
+/** Polls `check` every 100 ms until it holds or `timeoutMs` pass; says whether it held. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
