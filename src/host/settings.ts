@@ -1,7 +1,10 @@
 /**
  * `localRag.*` settings as the pipeline needs them. In an untrusted workspace only the
- * user's own (global) values may choose a model file: a cloned repository must not be able
- * to make the extension load a file of its choosing.
+ * user's own (global) values may choose a model file or size the work (threads, context,
+ * answer length): a cloned repository must not be able to make the extension load a file
+ * of its choosing or exhaust the machine. package.json lists the same settings under
+ * `restrictedConfigurations`, so VS Code already drops their workspace values in Restricted
+ * Mode; reading them through trustedValue keeps that true whatever the host does.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -51,13 +54,13 @@ export function readPipelineSettings(): PipelineSettings {
   return {
     chatModel: resolveChatModel(trustedValue<string>(config, 'chatModel')),
     gpuLayers: gpuLayers === 'auto' || (typeof gpuLayers === 'number' && gpuLayers >= 0) ? gpuLayers : DEFAULT_PIPELINE_SETTINGS.gpuLayers,
-    threads: positiveInt(config.get<number>('threads'), DEFAULT_PIPELINE_SETTINGS.threads),
-    contextSize: positiveInt(config.get<number>('contextSize'), DEFAULT_PIPELINE_SETTINGS.contextSize),
+    threads: positiveInt(trustedValue<number>(config, 'threads'), DEFAULT_PIPELINE_SETTINGS.threads),
+    contextSize: positiveInt(trustedValue<number>(config, 'contextSize'), DEFAULT_PIPELINE_SETTINGS.contextSize),
     embeddingModel: resolveOnnxModel(trustedValue<string>(config, 'embeddingModel')),
     embeddingQueryPrefix: config.get<string>('embeddingQueryPrefix') ?? DEFAULT_PIPELINE_SETTINGS.embeddingQueryPrefix,
     embeddingPassagePrefix: config.get<string>('embeddingPassagePrefix') ?? DEFAULT_PIPELINE_SETTINGS.embeddingPassagePrefix,
     rerankerModel: resolveOnnxModel(trustedValue<string>(config, 'rerankerModel')),
-    maxAnswerTokens: positiveInt(config.get<number>('maxAnswerTokens'), DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens) || DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens,
+    maxAnswerTokens: positiveInt(trustedValue<number>(config, 'maxAnswerTokens'), DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens) || DEFAULT_PIPELINE_SETTINGS.maxAnswerTokens,
     chunkSize: positiveInt(config.get<number>('chunkSize'), DEFAULT_PIPELINE_SETTINGS.chunkSize),
     chunkOverlap: positiveInt(config.get<number>('chunkOverlap'), DEFAULT_PIPELINE_SETTINGS.chunkOverlap),
     language: vscode.env.language,

@@ -61,6 +61,13 @@ export function answerReserve(contextSize: number, maxTokens: number): number {
   return Math.max(1, Math.min(maxTokens, Math.floor(contextSize / 4)));
 }
 
+/**
+ * The smallest context a memory-short machine is allowed to shrink to: below this, a
+ * question with its sources no longer fits, and failing with node-llama-cpp's "too large
+ * for the available RAM" says more than a useless answer.
+ */
+const MIN_CONTEXT_TOKENS = 512;
+
 interface Loaded {
   key: string;
   llama: Llama;
@@ -68,6 +75,8 @@ interface Loaded {
   context: LlamaContext;
   session: LlamaChatSession;
   device: DeviceInfo;
+  /** The maxAnswerTokens already logged as clamped for this model (logged once, not per answer). */
+  toldAnswerClamp?: number;
 }
 
 export class ChatModel {
@@ -88,14 +97,15 @@ export class ChatModel {
       const loaded = await this.ensureLoaded(settings, request.token);
       request.token.throwIfCancelled();
       const { session } = loaded;
-      const parts = request.fit ? request.fit(measureOf(loaded, request.maxTokens)) : request;
+      const maxTokens = this.answerLimit(loaded, request.maxTokens);
+      const parts = request.fit ? request.fit(measureOf(loaded, maxTokens)) : request;
       session.setChatHistory(toChatHistory(parts));
       let text = '';
       // The model's own share of the time to the first token (prompt evaluation and the
       // first sampled token), for the trace log and the first-token benchmark.
       const promptStarted = performance.now();
       await session.prompt(parts.prompt, {
-        maxTokens: request.maxTokens,
+        maxTokens,
         signal: request.token.signal,
         stopOnAbortSignal: true,
         onTextChunk: (chunk) => {
@@ -114,6 +124,20 @@ export class ChatModel {
     } finally {
       release();
     }
+  }
+
+  /**
+   * An answer can never be longer than the context that holds it; past it the session would
+   * shift its context and generate on without end (1e9 tokens is a valid setting value).
+   */
+  private answerLimit(loaded: Loaded, requested: number): number {
+    const limit = loaded.context.contextSize;
+    if (requested <= limit) return requested;
+    if (loaded.toldAnswerClamp !== requested) {
+      loaded.toldAnswerClamp = requested;
+      this.logger.log('warn', `localRag.maxAnswerTokens ${requested} is more than the model's context of ${limit} tokens; using ${limit}.`);
+    }
+    return limit;
   }
 
   get device(): DeviceInfo | undefined {
@@ -144,7 +168,8 @@ export class ChatModel {
     const started = Date.now();
     const useGpu = settings.gpuLayers !== 0;
     let llama = await createLlama({ useGpu }, this.logger);
-    const threads = chooseThreads(settings.threads, llama.cpuMathCores);
+    const { threads, clamped: threadsClamped } = chooseThreads(settings.threads, llama.cpuMathCores);
+    if (threadsClamped) this.logger.log('warn', threadsClamped);
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: settings.chatModel, gpuLayers: settings.gpuLayers });
@@ -157,8 +182,7 @@ export class ChatModel {
         throw modelLoadError(settings.chatModel, cpuError);
       });
     }
-    const contextSize = settings.contextSize > 0 ? Math.min(settings.contextSize, model.trainContextSize) : undefined;
-    const context = await model.createContext({ contextSize, threads });
+    const context = await createContextWithin(model, settings.contextSize, threads, this.logger);
     const { LlamaChatSession } = await loadNodeLlamaCpp();
     const session = new LlamaChatSession({ contextSequence: context.getSequence() });
     const device = await describeDevice(llama, threads, model.gpuLayers);
@@ -171,6 +195,21 @@ export class ChatModel {
     this.loaded = { key, llama, model, context, session, device };
     return this.loaded;
   }
+}
+
+/**
+ * Never more than the model was trained on (past it, answers degrade into noise), and no more
+ * than free memory holds: given a range, node-llama-cpp picks the largest size that fits
+ * rather than failing or swapping. Each clamp is logged with the setting's value.
+ */
+async function createContextWithin(model: LlamaModel, requested: number, threads: number, logger: Logger): Promise<LlamaContext> {
+  if (!(requested > 0)) return model.createContext({ threads });
+  const trained = model.trainContextSize;
+  const max = Math.min(requested, trained);
+  if (requested > trained) logger.log('warn', `localRag.contextSize ${requested} is more than the model's trained context of ${trained} tokens; using ${trained}.`);
+  const context = await model.createContext({ contextSize: { min: Math.min(max, MIN_CONTEXT_TOKENS), max }, threads });
+  if (context.contextSize < max) logger.log('warn', `localRag.contextSize ${max} does not fit in free memory; using ${context.contextSize} tokens.`);
+  return context;
 }
 
 function toChatHistory(parts: PromptParts): ChatHistoryItem[] {
