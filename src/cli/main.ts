@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { CancellationToken, RequestManager } from '../pipeline/cancellation';
 import { ChatHistory } from '../pipeline/chat/history';
 import { ChatService } from '../pipeline/chat/chatService';
-import { walkFolder } from '../pipeline/indexing/walk';
+import { DEFAULT_MAX_FILES, walkFolderReport } from '../pipeline/indexing/walk';
 import { WorkspaceIndex } from '../pipeline/indexing/workspaceIndex';
 import { Embedder } from '../pipeline/embedding/embedder';
 import { ChatModel } from '../pipeline/llm/chatModel';
@@ -16,12 +16,13 @@ import { WorkspaceRetriever } from '../pipeline/retrieval/workspaceRetriever';
 import { DEFAULT_PIPELINE_SETTINGS } from '../protocol/settings';
 
 const USAGE = `Usage:
-  local-rag index <folder> [--store DIR] [--json]
+  local-rag index <folder> [--store DIR] [--json] [--max-files N]
   local-rag search "<query>" [--store DIR] [--k N] [--json]
   local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--attach FILE]
 
 --embedding-model DIR (any command) adds vector search fused with BM25; without it, BM25 only.
 --attach FILE answers from that file (read, then summarized by the model) instead of the index.
+--max-files N caps the files one index run reads (default ${DEFAULT_MAX_FILES}); links out of the folder are skipped.
 --store defaults to ./.local-rag. Ctrl+C stops indexing or an answer cleanly (exit code 130).`;
 
 const EXIT_CANCELLED = 130;
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       'gpu-layers': { type: 'string', default: 'auto' },
       'embedding-model': { type: 'string' },
       attach: { type: 'string' },
+      'max-files': { type: 'string', default: String(DEFAULT_MAX_FILES) },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -62,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     await workspace.useEmbedder(embedder, interruptToken('embed'));
     switch (command) {
       case 'index':
-        return await index(path.resolve(argument), workspace, store, values.json);
+        return await index(path.resolve(argument), workspace, store, values.json, Number(values['max-files']));
       case 'search':
         return await search(argument, workspace, Number(values.k), values.json);
       case 'ask':
@@ -100,8 +102,12 @@ function interruptToken(id: string): CancellationToken {
   return token;
 }
 
-async function index(folder: string, workspace: WorkspaceIndex, store: string, json: boolean): Promise<number> {
-  const files = await walkFolder(folder);
+async function index(folder: string, workspace: WorkspaceIndex, store: string, json: boolean, maxFiles: number): Promise<number> {
+  if (!Number.isInteger(maxFiles) || maxFiles < 1) {
+    process.stderr.write(`--max-files must be a whole number of at least 1.\n${USAGE}\n`);
+    return 2;
+  }
+  const { files, skipped, leftOut } = await walkFolderReport(folder, { maxFiles });
   const token = interruptToken('index');
   const started = Date.now();
   const report = await workspace.indexFiles(files, token, ({ done, total, current }) => {
@@ -110,13 +116,24 @@ async function index(folder: string, workspace: WorkspaceIndex, store: string, j
   if (!json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const status = workspace.status();
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ...report, files: status.files, chunks: status.chunks, ms: Date.now() - started })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...report, skipped, leftOut: leftOut.map((file) => file.displayPath), files: status.files, chunks: status.chunks, ms: Date.now() - started })}\n`,
+    );
   } else {
     process.stdout.write(
       `${report.cancelled ? 'Stopped' : 'Indexed'}: ${report.indexed} read, ${report.unchanged} unchanged, ${report.failed.length} failed; ` +
         `${status.files} files, ${status.chunks} chunks in ${store} (${Date.now() - started} ms)\n`,
     );
     for (const failure of report.failed) process.stdout.write(`  ${failure.path}: ${failure.message}\n`);
+    if (skipped.length) process.stdout.write(`Skipped ${skipped.length} (links out of the folder, pipes, devices):\n`);
+    for (const skip of skipped) process.stdout.write(`  ${skip.path}: ${skip.message}\n`);
+  }
+  if (leftOut.length) {
+    const shown = leftOut.slice(0, 5).map((file) => file.displayPath).join(', ');
+    process.stderr.write(
+      `${leftOut.length} more files were not indexed: the limit is ${maxFiles} files per run (${shown}${leftOut.length > 5 ? ', …' : ''}). ` +
+        `Run again with --max-files ${files.length + leftOut.length} to index them all.\n`,
+    );
   }
   return report.cancelled ? EXIT_CANCELLED : 0;
 }

@@ -7,7 +7,20 @@ export interface FileRef {
   displayPath: string;
 }
 
-export type FailureReason = 'encrypted' | 'noText' | 'corrupt' | 'tooLarge' | 'binary' | 'unreadable' | 'timeout';
+export type FailureReason =
+  | 'encrypted'
+  | 'noText'
+  | 'corrupt'
+  | 'tooLarge'
+  | 'binary'
+  | 'unreadable'
+  | 'timeout'
+  /** A FIFO, socket, device, folder, or a link to one: only regular files are read. */
+  | 'notAFile'
+  /** Its real path (links resolved) lies outside its workspace folder. */
+  | 'outsideWorkspace'
+  /** Past the cap on files per run (localRag.maxFiles, --max-files). */
+  | 'tooMany';
 
 export interface IndexFailure {
   path: string;
@@ -26,6 +39,10 @@ export interface IndexReport {
   unchanged: number;
   failed: IndexFailure[];
   cancelled: boolean;
+  /** Found but never sent to be read (links out of the workspace folder, FIFOs, devices): the host's list. */
+  skipped?: IndexFailure[];
+  /** Files past the cap on files per run, not indexed this time. */
+  leftOut?: number;
 }
 
 export interface IndexStatus {

@@ -18,7 +18,7 @@ import { chunkOptionsOf, type PipelineSettings } from '../../protocol/settings';
 import type { CancellationToken } from '../cancellation';
 import { chunkDocument } from '../indexing/chunk';
 import { extractPdf } from '../indexing/extract/pdf';
-import { extractText, kindOf } from '../indexing/extract/text';
+import { DEFAULT_MAX_TEXT_BYTES, extractText, kindOf } from '../indexing/extract/text';
 import { exactTerms, foldTerm } from '../indexing/store/terms';
 import { ExtractionError, type Chunk, type ExtractedDocument } from '../indexing/types';
 import type { ChatModel } from '../llm/chatModel';
@@ -74,7 +74,8 @@ async function extract(file: FileRef, { token, send, settings }: AttachmentConte
   token.setPhase('FILE_EXTRACTION');
   status(chatMessages(settings.language).reading(file.displayPath));
   if (kindOf(file.absPath) !== 'pdf') {
-    const document = await extractText(file.absPath, file.displayPath);
+    // Through safeRead: a FIFO or a link to /dev/zero is refused, a long read stops on Stop.
+    const document = await extractText(file.absPath, file.displayPath, DEFAULT_MAX_TEXT_BYTES, token);
     token.throwIfCancelled();
     return document;
   }

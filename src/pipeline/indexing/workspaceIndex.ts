@@ -6,13 +6,13 @@
  * kill at any moment of a save leaves an index that loads.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type { CancellationToken } from '../cancellation';
 import { describeError, type Logger } from '../log';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk';
-import { extractPdf } from './extract/pdf';
-import { kindOf, readTextFile, textDocument } from './extract/text';
+import { DEFAULT_PDF_MAX_BYTES, extractPdf, pdfTooLarge } from './extract/pdf';
+import { hashRegularFile, notAFile } from './extract/safeRead';
+import { DEFAULT_MAX_TEXT_BYTES, kindOf, readTextFile, textDocument } from './extract/text';
 import type { Embedder } from '../embedding/embedder';
 import { SegmentIndex, type FileChunks, type FileEntry } from './store/segmentIndex';
 import { reciprocalRankFusion } from './store/vectorSearch';
@@ -202,19 +202,33 @@ export class WorkspaceIndex {
     return removed;
   }
 
-  /** The I/O for one file: its stat and, when it changed, its bytes (text) or its text (PDF). Never rejects. */
+  /**
+   * The I/O for one file: its stat and, when it changed, its bytes (text) or its text (PDF).
+   * Every read goes through safeRead: regular files only, bounded, cancellable. Never rejects.
+   */
   private async prepare(file: FileRef, token: CancellationToken): Promise<Prepared> {
     const prepared: Prepared = {};
     try {
       const stat = await fs.stat(file.absPath);
-      prepared.stat = stat;
+      prepared.stat = { size: stat.size, mtimeMs: stat.mtimeMs };
+      // Refused before any open, and remembered with its stat: not retried until it changes.
+      if (!stat.isFile()) throw notAFile(file.displayPath, stat);
       const previous = this.entry(file.displayPath);
       if (previous && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) return prepared;
       if (kindOf(file.absPath) !== 'pdf') {
-        prepared.data = await readTextFile(file.absPath, file.displayPath, stat.size);
+        const { data, facts } = await readTextFile(file.absPath, file.displayPath, DEFAULT_MAX_TEXT_BYTES, token);
+        // What was read, not what the path said before: a file written meanwhile is read again next time.
+        prepared.stat = facts;
+        prepared.data = data;
         return prepared;
       }
-      prepared.hash = await hashFile(file.absPath);
+      const { hash, facts } = await hashRegularFile(file.absPath, file.displayPath, {
+        maxBytes: DEFAULT_PDF_MAX_BYTES,
+        token,
+        tooLarge: (size) => pdfTooLarge(file.displayPath, size, DEFAULT_PDF_MAX_BYTES),
+      });
+      prepared.stat = facts;
+      prepared.hash = hash;
       if (this.unchangedContent(file.displayPath, prepared.hash)) return prepared;
       // One PDF at a time in the worker, in list order.
       const extraction = this.pdfQueue.then(() => extractPdf(file.absPath, file.displayPath, token));
@@ -319,14 +333,4 @@ export class WorkspaceIndex {
     this.saving = this.saving.then(() => started);
     void this.save().catch(() => {});
   }
-}
-
-function hashFile(filePath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha1');
-    createReadStream(filePath)
-      .on('data', (data) => hash.update(data))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }

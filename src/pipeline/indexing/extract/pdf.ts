@@ -8,12 +8,12 @@
  * one. A worker that finished its job cleanly is kept for the next call, and ended after
  * a minute without work.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type CancellationToken } from '../../cancellation';
 import { ExtractionError, type ExtractedDocument } from '../types';
 import { findWorkerScript } from '../../workerScript';
+import { statRegularFile } from './safeRead';
 import type { PdfExtractRequest, PdfFailure, PdfWorkerData, PdfWorkerMessage } from './pdfWorker';
 
 export const DEFAULT_PDF_MAX_BYTES = 100 * 1024 * 1024;
@@ -62,17 +62,13 @@ export async function extractPdf(
   const timeoutMs = options.timeoutMs ?? DEFAULT_PDF_TIMEOUT_MS;
   const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_PDF_MAX_MEMORY_BYTES;
 
-  let size: number;
-  try {
-    size = (await fs.promises.stat(filePath)).size;
-  } catch (error) {
-    throw new ExtractionError(`${displayPath} could not be read: ${(error as Error).message}`, 'unreadable');
-  }
+  // A FIFO or a link to a device is refused here; the worker reads through safeRead too.
+  const { size } = await statRegularFile(filePath, displayPath);
   token.throwIfCancelled();
-  if (size > maxBytes) throw tooLarge(displayPath, size, maxBytes);
+  if (size > maxBytes) throw pdfTooLarge(displayPath, size, maxBytes);
 
   const handle = acquireWorker(options.workerPath);
-  const job = handle.start({ filePath, password: options.password, maxBytes }, options.onProgress);
+  const job = handle.start({ filePath, displayPath, password: options.password, maxBytes }, options.onProgress);
   const onCancel = () => handle.abort(job.id, new CancelledError(token.requestId, token.phase));
   const timer = setTimeout(
     () =>
@@ -159,7 +155,9 @@ function toDocument(outcome: JobOutcome, displayPath: string, maxBytes: number, 
         'corrupt',
       );
     case 'tooLarge':
-      throw tooLarge(displayPath, failure.size, maxBytes);
+      throw pdfTooLarge(displayPath, failure.size, maxBytes);
+    case 'refused':
+      throw new ExtractionError(failure.message, failure.reason);
     case 'unreadable':
       throw new ExtractionError(`${displayPath} could not be read: ${failure.detail}`, 'unreadable');
     case 'crashed':
@@ -174,7 +172,7 @@ function toDocument(outcome: JobOutcome, displayPath: string, maxBytes: number, 
   }
 }
 
-function tooLarge(displayPath: string, size: number, maxBytes: number): ExtractionError {
+export function pdfTooLarge(displayPath: string, size: number, maxBytes: number): ExtractionError {
   return new ExtractionError(
     `${displayPath} is too large to index (${formatMegabytes(size)} MB; the limit for PDFs is ${formatMegabytes(maxBytes)} MB).`,
     'tooLarge',

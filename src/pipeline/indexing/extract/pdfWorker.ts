@@ -14,8 +14,10 @@
  * for cancellation.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { FailureReason } from '../../../protocol/indexing';
+import { ExtractionError } from '../types';
+import { readRegularFile } from './safeRead';
 
 export interface PdfWorkerData {
   /** Folder of the pdfjs-dist package (for cmaps and standard fonts), when found. */
@@ -26,6 +28,8 @@ export interface PdfExtractRequest {
   type: 'extract';
   id: number;
   filePath: string;
+  /** How messages name the file. */
+  displayPath: string;
   password?: string;
   maxBytes: number;
 }
@@ -40,6 +44,8 @@ export type PdfFailure =
   | { kind: 'encrypted'; code: number; detail: string }
   | { kind: 'corrupt'; detail: string }
   | { kind: 'tooLarge'; size: number }
+  /** Refused by safeRead (a FIFO, a device, an I/O error), with its whole message. */
+  | { kind: 'refused'; reason: FailureReason; message: string }
   | { kind: 'unreadable'; detail: string }
   /** pdf.js itself failed to load or run: not this file's fault. */
   | { kind: 'internal'; detail: string };
@@ -85,11 +91,18 @@ async function extract(request: PdfExtractRequest, data: PdfWorkerData): Promise
   const { id } = request;
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(request.filePath);
+    // Bounded, and a regular file only: the path may have become a FIFO or a link to a
+    // device since pdf.ts looked at it.
+    ({ data: bytes } = await readRegularFile(request.filePath, request.displayPath, {
+      maxBytes: request.maxBytes,
+      tooLarge: (size) => new ExtractionError(String(size), 'tooLarge'),
+    }));
   } catch (error) {
+    if (error instanceof ExtractionError && error.reason === 'tooLarge') return { type: 'failure', id, failure: { kind: 'tooLarge', size: Number(error.message) } };
+    // safeRead's refusals (not a regular file, an I/O error) already name the file.
+    if (error instanceof ExtractionError) return { type: 'failure', id, failure: { kind: 'refused', reason: error.reason, message: error.message } };
     return { type: 'failure', id, failure: { kind: 'unreadable', detail: (error as Error).message } };
   }
-  if (bytes.length > request.maxBytes) return { type: 'failure', id, failure: { kind: 'tooLarge', size: bytes.length } };
 
   // Before pdf.js gets the bytes: it transfers (detaches) them.
   const hasImages = hasImageXObject(bytes);

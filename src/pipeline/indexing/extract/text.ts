@@ -1,7 +1,8 @@
 /** Text, Markdown and code files: encoding detected, binary files refused. */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { CancellationToken } from '../../cancellation';
 import { ExtractionError, type ExtractedDocument } from '../types';
+import { readRegularFile, type FileFacts } from './safeRead';
 
 export const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown', '.mdx']);
 export const TEXT_EXTENSIONS = new Set(['.txt', '.text', '.rst', '.adoc', '.asciidoc', '.org', '.tex', '.csv', '.log']);
@@ -21,54 +22,113 @@ export function kindOf(filePath: string): ExtractedDocument['kind'] {
   return 'text';
 }
 
-export async function extractText(filePath: string, displayPath: string, maxBytes = DEFAULT_MAX_TEXT_BYTES): Promise<ExtractedDocument> {
-  let size: number;
-  try {
-    size = (await fs.stat(filePath)).size;
-  } catch (error) {
-    throw new ExtractionError(`${displayPath} could not be read: ${(error as Error).message}`, 'unreadable');
-  }
-  return textDocument(await readTextFile(filePath, displayPath, size, maxBytes), filePath, displayPath);
+export async function extractText(
+  filePath: string,
+  displayPath: string,
+  maxBytes = DEFAULT_MAX_TEXT_BYTES,
+  token?: CancellationToken,
+): Promise<ExtractedDocument> {
+  return textDocument((await readTextFile(filePath, displayPath, maxBytes, token)).data, filePath, displayPath);
 }
 
-/** The bytes of a text file, refused before reading when over the size limit. */
-export async function readTextFile(filePath: string, displayPath: string, size: number, maxBytes = DEFAULT_MAX_TEXT_BYTES): Promise<Buffer> {
-  if (size > maxBytes) {
-    throw new ExtractionError(
-      `${displayPath} is too large to index (${(size / 1048576).toFixed(1)} MB; the limit for text files is ${(maxBytes / 1048576).toFixed(0)} MB).`,
-      'tooLarge',
-    );
-  }
-  try {
-    return await fs.readFile(filePath);
-  } catch (error) {
-    throw new ExtractionError(`${displayPath} could not be read: ${(error as Error).message}`, 'unreadable');
-  }
+/** The bytes of a text file (a regular file only, at most `maxBytes`), with its size and mtime. */
+export function readTextFile(
+  filePath: string,
+  displayPath: string,
+  maxBytes = DEFAULT_MAX_TEXT_BYTES,
+  token?: CancellationToken,
+): Promise<{ data: Buffer; facts: FileFacts }> {
+  return readRegularFile(filePath, displayPath, {
+    maxBytes,
+    token,
+    tooLarge: (size) =>
+      new ExtractionError(
+        `${displayPath} is too large to index (${size > maxBytes + 1 ? `${(size / 1048576).toFixed(1)} MB` : 'over the limit'}; the limit for text files is ${(maxBytes / 1048576).toFixed(0)} MB).`,
+        'tooLarge',
+      ),
+  });
 }
 
 export function textDocument(data: Buffer, filePath: string, displayPath: string): ExtractedDocument {
   return { path: displayPath, kind: kindOf(filePath), units: [{ text: decode(data, displayPath) }] };
 }
 
-/** UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252; binary refused. */
+/**
+ * UTF-16 with a BOM; else UTF-8 (BOM or not), with a replacement character for each
+ * invalid byte when they are few — one bad byte must not turn a Vietnamese file into
+ * mojibake; Windows-1252 only when the file is clearly not UTF-8 (more invalid sequences
+ * than valid multi-byte ones). Binary files are refused, judged on every byte.
+ */
 export function decode(data: Buffer, displayPath: string): string {
   if (data[0] === 0xff && data[1] === 0xfe) return new TextDecoder('utf-16le').decode(data.subarray(2));
   if (data[0] === 0xfe && data[1] === 0xff) return new TextDecoder('utf-16be').decode(data.subarray(2));
   if (looksBinary(data)) throw new ExtractionError(`${displayPath} looks like a binary file, not text; it was skipped.`, 'binary');
   const body = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return new TextDecoder('windows-1252').decode(body);
-  }
+  const { valid, invalid } = countUtf8(body);
+  return new TextDecoder(invalid > valid ? 'windows-1252' : 'utf-8').decode(body);
 }
 
-function looksBinary(data: Buffer): boolean {
-  const sample = data.subarray(0, 8192);
-  let control = 0;
-  for (const byte of sample) {
-    if (byte === 0) return true;
-    if (byte < 9 || (byte > 13 && byte < 32)) control++;
+/** Bytes judged together: binary data anywhere in a text file shows up in its block. */
+const BINARY_BLOCK = 4096;
+/** A last block shorter than this is judged with the one before (a few bytes prove nothing). */
+const MIN_BLOCK = 512;
+
+/**
+ * A NUL byte anywhere (text has none; UTF-16 came with its BOM above), or a block where
+ * more than a tenth of the bytes are control characters that text does not use (tab,
+ * line ends, form feed and ESC of coloured logs are allowed) or bytes Windows-1252 leaves
+ * undefined. The whole file is looked at: binary data after a text header is still found.
+ */
+export function looksBinary(data: Uint8Array): boolean {
+  if (data.indexOf(0) >= 0) return true;
+  const suspect = new Uint8Array(256);
+  for (let byte = 1; byte < 32; byte++) if (byte < 9 || (byte > 13 && byte !== 27)) suspect[byte] = 1;
+  for (const byte of [0x7f, 0x81, 0x8d, 0x8f, 0x90, 0x9d]) suspect[byte] = 1;
+  for (let start = 0; start < data.length; start += BINARY_BLOCK) {
+    let end = Math.min(data.length, start + BINARY_BLOCK);
+    // A short tail joins the block before it.
+    if (data.length - end < MIN_BLOCK) end = data.length;
+    let count = 0;
+    for (let i = start; i < end; i++) count += suspect[data[i]];
+    if (count * 10 > end - start) return true;
+    if (end === data.length) break;
   }
-  return sample.length > 0 && control / sample.length > 0.1;
+  return false;
+}
+
+/**
+ * Valid multi-byte UTF-8 sequences and invalid ones, counted as a UTF-8 decoder counts its
+ * replacement characters (a bad sequence's longest valid start is one error).
+ */
+export function countUtf8(data: Uint8Array): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  const length = data.length;
+  let i = 0;
+  while (i < length) {
+    const lead = data[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const size = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (size === 0) {
+      invalid++;
+      i++;
+      continue;
+    }
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    let next = 1;
+    while (next < size) {
+      const byte = data[i + next];
+      if (byte === undefined || byte < (next === 1 ? low : 0x80) || byte > (next === 1 ? high : 0xbf)) break;
+      next++;
+    }
+    if (next === size) valid++;
+    else invalid++;
+    i += next;
+  }
+  return { valid, invalid };
 }
