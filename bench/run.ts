@@ -10,6 +10,7 @@ import { benchFirstToken } from './firstToken';
 import { benchMemory } from './memory';
 import { benchAttachmentStop } from './attachmentStop';
 import { benchStopLatency } from './stopLatency';
+import { benchFaults } from './faults';
 import type { Figure } from './stats';
 
 async function main(): Promise<void> {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchMemory()));
   figures.push(...(await benchAttachmentStop()));
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
+  figures.push(...(await benchFaults()));
   figures.push(...(await benchHostEventLoop()));
 
   console.log(`\nLocal RAG benchmarks — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}`);

@@ -35,6 +35,7 @@ import {
   type ChatParams,
   type DeviceInfo,
   type LogLevel,
+  type LogParams,
 } from '../protocol/rpc';
 import type { ConversationSummary } from '../protocol/conversations';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from '../protocol/indexing';
@@ -48,7 +49,8 @@ export interface PipelineClientOptions {
   /** Where downloaded models live (the extension's global storage); default `<storageDir>/models`. */
   modelsDir?: string;
   settings(): PipelineSettings;
-  log(level: LogLevel, message: string): void;
+  /** `details` carries what the pipeline asks the host to show (a kept-aside file). */
+  log(level: LogLevel, message: string, details?: Pick<LogParams, 'keptAside'>): void;
   onDevice?(device: DeviceInfo): void;
   /** After every change of settings: the models that wait for a download. */
   onModelsState?(state: ModelsState): void;
@@ -67,6 +69,8 @@ interface Running {
   child: ChildProcess;
   connection: MessageConnection;
   ready: Promise<void>;
+  /** Settles with what a request is told once the process has gone away. */
+  exited: Promise<string>;
 }
 
 type Deliver = (event: ChatEvent) => void;
@@ -160,24 +164,20 @@ export class PipelineClient {
   }
 
   async getHistory(): Promise<ChatTurn[]> {
-    const connection = await this.ensureStarted();
-    return connection.sendRequest(GetHistoryRequest);
+    return this.request((connection) => connection.sendRequest(GetHistoryRequest));
   }
 
   async clearHistory(): Promise<void> {
-    const connection = await this.ensureStarted();
-    await connection.sendRequest(ClearHistoryRequest);
+    await this.request((connection) => connection.sendRequest(ClearHistoryRequest));
   }
 
   async listConversations(): Promise<ConversationSummary[]> {
-    const connection = await this.ensureStarted();
-    return connection.sendRequest(ListConversationsRequest);
+    return this.request((connection) => connection.sendRequest(ListConversationsRequest));
   }
 
   /** Continues an earlier conversation; undefined when it is gone. */
   async openConversation(id: string): Promise<ChatTurn[] | undefined> {
-    const connection = await this.ensureStarted();
-    return (await connection.sendRequest(OpenConversationRequest, { id })) ?? undefined;
+    return (await this.request((connection) => connection.sendRequest(OpenConversationRequest, { id }))) ?? undefined;
   }
 
   /** Indexes files (unchanged ones are skipped by the pipeline); Cancel keeps what was done. */
@@ -193,7 +193,7 @@ export class PipelineClient {
     if (!connection || token.isCancellationRequested) return nothingDone;
     this.indexProgress = onProgress;
     try {
-      return await connection.sendRequest(IndexFilesRequest, { files }, token);
+      return await this.request((started) => started.sendRequest(IndexFilesRequest, { files }, token));
     } finally {
       if (this.indexProgress === onProgress) this.indexProgress = undefined;
     }
@@ -201,17 +201,16 @@ export class PipelineClient {
 
   /** How much the model's download would fetch. */
   async modelSize(model: MissingModel): Promise<DownloadSize> {
-    const connection = await this.ensureStarted();
-    return connection.sendRequest(ModelSizeRequest, model);
+    return this.request((connection) => connection.sendRequest(ModelSizeRequest, model));
   }
 
   /** Downloads a model (resuming a partial one); Cancel keeps the partial files. */
   async downloadModel(model: MissingModel, token: CancellationToken, onProgress: (progress: DownloadProgress) => void = () => {}): Promise<DownloadResult> {
-    const connection = await this.ensureStarted();
+    await this.ensureStarted();
     if (token.isCancellationRequested) return { completed: false };
     this.downloadProgress.set(model.id, onProgress);
     try {
-      return await connection.sendRequest(DownloadModelRequest, model, token);
+      return await this.request((connection) => connection.sendRequest(DownloadModelRequest, model, token));
     } finally {
       if (this.downloadProgress.get(model.id) === onProgress) this.downloadProgress.delete(model.id);
     }
@@ -219,18 +218,15 @@ export class PipelineClient {
 
   /** The chat models downloaded into the models folder. */
   async listChatModels(): Promise<DownloadedChatModel[]> {
-    const connection = await this.ensureStarted();
-    return connection.sendRequest(ListChatModelsRequest);
+    return this.request((connection) => connection.sendRequest(ListChatModelsRequest));
   }
 
   async removeFiles(paths: string[]): Promise<number> {
-    const connection = await this.ensureStarted();
-    return connection.sendRequest(RemoveFilesRequest, { paths });
+    return this.request((connection) => connection.sendRequest(RemoveFilesRequest, { paths }));
   }
 
   async indexStatus(): Promise<IndexStatus> {
-    const connection = await this.ensureStarted();
-    return connection.sendRequest(IndexStatusRequest);
+    return this.request((connection) => connection.sendRequest(IndexStatusRequest));
   }
 
   configure(settings: PipelineSettings): void {
@@ -261,6 +257,22 @@ export class PipelineClient {
     clearTimeout(timer);
   }
 
+  /**
+   * Sends a request on the running process. When the process dies under it, the caller is
+   * told so in the user's words, not with the RPC library's "connection got disposed".
+   */
+  private async request<R>(send: (connection: MessageConnection) => Promise<R>): Promise<R> {
+    await this.ensureStarted();
+    const running = this.running!;
+    try {
+      return await send(running.connection);
+    } catch (error) {
+      const gone = running.child.exitCode !== null || running.child.signalCode !== null || !running.child.connected;
+      const message = gone ? await Promise.race([running.exited, new Promise<undefined>((resolve) => setTimeout(resolve, 1000))]) : undefined;
+      throw message ? new Error(message) : error;
+    }
+  }
+
   private async ensureStarted(): Promise<MessageConnection> {
     if (this.disposed) throw new Error('Local RAG is shutting down.');
     this.running ??= this.spawn();
@@ -282,7 +294,7 @@ export class PipelineClient {
     if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => log('warn', `[pipeline] ${line}`));
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     connection.onNotification(ChatEventNotification, (event) => this.inFlight.get(event.requestId)?.(event));
-    connection.onNotification(LogNotification, ({ level, message }) => log(level, message));
+    connection.onNotification(LogNotification, ({ level, message, keptAside }) => log(level, message, keptAside ? { keptAside } : undefined));
     connection.onNotification(IndexProgressNotification, (progress) => this.indexProgress?.(progress));
     connection.onNotification(DeviceNotification, (device) => this.options.onDevice?.(device));
     connection.onNotification(ModelsStateNotification, (state) => this.options.onModelsState?.(state));
@@ -290,9 +302,11 @@ export class PipelineClient {
     connection.onError(([error]) => log('warn', `Pipeline connection: ${error.message}`));
     connection.listen();
 
+    let exited!: (message: string) => void;
     const running: Running = {
       child,
       connection,
+      exited: new Promise<string>((resolve) => (exited = resolve)),
       ready: connection
         .sendRequest(InitializeRequest, { storageDir: this.options.storageDir, modelsDir: this.options.modelsDir, settings: this.options.settings() })
         .then(({ pid }) => log('info', `Pipeline process ${pid} started.`)),
@@ -303,11 +317,13 @@ export class PipelineClient {
     child.on('error', (error) => log('warn', `Pipeline process: ${error.message}`));
     child.on('exit', (code, signal) => {
       if (this.running === running) this.running = undefined;
+      const message = (this.options.messages ?? ENGLISH_FAILURES).exited(code, signal);
+      // Before the connection is disposed: the requests it rejects then read this message.
+      exited(message);
       connection.dispose();
       if (this.disposed) return;
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       log(code === 0 && !signal ? 'info' : 'error', `Pipeline process ${child.pid} ${how}.`);
-      const message = (this.options.messages ?? ENGLISH_FAILURES).exited(code, signal);
       for (const [requestId, deliver] of [...this.inFlight]) deliver({ requestId, error: message, code: 'pipelineExited' });
     });
     return running;

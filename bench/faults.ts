@@ -1,0 +1,61 @@
+/**
+ * Figures of the fault suite's runs (test/pipeline/faults.test.ts checks their behaviour):
+ * the pipeline's memory across 200 questions with random Stops, newer questions and New Chat
+ * (slope of RSS per 100 questions), and the time from a SIGKILL to the next answer's first
+ * token through a fresh pipeline process.
+ */
+import * as path from 'node:path';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { mulberry32 } from '../test/fixtures/random';
+import { KILL_MOMENTS, killRound, questionStorm, slopePer100, writeCorpus } from '../test/support/faultRounds';
+import { indexSampleDocs, startHarness } from '../test/support/pipelineHarness';
+import { percentile, type Figure } from './stats';
+
+const QUESTIONS = 200;
+const SAMPLE_EVERY = 20;
+const KILLS = 20;
+
+export async function benchFaults(): Promise<Figure[]> {
+  if (process.platform !== 'linux') return [];
+  const figures: Figure[] = [];
+  const storm = await startHarness({ embeddingModel: '', rerankerModel: '', maxAnswerTokens: 60 });
+  try {
+    await indexSampleDocs(storm);
+    const { rss, requests } = await questionStorm(storm, QUESTIONS, mulberry32(99), SAMPLE_EVERY);
+    const slope = slopePer100(rss, SAMPLE_EVERY);
+    figures.push({
+      name: `Pipeline memory over ${QUESTIONS} questions (random Stops, newer questions, New Chat): slope`,
+      value: slope,
+      unit: 'MB per 100 questions',
+      target: 'flat (reported)',
+      detail: `RSS every ${SAMPLE_EVERY} questions: ${rss.map((mb) => mb.toFixed(0)).join(', ')} MB; ${requests.length} questions started`,
+    });
+  } finally {
+    await storm.dispose();
+  }
+  const kills = await startHarness({ embeddingModel: '', rerankerModel: '', maxAnswerTokens: 300 });
+  try {
+    const corpus = writeCorpus(path.join(kills.storageDir, 'corpus'), 120);
+    await kills.client.indexFiles(corpus, new CancellationTokenSource().token);
+    const rng = mulberry32(2026);
+    const recovery: number[] = [];
+    for (let round = 0; round < KILLS; round++) recovery.push((await killRound(kills, corpus, KILL_MOMENTS[round % KILL_MOMENTS.length], rng, round)).recoveryMs);
+    const sorted = recovery.filter(Number.isFinite).sort((a, b) => a - b);
+    figures.push({
+      name: `kill -9 of the pipeline → the next answer's first token (fresh process, index and history loaded), ${KILLS} kills`,
+      value: percentile(sorted, 50),
+      unit: 'ms median',
+      target: 'reported',
+      detail: `p95 ${percentile(sorted, 95).toFixed(0)} ms; killed while answering, indexing, saving and writing history`,
+    });
+  } finally {
+    await kills.dispose();
+  }
+  return figures;
+}
+
+if (require.main === module) {
+  void benchFaults().then((figures) => {
+    for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(1)} ${f.unit}  (${f.detail})`);
+  });
+}
