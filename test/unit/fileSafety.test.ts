@@ -134,7 +134,7 @@ describe('files that are not files, sent straight to the index (the host, the wa
     }
   });
 
-  test('a regular file over the limit is refused from the open handle's size, before it is read', async () => {
+  test('a regular file over the limit is refused from the open handle’s size, before it is read', async () => {
     const big = path.join(root, 'big.txt');
     fs.writeFileSync(big, 'x'.repeat(10_000));
     await assert.rejects(

@@ -65,7 +65,17 @@ export function decode(data: Buffer, displayPath: string): string {
   if (looksBinary(data)) throw new ExtractionError(`${displayPath} looks like a binary file, not text; it was skipped.`, 'binary');
   const body = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data;
   const { valid, invalid } = countUtf8(body);
-  return new TextDecoder(invalid > valid ? 'windows-1252' : 'utf-8').decode(body);
+  return invalid > valid ? decodeWindows1252(body) : new TextDecoder('utf-8').decode(body);
+}
+
+/**
+ * Windows-1252's 0x80–0x9F (€, curly quotes, dashes…); the rest is Latin-1. Written out:
+ * Node's TextDecoder('windows-1252') decodes Latin-1, leaving those as control characters.
+ */
+const WINDOWS_1252_HIGH = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8DŽ\x8F\x90‘’“”•–—˜™š›œ\x9DžŸ';
+
+function decodeWindows1252(data: Buffer): string {
+  return data.toString('latin1').replace(/[\x80-\x9f]/g, (ch) => WINDOWS_1252_HIGH[ch.charCodeAt(0) - 0x80]);
 }
 
 /** Bytes judged together: binary data anywhere in a text file shows up in its block. */
@@ -73,24 +83,25 @@ const BINARY_BLOCK = 4096;
 /** A last block shorter than this is judged with the one before (a few bytes prove nothing). */
 const MIN_BLOCK = 512;
 
+/** The share of control characters that makes a block binary (random bytes have ~10 %). */
+const BINARY_CONTROL_SHARE = 0.05;
+/** 1 for the control characters text does not use: tab, line ends, form feed and the ESC of coloured logs are allowed. */
+const CONTROL = new Uint8Array(256).map((_, byte) => (byte === 0x7f || (byte > 0 && byte < 32 && (byte < 9 || (byte > 13 && byte !== 27))) ? 1 : 0));
+
 /**
- * A NUL byte anywhere (text has none; UTF-16 came with its BOM above), or a block where
- * more than a tenth of the bytes are control characters that text does not use (tab,
- * line ends, form feed and ESC of coloured logs are allowed) or bytes Windows-1252 leaves
- * undefined. The whole file is looked at: binary data after a text header is still found.
+ * A NUL byte anywhere (text has none; UTF-16 came with its BOM above), or a block with
+ * more than one control character in twenty. The whole file is looked at: binary data
+ * after a text header is still found.
  */
 export function looksBinary(data: Uint8Array): boolean {
   if (data.indexOf(0) >= 0) return true;
-  const suspect = new Uint8Array(256);
-  for (let byte = 1; byte < 32; byte++) if (byte < 9 || (byte > 13 && byte !== 27)) suspect[byte] = 1;
-  for (const byte of [0x7f, 0x81, 0x8d, 0x8f, 0x90, 0x9d]) suspect[byte] = 1;
   for (let start = 0; start < data.length; start += BINARY_BLOCK) {
     let end = Math.min(data.length, start + BINARY_BLOCK);
     // A short tail joins the block before it.
     if (data.length - end < MIN_BLOCK) end = data.length;
     let count = 0;
-    for (let i = start; i < end; i++) count += suspect[data[i]];
-    if (count * 10 > end - start) return true;
+    for (let i = start; i < end; i++) count += CONTROL[data[i]];
+    if (count > (end - start) * BINARY_CONTROL_SHARE) return true;
     if (end === data.length) break;
   }
   return false;
