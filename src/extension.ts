@@ -11,7 +11,7 @@ import { createLog, writeLog } from './host/log';
 import { ModelDownloads } from './host/modelDownloads';
 import { ModelPicker } from './host/modelPicker';
 import { ModelStatus } from './host/modelStatus';
-import { reportFailure } from './host/notifications';
+import { reportFailure, reportKeptAside } from './host/notifications';
 import { PipelineClient } from './host/pipelineClient';
 import { affectsPipeline, readPipelineSettings } from './host/settings';
 
@@ -40,7 +40,10 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     // Downloaded models are shared by every workspace.
     modelsDir: path.join(context.globalStorageUri.fsPath, 'models'),
     settings: readPipelineSettings,
-    log: (level, message) => writeLog(log, level, message),
+    log: (level, message, details) => {
+      writeLog(log, level, message);
+      if (details?.keptAside) reportKeptAside(details.keptAside, log);
+    },
     messages: {
       exited: (code, signal) =>
         signal

@@ -43,8 +43,8 @@ import { WorkspaceRetriever } from './retrieval/workspaceRetriever';
 
 export function servePipeline(connection: MessageConnection): { dispose(): Promise<void> } {
   const logger: Logger = {
-    log(level, message) {
-      connection.sendNotification(LogNotification, { level, message }).catch(() => {});
+    log(level, message, details) {
+      connection.sendNotification(LogNotification, { level, message, ...details }).catch(() => {});
     },
   };
   let settings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS };

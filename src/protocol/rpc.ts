@@ -58,6 +58,11 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export interface LogParams {
   level: LogLevel;
   message: string;
+  /**
+   * A damaged file the pipeline moved aside instead of overwriting (chat history): the host
+   * tells the user which file was kept, not only the log.
+   */
+  keptAside?: { file: string; movedTo: string };
 }
 export const LogNotification = new NotificationType<LogParams>('log');
 

@@ -4,6 +4,7 @@
  * answer; everything survives a restart (reopening the files).
  */
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -112,5 +113,93 @@ describe('ChatHistory', () => {
     const history = await reopen(file);
     assert.deepEqual(history.all(), []);
     assert.ok(logs.some((line) => line.startsWith('[warn]') && line.includes(file)));
+  });
+
+  test('a history file cut short is kept aside, never overwritten, and the user is told which file', async () => {
+    const file = newFile();
+    const first = await reopen(file);
+    first.add(turn('Kept one', 1000));
+    first.startNew();
+    first.add(turn('Current one', 2000));
+    first.add(turn('Current two', 3000));
+    await first.flush();
+    // A crash mid-write (by an older version, or another program) leaves the file cut short.
+    const whole = fs.readFileSync(file, 'utf8');
+    const cut = whole.slice(0, Math.floor(whole.length / 2));
+    fs.writeFileSync(file, cut);
+
+    const told: Array<{ file: string; movedTo: string }> = [];
+    const history = await ChatHistory.open(file, { log: (_level, _message, details) => details?.keptAside && told.push(details.keptAside) });
+    assert.equal(told.length, 1, 'one notice naming the kept file');
+    assert.equal(told[0].file, file);
+    assert.match(path.basename(told[0].movedTo), /^chat-history\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/);
+    assert.equal(fs.readFileSync(told[0].movedTo, 'utf8'), cut, 'the damaged bytes are kept as they were');
+    // The earlier conversations (the other file) are untouched, and saving does not replace the kept file.
+    assert.deepEqual(history.list().map((c) => c.title), ['Kept one']);
+    history.add(turn('After the crash', 4000));
+    await history.flush();
+    assert.equal(fs.readFileSync(told[0].movedTo, 'utf8'), cut);
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')).map((t: ChatTurn) => t.question), ['After the crash']);
+    const names = fs.readdirSync(path.dirname(file));
+    assert.ok(!names.some((name) => name.endsWith('.tmp')), `no temp file left: ${names.join(', ')}`);
+  });
+
+  test('a damaged conversations file loses no conversation: it is kept aside, and a second damage is kept beside the first', async () => {
+    const file = newFile();
+    const first = await reopen(file);
+    for (const [question, at] of [['One', 1000], ['Two', 2000], ['Three', 3000]] as const) {
+      first.add(turn(question, at));
+      first.startNew();
+    }
+    await first.flush();
+    const archive = path.join(path.dirname(file), 'chat-conversations.json');
+    const whole = fs.readFileSync(archive, 'utf8');
+    fs.writeFileSync(archive, whole.slice(0, whole.length - 10));
+
+    const told: string[] = [];
+    const logger: Logger = { log: (_level, _message, details) => details?.keptAside && told.push(details.keptAside.movedTo) };
+    const history = await ChatHistory.open(file, logger);
+    assert.equal(told.length, 1);
+    assert.equal(fs.readFileSync(told[0], 'utf8'), whole.slice(0, whole.length - 10));
+    history.add(turn('Four', 4000));
+    history.startNew();
+    await history.flush();
+    assert.equal(fs.readFileSync(told[0], 'utf8'), whole.slice(0, whole.length - 10), 'New Chat did not write over the kept file');
+
+    // A wrong shape (valid JSON) is damage too, and its kept copy does not replace the first one.
+    fs.writeFileSync(archive, JSON.stringify({ conversations: 'not a list' }));
+    await ChatHistory.open(file, logger);
+    assert.equal(told.length, 2);
+    assert.notEqual(told[1], told[0]);
+    assert.ok(fs.existsSync(told[0]) && fs.existsSync(told[1]));
+  });
+
+  test('two windows (processes) saving into one history lose no conversation and no turn', async () => {
+    const file = newFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const start = (tag: string) => {
+      let stderr = '';
+      const child = fork(path.join(__dirname, '../support/historyWriter.ts'), [file, tag, '12'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      child.stderr!.on('data', (data) => (stderr += data));
+      const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
+      const exited = new Promise<string>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve(stderr) : reject(new Error(`${tag} exited with ${code}: ${stderr}`))));
+      });
+      return { child, ready, exited };
+    };
+    for (let round = 0; round < 2; round++) {
+      const windows = [start(`A${round}`), start(`B${round}`)];
+      await Promise.all(windows.map((w) => w.ready));
+      for (const w of windows) w.child.send('go');
+      const outputs = await Promise.all(windows.map((w) => w.exited));
+      assert.ok(outputs.every((output) => !output.includes('[error]')), outputs.join('\n'));
+    }
+    const history = await reopen(file);
+    const questions = history.all().map((t) => t.question);
+    for (const conversation of history.list()) questions.push(...history.reopen(conversation.id)!.map((t) => t.question));
+    const asked = ['A0', 'B0', 'A1', 'B1'].flatMap((tag) => Array.from({ length: 12 }, (_, i) => `${tag} question ${i + 1}`));
+    assert.deepEqual(asked.filter((question) => !questions.includes(question)), [], 'every question either window asked is in the history');
+    assert.equal(questions.length, asked.length, 'and none twice');
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * Small files that must survive a kill or a power cut whole (chat history, a download's
+ * manifest): written to a temp name no other process uses, synced, renamed into place, and
+ * the folder synced so the rename itself is on disk. A file found damaged is moved aside
+ * under a name that never replaces another, so what it held can still be looked at.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+
+export async function writeFileDurably(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await fs.open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await syncDir(path.dirname(file));
+}
+
+/** Makes renames in `dir` durable; platforms that cannot sync a folder (Windows) are skipped. */
+export async function syncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF' && code !== 'EACCES') throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Renames `file` to `<file>.corrupt-<ISO time>` (colons made dashes: Windows forbids them),
+ * adding `-2`, `-3`… rather than replacing an earlier kept file. Resolves the new path, or
+ * undefined when the file is gone already (another process moved or replaced it).
+ */
+export async function moveAside(file: string, now = new Date()): Promise<string | undefined> {
+  const base = `${file}.corrupt-${now.toISOString().replace(/:/g, '-')}`;
+  for (let attempt = 1; ; attempt++) {
+    const target = attempt === 1 ? base : `${base}-${attempt}`;
+    try {
+      // link() fails with EEXIST instead of replacing, which rename() would do silently.
+      await fs.link(file, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code === 'ENOENT') return undefined;
+      // Filesystems without hard links: check, then rename (the caller holds the file's lock).
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
+        if (await exists(target)) continue;
+        await fs.rename(file, target);
+        return target;
+      }
+      throw error;
+    }
+    await fs.rm(file, { force: true });
+    return target;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
