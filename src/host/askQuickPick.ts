@@ -10,6 +10,7 @@
  */
 import * as vscode from 'vscode';
 import type { ChatEvent, Source, TerminalEvent } from '../protocol/events';
+import { plainExcerpt } from '../protocol/plainText';
 import type { ChatController } from './chatController';
 import type { ChatViewProvider } from './chatViewProvider';
 import type { Log } from './log';
@@ -125,7 +126,8 @@ export class AskQuickPick implements vscode.Disposable {
 
 function toItem(source: Source, index: number): PassageItem {
   const where = source.page !== undefined ? vscode.l10n.t('page {0}', source.page) : source.startLine !== undefined ? vscode.l10n.t('lines {0}–{1}', source.startLine, source.endLine ?? source.startLine) : '';
-  const excerpt = source.excerpt.replace(/\s+/g, ' ').trim();
+  // Quick-pick rows show no Markdown: headings go to the description as a path.
+  const excerpt = plainExcerpt(source.excerpt, source.heading);
   return {
     label: `$(file) [${index + 1}] ${source.path}`,
     description: [where, source.heading].filter(Boolean).join(' · '),

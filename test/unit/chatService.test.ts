@@ -541,7 +541,8 @@ describe('answers worth trusting', () => {
     const sources = sourcesOf(asked.events);
     assert.equal(sources[0]?.path, 'stop.md');
     const answer = contentOf(asked.events);
-    assert.match(answer, /The Stop button ends an answer at once and keeps what was written\. \[1\]/);
+    // Two sentences of the passage, its heading as a path in front (not quoted as a sentence).
+    assert.match(answer, /^- \*Stop\* › The Stop button ends an answer at once and keeps what was written\. Press Esc in the input to stop as well\. \[1\]$/m);
     assert.deepEqual(citedNumbers(answer, sources.length).invented, [], answer);
     assert.match(answer, /Local RAG: Download Models/);
     assert.match(answer, /localRag\.chatModel/);

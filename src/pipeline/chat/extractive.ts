@@ -4,6 +4,7 @@
  * quotation, not a generated answer.
  */
 import type { Source } from '../../protocol/events';
+import { bodyLines, plainInline } from '../../protocol/plainText';
 import { chatMessages } from './messages';
 import { contentTerms } from './relevance';
 
@@ -18,15 +19,17 @@ export const NO_MODEL_NOTE = chatMessages('en').noModelNote;
 export function extractiveAnswer(query: string, sources: Source[], language?: string): string {
   const terms = contentTerms(query);
   const quotes = sources.slice(0, PASSAGES).map((source, i) => {
-    const picked = bestSentences(source.excerpt, terms);
-    return `- ${picked.join(' ')} [${i + 1}]`;
+    const picked = bestSentences(source.excerpt, terms, source.heading);
+    // The heading is a path in front of the quote, never run into its first sentence.
+    const where = source.heading ? `*${source.heading}* › ` : '';
+    return `- ${where}${picked.join(' ')} [${i + 1}]`;
   });
   const messages = chatMessages(language);
   return `${messages.fromYourDocuments}\n\n${quotes.join('\n')}\n\n${messages.noModelNote}`;
 }
 
-function bestSentences(excerpt: string, terms: string[]): string[] {
-  const sentences = splitSentences(excerpt);
+function bestSentences(excerpt: string, terms: string[], heading?: string): string[] {
+  const sentences = splitSentences(excerpt, heading);
   if (sentences.length === 0) return [clip(excerpt.trim())];
   const scored = sentences.map((text, index) => ({ text, index, score: contentTerms(text).filter((term) => terms.includes(term)).length }));
   const chosen = scored
@@ -38,11 +41,12 @@ function bestSentences(excerpt: string, terms: string[]): string[] {
   return chosen.map((sentence) => clip(sentence.text));
 }
 
-/** Sentences of a passage, without Markdown heading marks, list bullets and blank lines. */
-function splitSentences(text: string): string[] {
-  return text
-    .split(/\n\s*\n|\n(?=\s*(?:#|[-*+] |\d+\. ))/)
-    .map((block) => block.replace(/^\s*(?:#{1,6}\s+|[-*+]\s+|\d+\.\s+)/gm, '').replace(/\s+/g, ' ').trim())
+/** Sentences of a passage as plain text: no heading lines, list bullets, inline marks or blank lines. */
+function splitSentences(text: string, heading?: string): string[] {
+  return bodyLines(text, heading)
+    .join('\n')
+    .split(/\n\s*\n|\n(?=\s*(?:[-*+] |\d+\. ))/)
+    .map((block) => block.split('\n').map(plainInline).join(' ').replace(/\s+/g, ' ').trim())
     .flatMap((block) => block.split(/(?<=[.!?。])\s+(?=\S)/))
     .map((sentence) => sentence.trim())
     .filter((sentence) => /[\p{L}\p{N}]/u.test(sentence));

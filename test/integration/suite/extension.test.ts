@@ -443,7 +443,7 @@ describe('Attached files and the quick-pick', () => {
       assert.equal(first.source.path, 'docs/stop.md');
       assert.match(first.label, /\[1\] docs\/stop\.md/);
       assert.match(first.description ?? '', /lines 1–/);
-      assert.match(first.detail ?? '', /Stop button ends an answer/);
+      assert.equal(first.detail, 'The Stop button ends an answer at once and keeps what was written.', 'the excerpt is plain text: no "# Stop" heading mark in front');
       assert.ok(await eventually(async () => contentCount(seen.updates) > 5, 20_000), 'the answer streams into the chat view');
 
       quickPick.activeItems = [first];
