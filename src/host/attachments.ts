@@ -1,11 +1,13 @@
 /**
  * Files attached to a question: chosen in an open dialog, dropped on the chat view, or the
  * file Ask About This File was run on. Only local files can be attached (the pipeline
- * process reads them from disk); a folder or a missing file is refused with a message.
+ * process reads them from disk); a folder, a missing file, a FIFO or a link to a device is
+ * refused with a message.
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { FileRef } from '../protocol/indexing';
+import { attachmentProblem } from './fileChecks';
 import { toFileRef } from './workspaceFiles';
 
 /** A FileRef for `uri`, or a message saying why it cannot be attached. */
@@ -18,6 +20,9 @@ export async function attachable(uri: vscode.Uri): Promise<FileRef | string> {
     return vscode.l10n.t('{0} does not exist.', uri.fsPath);
   }
   if (stat.type & vscode.FileType.Directory) return vscode.l10n.t('{0} is a folder; attach a file.', uri.fsPath);
+  // A FIFO or a link to a device is refused here, before the pipeline would wait on it.
+  const problem = await attachmentProblem(uri.fsPath, uri.fsPath);
+  if (problem) return problem;
   return toFileRef(uri);
 }
 

@@ -5,15 +5,20 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { IndexReport, IndexStatus } from '../protocol/indexing';
+import type { FileRef, IndexFailure, IndexReport, IndexStatus } from '../protocol/indexing';
 import { GitignoreRules, ignoredIn, type GitignoreChange } from './gitignore';
 import type { Log } from './log';
 import type { PipelineClient } from './pipelineClient';
+import { checkFiles } from './fileChecks';
 import { mapInSlices, yieldToEventLoop } from './slices';
 import { findCandidates, findWorkspaceFiles, includePattern, isExcluded, keepNotIgnored, toFileRef } from './workspaceFiles';
 
 /** Saves in a burst (a formatter, a branch switch) are indexed together. */
 const WATCH_DEBOUNCE_MS = 500;
+/** localRag.maxFiles' default (package.json holds the one the Settings editor shows). */
+const DEFAULT_MAX_FILES = 50_000;
+/** Names of left-out files a message shows. */
+const LEFT_OUT_SHOWN = 5;
 
 export class IndexController implements vscode.Disposable {
   private readonly statusItem = vscode.window.createStatusBarItem('localRag.index', vscode.StatusBarAlignment.Left, 10);
@@ -27,6 +32,13 @@ export class IndexController implements vscode.Disposable {
   /** After every refresh: what the index holds now (the chat view's empty state shows it). */
   readonly onDidChangeStatus = this.statusChanged.event;
   private running = 0;
+  /**
+   * Files the host did not send to be read (links out of the workspace folder, FIFOs,
+   * devices), by display path: the pipeline never saw them, so the summary lists them from here.
+   */
+  private readonly skipped = new Map<string, IndexFailure>();
+  /** Files the last Index Workspace left out past localRag.maxFiles. */
+  private leftOut: string[] = [];
 
   constructor(
     private readonly client: PipelineClient,
@@ -75,19 +87,29 @@ export class IndexController implements vscode.Disposable {
       // its own), and its start-up takes a core that the file search below would share.
       await this.client.start();
       await this.gitignore.reloadAll();
-      const files = await findWorkspaceFiles(this.gitignore, token);
+      const found = await findWorkspaceFiles(this.gitignore, token);
+      const { files: readable, skipped } = await checkFiles(found);
+      this.skipped.clear();
+      this.noteSkipped(skipped);
+      const maxFiles = maxFilesSetting();
+      const files = readable.slice(0, maxFiles);
+      this.leftOut = readable.slice(maxFiles).map((file) => file.displayPath);
+      if (this.leftOut.length) this.warnLeftOut(maxFiles, readable.length);
+      // A file that became a link out (a pull replaced it) leaves the index.
+      if (skipped.length) await this.client.removeFiles(skipped.map((skip) => skip.path));
       // Encoding the whole list for the pipeline takes a few milliseconds: a turn of its own.
       await yieldToEventLoop();
       // Progress comes per file; the notification is redrawn at most every 100 ms.
       let shown = 0;
       let lastDraw = 0;
-      return this.client.indexFiles(files, token, ({ done, total, current }) => {
+      const indexed = await this.client.indexFiles(files, token, ({ done, total, current }) => {
         const now = Date.now();
         if (now - lastDraw < 100 && done < total) return;
         lastDraw = now;
         report({ message: `${done}/${total}${current ? ` — ${current}` : ''}`, increment: total ? ((done - shown) * 100) / total : 0 });
         shown = done;
       });
+      return { ...indexed, skipped, leftOut: this.leftOut.length };
     });
   }
 
@@ -97,7 +119,22 @@ export class IndexController implements vscode.Disposable {
       void vscode.window.showInformationMessage(vscode.l10n.t('Choose a file on disk to index (in the explorer or an open editor).'));
       return undefined;
     }
-    return this.run(vscode.l10n.t('Indexing {0}', path.basename(target.fsPath)), (token) => this.client.indexFiles([toFileRef(target)], token));
+    return this.run(vscode.l10n.t('Indexing {0}', path.basename(target.fsPath)), async (token) => {
+      const { files, skipped } = await checkFiles([toFileRef(target)]);
+      this.forgetSkipped(files);
+      this.noteSkipped(skipped);
+      if (skipped.length) {
+        await this.client.removeFiles(skipped.map((skip) => skip.path));
+        void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: {0}', skipped[0].message));
+        return { indexed: 0, unchanged: 0, failed: [], cancelled: false, skipped };
+      }
+      return this.client.indexFiles(files, token);
+    });
+  }
+
+  /** What was found but not sent to be read, and why (Show Index Summary lists them). */
+  skippedFiles(): IndexFailure[] {
+    return [...this.skipped.values()];
   }
 
   async showSummary(): Promise<void> {
@@ -108,11 +145,26 @@ export class IndexController implements vscode.Disposable {
       { label: `$(refresh) ${vscode.l10n.t('Index Workspace')}`, description: vscode.l10n.t('find new and changed files') },
       ...failures.map((failure) => ({ label: `$(warning) ${failure.path}`, detail: failure.message })),
     ];
+    const skipped = this.skippedFiles();
+    if (skipped.length) {
+      items.push(
+        { label: vscode.l10n.t('Skipped: links outside the workspace folder, pipes and devices'), kind: vscode.QuickPickItemKind.Separator },
+        ...skipped.map((skip) => ({ label: `$(circle-slash) ${skip.path}`, detail: skip.message })),
+      );
+    }
+    if (this.leftOut.length) {
+      items.push({
+        label: `$(info) ${vscode.l10n.t('{0} file(s) left out past localRag.maxFiles', this.leftOut.length)}`,
+        detail: this.leftOut.slice(0, LEFT_OUT_SHOWN).join(', ') + (this.leftOut.length > LEFT_OUT_SHOWN ? ', …' : ''),
+      });
+    }
+    const notIndexed = failures.length + skipped.length;
     const picked = await vscode.window.showQuickPick(items, {
-      title: failures.length ? vscode.l10n.t('Local RAG index — {0} file(s) could not be indexed', failures.length) : vscode.l10n.t('Local RAG index'),
+      title: notIndexed ? vscode.l10n.t('Local RAG index — {0} file(s) could not be indexed', notIndexed) : vscode.l10n.t('Local RAG index'),
       matchOnDetail: true,
     });
     if (picked?.label.startsWith('$(refresh)')) await vscode.commands.executeCommand('localRag.indexWorkspace');
+    else if (picked?.label.startsWith('$(info)')) await vscode.commands.executeCommand('workbench.action.openSettings', 'localRag.maxFiles');
     else if (picked?.label.startsWith('$(warning)')) {
       const failure = failures[items.indexOf(picked) - 2];
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -153,10 +205,14 @@ export class IndexController implements vscode.Disposable {
   private summarize(report: IndexReport): void {
     const parts = [`${report.indexed} indexed`, `${report.unchanged} unchanged`];
     if (report.failed.length) parts.push(`${report.failed.length} could not be indexed`);
+    if (report.skipped?.length) parts.push(`${report.skipped.length} skipped (links outside the workspace folder, pipes, devices)`);
+    if (report.leftOut) parts.push(`${report.leftOut} left out past localRag.maxFiles`);
     this.log.info(`Indexing ${report.cancelled ? 'stopped' : 'done'}: ${parts.join(', ')}.`);
-    if (report.failed.length) {
+    for (const skip of report.skipped ?? []) this.log.warn(skip.message);
+    const notIndexed = report.failed.length + (report.skipped?.length ?? 0);
+    if (notIndexed) {
       void vscode.window
-        .showWarningMessage(vscode.l10n.t('Local RAG: {0} file(s) could not be indexed.', report.failed.length), vscode.l10n.t('Show Details'))
+        .showWarningMessage(vscode.l10n.t('Local RAG: {0} file(s) could not be indexed.', notIndexed), vscode.l10n.t('Show Details'))
         .then((choice) => choice && vscode.commands.executeCommand('localRag.showIndexSummary'));
     }
   }
@@ -211,12 +267,20 @@ export class IndexController implements vscode.Disposable {
     try {
       if (deleted.length) {
         const folders = vscode.workspace.workspaceFolders ?? [];
-        await this.client.removeFiles(await mapInSlices(deleted, (fsPath) => toFileRef(vscode.Uri.file(fsPath), folders).displayPath));
+        const gone = await mapInSlices(deleted, (fsPath) => toFileRef(vscode.Uri.file(fsPath), folders).displayPath);
+        for (const displayPath of gone) this.skipped.delete(displayPath);
+        await this.client.removeFiles(gone);
       }
-      const wanted = await keepNotIgnored(
-        this.gitignore,
-        changed.filter((uri) => !isExcluded(uri)),
+      const { files: wanted, skipped } = await checkFiles(
+        await keepNotIgnored(
+          this.gitignore,
+          changed.filter((uri) => !isExcluded(uri)),
+        ),
       );
+      this.forgetSkipped(wanted);
+      this.noteSkipped(skipped);
+      // A file a pull turned into a link out, or into a FIFO, leaves the index unread.
+      if (skipped.length) await this.client.removeFiles(skipped.map((skip) => skip.path));
       if (wanted.length) {
         const source = new vscode.CancellationTokenSource();
         await this.client.indexFiles(wanted, source.token);
@@ -226,6 +290,33 @@ export class IndexController implements vscode.Disposable {
       this.log.warn(`Updating the index after file changes failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     await this.refresh();
+  }
+
+  private noteSkipped(skipped: IndexFailure[]): void {
+    for (const skip of skipped) this.skipped.set(skip.path, skip);
+  }
+
+  /** Files sent to be read again are no longer skipped (a link replaced by a real file). */
+  private forgetSkipped(files: FileRef[]): void {
+    for (const file of files) this.skipped.delete(file.displayPath);
+  }
+
+  private warnLeftOut(maxFiles: number, found: number): void {
+    const names = this.leftOut.slice(0, LEFT_OUT_SHOWN).join(', ') + (this.leftOut.length > LEFT_OUT_SHOWN ? ', …' : '');
+    this.log.warn(`Index Workspace found ${found} files; the first ${maxFiles} are indexed (localRag.maxFiles), ${this.leftOut.length} left out: ${names}`);
+    const openSettings = vscode.l10n.t('Open Settings');
+    void vscode.window
+      .showWarningMessage(
+        vscode.l10n.t(
+          'Local RAG: {0} files were found; only the first {1} are indexed. {2} left out ({3}). Raise localRag.maxFiles to index them all.',
+          found,
+          maxFiles,
+          this.leftOut.length,
+          names,
+        ),
+        openSettings,
+      )
+      .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'localRag.maxFiles'));
   }
 
   private render(): void {
@@ -240,4 +331,10 @@ export class IndexController implements vscode.Disposable {
         : vscode.l10n.t('{0} files, {1} chunks indexed. Click for details.', files, chunks);
     }
   }
+}
+
+/** localRag.maxFiles, a whole number of at least 1. */
+function maxFilesSetting(): number {
+  const value = vscode.workspace.getConfiguration('localRag').get<number>('maxFiles') ?? DEFAULT_MAX_FILES;
+  return Number.isInteger(value) && value >= 1 ? value : DEFAULT_MAX_FILES;
 }
