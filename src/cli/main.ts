@@ -57,7 +57,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command "${command}".\n${USAGE}\n`);
     return 2;
   }
-  const workspace = await WorkspaceIndex.open(store, logger);
+  // Only `index` writes: `search` and `ask` read beside a running extension or another
+  // `index` without changing anything in the store.
+  const workspace = await WorkspaceIndex.open(store, logger, undefined, { readOnly: command !== 'index' });
+  // A store from a newer version is left as it is; its message (naming both versions) is in the log above.
+  if (workspace.newerFormat) return 1;
   const embeddingModel = values['embedding-model'];
   const embedder = embeddingModel ? await Embedder.load(path.resolve(embeddingModel)) : undefined;
   try {

@@ -102,7 +102,11 @@ export class IndexController implements vscode.Disposable {
       // Progress comes per file; the notification is redrawn at most every 100 ms.
       let shown = 0;
       let lastDraw = 0;
-      const indexed = await this.client.indexFiles(files, token, ({ done, total, current }) => {
+      const indexed = await this.client.indexFiles(files, token, ({ done, total, current, waitingForStore }) => {
+        if (waitingForStore) {
+          report({ message: vscode.l10n.t('Waiting for another Local RAG window to finish saving the index…') });
+          return;
+        }
         const now = Date.now();
         if (now - lastDraw < 100 && done < total) return;
         lastDraw = now;

@@ -311,7 +311,17 @@ export class PipelineClient {
         .sendRequest(InitializeRequest, { storageDir: this.options.storageDir, modelsDir: this.options.modelsDir, settings: this.options.settings() })
         .then(({ pid }) => log('info', `Pipeline process ${pid} started.`)),
     };
-    running.ready.catch(() => {});
+    // A failed start (initialize rejected, or the child gone before it answered) ends and
+    // forgets this child, so the next request starts a fresh one instead of failing forever.
+    let startFailed = false;
+    running.ready.catch((error: unknown) => {
+      if (this.running !== running) return;
+      this.running = undefined;
+      startFailed = true;
+      log('error', `The pipeline process ${child.pid} could not start: ${error instanceof Error ? error.message : String(error)}`);
+      connection.dispose();
+      child.kill('SIGKILL');
+    });
 
     // A failed `send` to a dead child is reported here instead of being thrown.
     child.on('error', (error) => log('warn', `Pipeline process: ${error.message}`));
@@ -321,7 +331,8 @@ export class PipelineClient {
       // Before the connection is disposed: the requests it rejects then read this message.
       exited(message);
       connection.dispose();
-      if (this.disposed) return;
+      // After a failed start the requests in flight belong to the next process, not this one.
+      if (this.disposed || startFailed) return;
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       log(code === 0 && !signal ? 'info' : 'error', `Pipeline process ${child.pid} ${how}.`);
       for (const [requestId, deliver] of [...this.inFlight]) deliver({ requestId, error: message, code: 'pipelineExited' });

@@ -26,6 +26,7 @@ import {
   StopRequest,
 } from '../protocol/rpc';
 import { chunkOptionsOf, DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { CancellationToken, RequestManager } from './cancellation';
 import { ChatHistory } from './chat/history';
@@ -63,8 +64,13 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
 
   connection.onRequest(InitializeRequest, async (params) => {
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...params.settings };
+    // A storage folder that cannot exist (a file in its place) fails the start with a clear
+    // reason: the host then ends this process, and the next question starts a fresh one.
+    await fs.mkdir(params.storageDir, { recursive: true }).catch((error: unknown) => {
+      throw new Error(`The storage folder ${params.storageDir} cannot be used (${describeError(error)}).`);
+    });
     history = await ChatHistory.open(path.join(params.storageDir, 'chat-history.json'), logger);
-    index = await WorkspaceIndex.open(path.join(params.storageDir, 'index'), logger, chunkOptionsOf(settings));
+    index = await openIndex(path.join(params.storageDir, 'index'));
     models = new OnnxModels(params.modelsDir ?? path.join(params.storageDir, 'models'), logger);
     service = new ChatService({
       requests,
@@ -78,6 +84,19 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
     logger.log('info', `Pipeline process ${process.pid} ready (Node ${process.versions.node}).`);
     return { pid: process.pid };
   });
+
+  /**
+   * The saved index; whatever is wrong with it (damaged, from a newer version) is reported
+   * in the log and never fails the start: at worst this session indexes into memory.
+   */
+  async function openIndex(dir: string): Promise<WorkspaceIndex> {
+    try {
+      return await WorkspaceIndex.open(dir, logger, chunkOptionsOf(settings));
+    } catch (error) {
+      logger.log('error', `The saved index in ${dir} could not be opened (${describeError(error)}); this session keeps its index in memory.`);
+      return WorkspaceIndex.open(undefined, logger, chunkOptionsOf(settings));
+    }
+  }
 
   connection.onNotification(ConfigureNotification, (next) => {
     settings = { ...DEFAULT_PIPELINE_SETTINGS, ...next };
@@ -201,7 +220,11 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
       release();
     }
   });
-  connection.onRequest(IndexStatusRequest, () => index?.status() ?? { files: 0, chunks: 0, failures: [] });
+  connection.onRequest(IndexStatusRequest, async () => {
+    // What another window saved counts too.
+    await index?.refresh().catch((error: unknown) => logger.log('warn', `The saved index could not be re-read (${describeError(error)}).`));
+    return index?.status() ?? { files: 0, chunks: 0, failures: [] };
+  });
 
   connection.onRequest(StopRequest, () => ({ cancelled: requests.cancelCurrent() }));
   connection.onRequest(GetHistoryRequest, () => history?.all() ?? []);

@@ -32,6 +32,8 @@ export interface IndexProgress {
   done: number;
   total: number;
   current?: string;
+  /** Another Local RAG process (a window, the CLI) is saving the same index; this run waits for it. */
+  waitingForStore?: boolean;
 }
 
 export interface IndexReport {

@@ -7,14 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import type { CancellationToken } from '../cancellation';
+import { CancelledError, type CancellationToken } from '../cancellation';
 import { describeError, type Logger } from '../log';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk';
 import { DEFAULT_PDF_MAX_BYTES, extractPdf, pdfTooLarge } from './extract/pdf';
 import { hashRegularFile, notAFile } from './extract/safeRead';
 import { DEFAULT_MAX_TEXT_BYTES, kindOf, readTextFile, textDocument } from './extract/text';
 import type { Embedder } from '../embedding/embedder';
-import { SegmentIndex, type FileChunks, type FileEntry } from './store/segmentIndex';
+import { SegmentIndex, type FileChunks, type FileEntry, type OpenOptions, type SaveOptions } from './store/segmentIndex';
 import { reciprocalRankFusion } from './store/vectorSearch';
 import { ExtractionError, type Chunk, type ExtractedDocument } from './types';
 import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } from '../../protocol/indexing';
@@ -64,9 +64,12 @@ export class WorkspaceIndex {
     private chunkOptions: ChunkOptions,
   ) {}
 
-  /** Opens the index saved in `dir` (none yet: an empty one). */
-  static async open(dir: string | undefined, logger: Logger, chunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<WorkspaceIndex> {
-    const index = new WorkspaceIndex(await SegmentIndex.open(dir, logger), logger, chunkOptions);
+  /**
+   * Opens the index saved in `dir` (none yet: an empty one). Other processes may read and
+   * write the same folder meanwhile; `readOnly` never changes anything there.
+   */
+  static async open(dir: string | undefined, logger: Logger, chunkOptions = DEFAULT_CHUNK_OPTIONS, options: OpenOptions = {}): Promise<WorkspaceIndex> {
+    const index = new WorkspaceIndex(await SegmentIndex.open(dir, logger, options), logger, chunkOptions);
     await index.setChunkOptions(chunkOptions);
     return index;
   }
@@ -119,6 +122,17 @@ export class WorkspaceIndex {
     return this.embedder !== undefined && this.store.hasVectors(this.embedder.modelId);
   }
 
+  /** Why the saved index is left untouched (written by a newer Local RAG); undefined when it is usable. */
+  get newerFormat(): string | undefined {
+    return this.store.newerFormat;
+  }
+
+  /** Takes in what other processes saved since this view was read (a stat when nothing was). */
+  async refresh(): Promise<void> {
+    // A question is answered from the view at hand rather than failed over a re-read.
+    await this.store.refresh().catch((error: unknown) => this.logger.log('warn', `The saved index could not be re-read (${describeError(error)}).`));
+  }
+
   status(): IndexStatus {
     const failures = [...this.store.files.values()].flatMap((entry) => (entry.failure ? [entry.failure] : []));
     return { files: this.store.files.size - failures.length, chunks: this.store.chunkCount, failures };
@@ -148,7 +162,10 @@ export class WorkspaceIndex {
    */
   async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
     await this.saving;
+    // Files another window indexed meanwhile are not read again.
+    await this.store.refresh();
     const report: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: false };
+    const saveOptions: SaveOptions = { token, onWaiting: () => onProgress({ done: report.indexed + report.unchanged + report.failed.length, total: files.length, waitingForStore: true }) };
     let lastSave = Date.now();
     let unsaved = false;
     const reads = new Map<number, Promise<Prepared>>();
@@ -176,7 +193,7 @@ export class WorkspaceIndex {
         else report.failed.push(outcome);
         unsaved ||= outcome !== 'unchanged';
         if (unsaved && Date.now() - lastSave > CHECKPOINT_MS) {
-          await this.save();
+          await this.save(saveOptions);
           lastSave = Date.now();
           unsaved = false;
         }
@@ -187,7 +204,7 @@ export class WorkspaceIndex {
       report.cancelled = true;
     } finally {
       if (unsaved && report.cancelled) this.saveSoon();
-      else if (unsaved) await this.save();
+      else if (unsaved) await this.saveOrKeep(saveOptions, report);
     }
     return report;
   }
@@ -315,14 +332,32 @@ export class WorkspaceIndex {
     await this.saving;
   }
 
-  /** Saves after every earlier save (one writer at a time, in order). */
-  private save(): Promise<void> {
+  /** Saves after every earlier save (one at a time, in order; other processes wait on the store's lock). */
+  private save(options: SaveOptions = {}): Promise<void> {
     const saved = this.saving.then(async () => {
       await this.flushPending();
-      await this.store.save();
+      await this.store.save(options);
     });
-    this.saving = saved.catch((error) => this.logger.log('warn', `The index could not be saved: ${describeError(error)}`));
+    this.saving = saved.catch((error) => {
+      // A cancelled wait for another process's save is no failure: the changes stay for the next save.
+      if (!(error instanceof CancelledError)) this.logger.log('warn', `The index could not be saved: ${describeError(error)}`);
+    });
     return saved;
+  }
+
+  /**
+   * The end-of-run save. Cancelled while another process holds the store's lock, the run
+   * ends at once as cancelled; what it indexed stays searchable here and is saved in the
+   * background once the lock is free.
+   */
+  private async saveOrKeep(options: SaveOptions, report: IndexReport): Promise<void> {
+    try {
+      await this.save(options);
+    } catch (error) {
+      if (!(error instanceof CancelledError)) throw error;
+      report.cancelled = true;
+      this.saveSoon();
+    }
   }
 
   private saving: Promise<void> = Promise.resolve();

@@ -31,6 +31,8 @@ export class WorkspaceRetriever implements Retriever {
       this.announced = true;
       this.logger.log('info', 'Searching with keywords only (BM25): no embedding model is in use (localRag.embeddingModel).');
     }
+    // Another window or the CLI may have saved files since: one stat tells.
+    await index.refresh();
     const vector = await index.embedQuery(query, token);
     token.throwIfCancelled();
     const reranker = this.reranker();

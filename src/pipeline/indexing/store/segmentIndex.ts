@@ -4,31 +4,55 @@
  * points at its segment, so re-indexing or deleting a file is a manifest change plus, for
  * new text, one small new segment: saving a one-file change writes kilobytes, not the index.
  *
+ * Several processes share one store folder (two windows on one folder, the CLI beside the
+ * extension). Each keeps a view in memory and records its own changes (entries set, deleted
+ * or moved since it last saved). A save takes the store's lock (../../fileLock.ts) and, under
+ * it, re-reads the manifest, takes the disk's entries with its own changes applied on top,
+ * loads the segments others added, compacts, writes new segments, then the manifest, syncs
+ * the folder, and removes strays. So nothing another writer saved is lost, and nothing is
+ * removed except under the lock. Readers never write, move or delete anything; before each
+ * search the view follows the manifest when it changed (one stat).
+ *
  * Crash safety: a segment is written to a temp file, synced and renamed before the manifest
- * that names it is (the same way); files the manifest does not name are deleted on open. A
- * kill at any moment leaves the previous manifest with every segment it names, or the new
- * one with all of its own.
+ * that names it is (the same way). A kill at any moment leaves the previous manifest with
+ * every segment it names, or the new one with all of its own.
+ *
+ * Damage: every segment's size and CRC-32 are in the manifest. A damaged segment costs only
+ * its own files (forgotten, so the next run reads them again) and is moved aside, not
+ * deleted; a damaged manifest is moved aside and the index starts empty; a manifest from a
+ * newer version is refused and left exactly as it is.
  *
  * Segments that lost most of their chunks are rewritten, and small ones merged, when saving.
  */
+import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { IndexFailure } from '../../../protocol/indexing';
+import type { CancellationToken } from '../../cancellation';
+import { acquireLock } from '../../fileLock';
 import { describeError, type Logger } from '../../log';
+import { Mutex } from '../../mutex';
+import type { LogLevel } from '../../../protocol/rpc';
 import type { Chunk } from '../types';
 import { keywordSearch, lengthNorms, type Layout, type Scored } from './bm25';
+import { MANIFEST, ManifestShapeError, NewerFormatError, parseManifest, segmentFile, serializeManifest, type FileEntry, type Manifest, type SegmentRecord } from './manifest';
 import { Segment, type SegmentVectors } from './segment';
+import {
+  checksum,
+  LOCK_FILE,
+  manifestStamp,
+  moveAside,
+  readManifestFile,
+  readSegmentFile,
+  removeStrays,
+  sameStamp,
+  syncDir,
+  writeAtomically,
+  type ManifestStamp,
+} from './storeFiles';
 import { vectorSearch } from './vectorSearch';
 
-export interface FileEntry {
-  size: number;
-  mtimeMs: number;
-  hash: string;
-  /** Segment holding the file's chunks; 0 when it has none (failed, or empty). */
-  segment: number;
-  chunks: number;
-  failure?: IndexFailure;
-}
+export type { FileEntry };
+export { NewerFormatError };
 
 /** What one indexed file brings to a new segment. */
 export interface FileChunks {
@@ -39,76 +63,97 @@ export interface FileChunks {
   vectors?: Float32Array[];
 }
 
-// 3: segments and a manifest (2 was one index.json).
-const FORMAT_VERSION = 3;
-const MANIFEST = 'manifest.json';
-const LEGACY_FILE = 'index.json';
-const SEGMENT_FILE = /^seg-(\d+)\.bin$/;
+export interface OpenOptions {
+  /** Never writes, moves or deletes anything in the store (the CLI's search and ask). */
+  readOnly?: boolean;
+}
+
+export interface SaveOptions {
+  /** Cancels waiting for the lock; what was indexed stays in memory for the next save. */
+  token?: CancellationToken;
+  /** Called once when another process holds the lock and this save waits for it. */
+  onWaiting?: () => void;
+  timeoutMs?: number;
+}
+
 /** Segments with fewer live chunks than this are merged once there are `SMALL_SEGMENTS_MAX` of them. */
 const SMALL_SEGMENT = 1024;
 const SMALL_SEGMENTS_MAX = 8;
 /** A segment whose live share falls below this is rewritten with only its live chunks. */
 const MIN_LIVE_SHARE = 0.5;
+/** A reader whose manifest names a segment that vanished (compacted by a writer meanwhile) reads again this often. */
+const READ_ATTEMPTS = 5;
+/** How long a writer that opens a damaged store waits for the lock to repair it at once (else: at its next save). */
+const REPAIR_WAIT_MS = 2_000;
 
-interface SavedManifest {
-  version: number;
-  /** How the chunks were cut (chunk size, overlap): other options mean other chunks. */
-  chunking?: unknown;
-  nextSegment: number;
-  segments: number[];
-  files: [string, FileEntry][];
+/** A change this process made to a file's entry since its last save. */
+type Change =
+  | { kind: 'set'; entry: FileEntry | undefined; seq: number }
+  /** Its chunks moved from segment `from` to `to` (compaction, new vectors): applies only where the disk still has them in `from`. */
+  | { kind: 'move'; from: number; to: number; seq: number };
+
+/** What was read from the store folder. */
+interface DiskView {
+  stamp: ManifestStamp | undefined;
+  /** Undefined when there is no manifest, or it could not be used (`problem`). */
+  manifest: Manifest | undefined;
+  /** Segments read for this view (those not in memory already). */
+  loaded: Map<number, Segment>;
+  damaged: { record: SegmentRecord; reason: string }[];
+  problem?: unknown;
 }
 
 export class SegmentIndex {
-  private readonly segments = new Map<number, Segment>();
+  private segments = new Map<number, Segment>();
+  /** How each saved segment lies on disk (unsaved ones have none yet). */
+  private records = new Map<number, SegmentRecord>();
   private readonly unsaved = new Set<number>();
-  private nextSegment = 1;
+  private fileMap = new Map<string, FileEntry>();
+  private readonly changes = new Map<string, Change>();
+  private seq = 0;
   private cachedLayout: Layout | undefined;
-  private manifestChanged = false;
-  /** How the saved chunks were cut; see `useChunking`. */
+  /** How the chunks are cut; see `useChunking`. */
   private chunking: string | undefined;
+  private chunkingChanged = false;
+  /** The manifest version this view follows. */
+  private stamp: ManifestStamp | undefined;
+  /** A damaged manifest or segment waits to be moved aside by the next save. */
+  private repair = false;
+  /** The store belongs to a newer version: nothing is ever written. */
+  private refusal: NewerFormatError | undefined;
+  /** One sync with the disk (a refresh or a save) at a time in this process. */
+  private readonly syncing = new Mutex();
+  private readonly told = new Set<string>();
 
   private constructor(
     private readonly dir: string | undefined,
     private readonly logger: Logger,
-    /** Every file read, by display path. */
-    readonly files: Map<string, FileEntry>,
+    private readonly readOnly: boolean,
   ) {}
 
-  /** Opens the index in `dir` (none, or unreadable: an empty one, and the reason in the log). */
-  static async open(dir: string | undefined, logger: Logger): Promise<SegmentIndex> {
-    const empty = new SegmentIndex(dir, logger, new Map());
-    if (!dir) return empty;
-    let saved: SavedManifest;
-    try {
-      saved = JSON.parse(await fs.readFile(path.join(dir, MANIFEST), 'utf8')) as SavedManifest;
-      if (saved.version !== FORMAT_VERSION) throw new Error(`format ${saved.version}`);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        if (await exists(path.join(dir, LEGACY_FILE))) logger.log('info', 'The saved index has an older format; the workspace will be indexed again.');
-      } else {
-        logger.log('warn', `The saved index could not be loaded (${describeError(error)}); the workspace will be indexed again.`);
-      }
-      await empty.removeStrayFiles();
-      return empty;
+  /**
+   * Opens the index in `dir` (none yet: an empty one). Never throws for what it finds there:
+   * a damaged manifest or segment, or a newer format, is logged and costs at most the files
+   * concerned. A writer moves damaged files aside at once when the lock is free.
+   */
+  static async open(dir: string | undefined, logger: Logger, options: OpenOptions = {}): Promise<SegmentIndex> {
+    const index = new SegmentIndex(dir, logger, options.readOnly ?? false);
+    if (!dir) return index;
+    index.adopt(await index.readView(false));
+    if (index.repair && !index.readOnly && !index.refusal) {
+      await index.save({ timeoutMs: REPAIR_WAIT_MS }).catch((error: unknown) => logger.log('info', `The index will be repaired at its next save (${describeError(error)}).`));
     }
-    const index = new SegmentIndex(dir, logger, new Map(saved.files));
-    index.nextSegment = saved.nextSegment;
-    index.chunking = JSON.stringify(saved.chunking);
-    await Promise.all(
-      saved.segments.map(async (id) => {
-        try {
-          index.segments.set(id, Segment.decode(id, await fs.readFile(path.join(dir, segmentFile(id)))));
-        } catch (error) {
-          logger.log('warn', `Part of the saved index could not be read (${describeError(error)}); its files will be indexed again.`);
-        }
-      }),
-    );
-    // Files whose segment was lost are forgotten, so the next run reads them again.
-    for (const [file, entry] of index.files) if (entry.segment && !index.segments.has(entry.segment)) index.files.delete(file);
-    await index.removeStrayFiles();
     return index;
+  }
+
+  /** Every file read, by display path. */
+  get files(): ReadonlyMap<string, FileEntry> {
+    return this.fileMap;
+  }
+
+  /** Why this store is never written (it belongs to a newer Local RAG); undefined when it is ours. */
+  get newerFormat(): string | undefined {
+    return this.refusal?.message;
   }
 
   /**
@@ -119,21 +164,18 @@ export class SegmentIndex {
   useChunking(chunking: unknown): boolean {
     const wanted = JSON.stringify(chunking);
     if (wanted === this.chunking) return false;
-    const hadChunks = this.chunking !== undefined && this.files.size > 0;
+    const hadChunks = this.chunking !== undefined && this.fileMap.size > 0;
     this.chunking = wanted;
-    this.manifestChanged = true;
+    this.chunkingChanged = true;
     if (!hadChunks) return false;
-    for (const entry of this.files.values()) {
-      entry.mtimeMs = -1;
-      entry.hash = '';
-    }
+    for (const [file, entry] of [...this.fileMap]) this.setEntry(file, { ...entry, mtimeMs: -1, hash: '' });
     return true;
   }
 
   /** Number of live chunks. */
   get chunkCount(): number {
     let count = 0;
-    for (const entry of this.files.values()) count += entry.chunks;
+    for (const entry of this.fileMap.values()) count += entry.chunks;
     return count;
   }
 
@@ -143,24 +185,27 @@ export class SegmentIndex {
   }
 
   setEntry(file: string, entry: FileEntry): void {
-    this.files.set(file, entry);
-    this.changed();
+    this.fileMap.set(file, entry);
+    this.record(file, { kind: 'set', entry: { ...entry }, seq: 0 });
+    this.cachedLayout = undefined;
   }
 
   deleteEntry(file: string): boolean {
-    const deleted = this.files.delete(file);
-    if (deleted) this.changed();
+    const deleted = this.fileMap.delete(file);
+    if (deleted) {
+      this.record(file, { kind: 'set', entry: undefined, seq: 0 });
+      this.cachedLayout = undefined;
+    }
     return deleted;
   }
 
   /** Indexes the chunks of these files as one new segment; their earlier chunks stop being live. */
   async addFiles(batch: FileChunks[], modelId?: string): Promise<void> {
     const chunks = batch.flatMap((file) => file.chunks);
-    const id = this.nextSegment++;
+    const id = newSegmentId();
     const vectors = modelId && batch.every((file) => file.vectors) ? packVectors(modelId, batch.flatMap((file) => file.vectors!)) : undefined;
     if (chunks.length > 0) this.putSegment(await Segment.build(id, chunks, vectors));
-    for (const file of batch) this.files.set(file.path, { ...file.facts, segment: file.chunks.length ? id : 0, chunks: file.chunks.length });
-    this.changed();
+    for (const file of batch) this.setEntry(file.path, { ...file.facts, segment: file.chunks.length ? id : 0, chunks: file.chunks.length });
   }
 
   /** Segments without vectors from `modelId` (live chunks only), for re-embedding. */
@@ -178,7 +223,9 @@ export class SegmentIndex {
     if (!segment) return;
     const live = this.liveOf(segment, this.layout());
     const packed = packVectors(modelId, vectors);
-    this.replace(segment, live.length === segment.size ? segment.withVectors(this.nextSegment++, packed) : await this.rebuild(segment, live, packed));
+    const next = live.length === segment.size ? segment.withVectors(newSegmentId(), packed) : await this.rebuild(segment, live, packed);
+    // The disk may have moved on while the chunks were embedded (another window saved).
+    if (this.segments.get(id) === segment) this.replace(segment, next);
   }
 
   keyword(query: string, k: number): Scored[] {
@@ -197,26 +244,250 @@ export class SegmentIndex {
     return segments[s].chunk(doc - bases[s]);
   }
 
-  /** Rewrites sparse segments, merges small ones, and writes what changed. */
-  async save(): Promise<void> {
+  /**
+   * Follows the disk when another process saved since this view was read (one stat when it
+   * did not): its files come in, what it removed goes, this process's own unsaved changes stay.
+   */
+  async refresh(): Promise<void> {
+    if (!this.dir || sameStamp(await manifestStamp(this.dir), this.stamp)) return;
+    const release = await this.syncing.acquire();
+    try {
+      if (!sameStamp(await manifestStamp(this.dir), this.stamp)) this.adopt(await this.readView(false));
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Saves this process's changes into the store: under the store's lock (waiting for another
+   * process's save to end), merged with what others saved meanwhile. A cancelled wait throws
+   * CancelledError and keeps every change in memory for the next save.
+   */
+  async save(options: SaveOptions = {}): Promise<void> {
+    if (!this.dir || this.readOnly) return;
+    if (this.refusal) throw this.refusal;
+    if (!this.hasWork()) return;
+    const release = await this.syncing.acquire();
+    try {
+      if (!this.hasWork()) return;
+      await fs.mkdir(this.dir, { recursive: true });
+      const onWaiting = options.onWaiting;
+      const lock = await acquireLock(path.join(this.dir, LOCK_FILE), { token: options.token, timeoutMs: options.timeoutMs, onWaiting: onWaiting && (() => onWaiting()) });
+      try {
+        await this.commit(this.dir);
+      } finally {
+        await lock.release();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private hasWork(): boolean {
+    return this.changes.size > 0 || this.unsaved.size > 0 || this.chunkingChanged || this.repair;
+  }
+
+  /** The save proper; the caller holds the store's lock, so nothing here races another writer. */
+  private async commit(dir: string): Promise<void> {
+    const view = await this.readView(true);
+    if (view.problem instanceof NewerFormatError) {
+      this.refuse(view.problem);
+      throw view.problem;
+    }
+    if (view.problem instanceof ManifestShapeError) {
+      // This view stays the base: it is what this process last saw whole.
+      const aside = await moveAside(dir, MANIFEST);
+      this.tell('warn', `The saved index could not be read (${view.problem.message}); it was kept as ${aside ?? MANIFEST} and the files it listed will be indexed again.`);
+    } else if (view.problem) {
+      throw view.problem;
+    } else {
+      const aside = new Map<number, string | undefined>();
+      for (const { record } of view.damaged) aside.set(record.id, await moveAside(dir, record.file));
+      this.adopt(view, aside);
+    }
     await this.compact();
-    if (!this.dir || (!this.manifestChanged && this.unsaved.size === 0)) return;
-    await fs.mkdir(this.dir, { recursive: true });
+
+    const taken = new Set(await fs.readdir(dir));
+    for (const id of [...this.unsaved]) if (taken.has(segmentFile(id)) || this.records.has(id)) this.renumber(id);
+    let written = 0;
     for (const id of [...this.unsaved]) {
       const segment = this.segments.get(id);
-      if (segment) await writeAtomically(path.join(this.dir, segmentFile(id)), segment.encode());
       this.unsaved.delete(id);
+      if (!segment) continue;
+      const bytes = segment.encode();
+      const record: SegmentRecord = { id, file: segmentFile(id), bytes: bytes.length, crc32: checksum(bytes) };
+      await writeAtomically(path.join(dir, record.file), bytes);
+      this.records.set(id, record);
+      written++;
     }
-    const manifest: SavedManifest = {
-      version: FORMAT_VERSION,
-      chunking: this.chunking === undefined ? undefined : JSON.parse(this.chunking),
-      nextSegment: this.nextSegment,
-      segments: [...this.segments.keys()],
-      files: [...this.files],
-    };
-    this.manifestChanged = false;
-    await writeAtomically(path.join(this.dir, MANIFEST), Buffer.from(JSON.stringify(manifest)));
-    await this.removeStrayFiles();
+    if (written > 0) await syncDir(dir);
+
+    // The manifest names only segments on disk: a file indexed into a segment made while
+    // this save ran keeps its saved entry until the next save.
+    const upTo = this.seq;
+    const chunking = this.chunking;
+    const onDisk = new Map(view.manifest?.files);
+    const deferred = new Set<string>();
+    const files: [string, FileEntry][] = [];
+    for (const [file, entry] of this.fileMap) {
+      if (entry.segment === 0 || this.records.has(entry.segment)) files.push([file, entry]);
+      else {
+        deferred.add(file);
+        const saved = onDisk.get(file);
+        if (saved && (saved.segment === 0 || this.records.has(saved.segment))) files.push([file, saved]);
+      }
+    }
+    const segments = [...this.records.values()].filter((record) => this.segments.has(record.id));
+    await writeAtomically(path.join(dir, MANIFEST), serializeManifest({ chunking: chunking === undefined ? undefined : JSON.parse(chunking), segments, files }));
+    await syncDir(dir);
+    this.stamp = await manifestStamp(dir);
+    for (const [file, change] of [...this.changes]) if (change.seq <= upTo && !deferred.has(file)) this.changes.delete(file);
+    if (this.chunking === chunking) this.chunkingChanged = false;
+    this.repair = false;
+    await removeStrays(dir, new Set(segments.map((record) => record.file)));
+  }
+
+  /**
+   * Reads the manifest and the segments it names that are not in memory. Outside the lock, a
+   * segment that vanished means a writer replaced it after the manifest was read: read again.
+   */
+  private async readView(underLock: boolean): Promise<DiskView> {
+    const dir = this.dir!;
+    const loaded = new Map<number, Segment>();
+    for (let attempt = 1; ; attempt++) {
+      let file: Awaited<ReturnType<typeof readManifestFile>>;
+      let manifest: Manifest;
+      try {
+        file = await readManifestFile(dir);
+        if (!file) return { stamp: undefined, manifest: undefined, loaded, damaged: [] };
+        manifest = parseManifest(file.text);
+      } catch (problem) {
+        return { stamp: file?.stamp, manifest: undefined, loaded, damaged: [], problem };
+      }
+      const damaged: DiskView['damaged'] = [];
+      let vanished = false;
+      await Promise.all(
+        manifest.segments.map(async (record) => {
+          if (this.segments.has(record.id) || loaded.has(record.id)) return;
+          try {
+            const bytes = await readSegmentFile(dir, record);
+            loaded.set(record.id, Segment.decode(record.id, bytes));
+            // Format 3 kept no checksum: it is recorded from now on.
+            if (record.crc32 === undefined) Object.assign(record, { bytes: bytes.length, crc32: checksum(bytes) });
+          } catch (error) {
+            const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+            if (missing && !underLock && attempt < READ_ATTEMPTS) vanished = true;
+            else damaged.push({ record, reason: missing ? 'the file is missing' : describeError(error) });
+          }
+        }),
+      );
+      if (!vanished) return { stamp: file.stamp, manifest, loaded, damaged };
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+
+  /**
+   * Makes `view` this process's view: the disk's segments and entries, with this process's
+   * own changes applied on top and its unsaved segments kept. A view that could not be read
+   * leaves the current one as it is.
+   */
+  private adopt(view: DiskView, aside = new Map<number, string | undefined>()): void {
+    this.stamp = view.stamp;
+    if (view.problem instanceof NewerFormatError) return this.refuse(view.problem);
+    if (view.problem) {
+      this.repair ||= view.problem instanceof ManifestShapeError;
+      this.tell('warn', `The saved index could not be read (${describeError(view.problem)}); the workspace will be indexed again.`);
+      return;
+    }
+    const base = view.manifest ?? { segments: [], files: [], chunking: undefined };
+    const segments = new Map<number, Segment>();
+    const records = new Map<number, SegmentRecord>();
+    for (const record of base.segments) {
+      const segment = view.loaded.get(record.id) ?? this.segments.get(record.id);
+      if (!segment) continue;
+      segments.set(record.id, segment);
+      records.set(record.id, record.crc32 !== undefined ? record : (this.records.get(record.id) ?? record));
+    }
+    for (const id of this.unsaved) segments.set(id, this.segments.get(id)!);
+    const files = new Map<string, FileEntry>();
+    for (const [file, entry] of base.files) if (entry.segment === 0 || segments.has(entry.segment)) files.set(file, { ...entry });
+    for (const [file, change] of this.changes) {
+      const onDisk = files.get(file);
+      if (change.kind === 'move') {
+        if (onDisk?.segment === change.from && segments.has(change.to)) onDisk.segment = change.to;
+      } else if (!change.entry) {
+        files.delete(file);
+      } else if (change.entry.segment === 0 || segments.has(change.entry.segment)) {
+        files.set(file, { ...change.entry });
+      } else if (onDisk && onDisk.hash === change.entry.hash && onDisk.chunks === change.entry.chunks) {
+        // Our entry named a segment another writer has since merged: same content, its new place.
+        files.set(file, { ...change.entry, segment: onDisk.segment });
+      } else {
+        // Its chunks are gone from the disk: forgotten, so the next run reads it again.
+        files.delete(file);
+      }
+    }
+    for (const { record, reason } of view.damaged) {
+      const lost = base.files.filter(([, entry]) => entry.segment === record.id).length;
+      const kept = aside.get(record.id);
+      this.repair ||= !aside.has(record.id) && reason !== 'the file is missing';
+      this.tell(
+        'warn',
+        `Part of the saved index (${record.file}) is damaged (${reason}); its ${lost} file(s) will be indexed again` + (kept ? ` (the damaged file was kept as ${kept}).` : '.'),
+      );
+    }
+    if (!this.chunkingChanged && view.manifest) this.chunking = view.manifest.chunking === undefined ? undefined : JSON.stringify(view.manifest.chunking);
+    this.segments = segments;
+    this.records = records;
+    this.fileMap = files;
+    this.cachedLayout = undefined;
+  }
+
+  private refuse(error: NewerFormatError): void {
+    this.refusal = error;
+    this.tell('error', error.message);
+  }
+
+  /** Logs a message once (a refresh before every search must not repeat it). */
+  private tell(level: LogLevel, message: string): void {
+    if (this.told.has(message)) return;
+    this.told.add(message);
+    this.logger.log(level, message);
+  }
+
+  private record(file: string, change: Change): void {
+    change.seq = ++this.seq;
+    this.changes.set(file, change);
+  }
+
+  /** Notes that `file`'s chunks moved from segment `from` to `to`. */
+  private recordMove(file: string, from: number, to: number): void {
+    const change = this.changes.get(file);
+    if (change?.kind === 'set' && change.entry) {
+      if (change.entry.segment === from) change.entry.segment = to;
+      change.seq = ++this.seq;
+    } else if (change?.kind === 'move') {
+      change.to = to;
+      change.seq = ++this.seq;
+    } else if (!change) {
+      this.record(file, { kind: 'move', from, to, seq: 0 });
+    }
+  }
+
+  /** Gives an unsaved segment a new id (its own collided with a file already in the folder). */
+  private renumber(id: number): void {
+    const segment = this.segments.get(id)!;
+    const next = segment.withVectors(newSegmentId(), segment.vectors);
+    this.segments.delete(id);
+    this.unsaved.delete(id);
+    this.segments.set(next.id, next);
+    this.unsaved.add(next.id);
+    for (const [file, entry] of this.fileMap) {
+      if (entry.segment !== id) continue;
+      entry.segment = next.id;
+      this.recordMove(file, id, next.id);
+    }
+    this.cachedLayout = undefined;
   }
 
   private async compact(): Promise<void> {
@@ -241,7 +512,7 @@ export class SegmentIndex {
       if (group.length < 2) continue;
       const chunks = group.flatMap(({ segment, live }) => live.map((d) => segment.chunk(d)));
       const vectors = modelId ? packVectors(modelId, group.flatMap(({ segment, live }) => liveVectors(segment, live))) : undefined;
-      const merged = await Segment.build(this.nextSegment++, chunks, vectors);
+      const merged = await Segment.build(newSegmentId(), chunks, vectors);
       for (const { segment } of group) this.replace(segment, undefined);
       this.putSegment(merged);
       this.repoint(merged);
@@ -250,7 +521,7 @@ export class SegmentIndex {
 
   private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | undefined): Promise<Segment> {
     return Segment.build(
-      this.nextSegment++,
+      newSegmentId(),
       live.map((d) => segment.chunk(d)),
       vectors,
     );
@@ -260,30 +531,30 @@ export class SegmentIndex {
   private replace(segment: Segment, next: Segment | undefined): void {
     this.segments.delete(segment.id);
     this.unsaved.delete(segment.id);
+    this.records.delete(segment.id);
     if (next) {
       this.putSegment(next);
       this.repoint(next);
     }
-    this.changed();
+    this.cachedLayout = undefined;
   }
 
   private putSegment(segment: Segment): void {
     this.segments.set(segment.id, segment);
     this.unsaved.add(segment.id);
-    this.changed();
+    this.cachedLayout = undefined;
   }
 
-  /** Points the manifest entries of `segment`'s files at it. */
+  /** Points the entries of `segment`'s files at it. */
   private repoint(segment: Segment): void {
     for (const file of segment.files) {
-      const entry = this.files.get(file);
-      if (entry) entry.segment = segment.id;
+      const entry = this.fileMap.get(file);
+      if (!entry || entry.segment === segment.id) continue;
+      const from = entry.segment;
+      entry.segment = segment.id;
+      this.recordMove(file, from, segment.id);
     }
-  }
-
-  private changed(): void {
     this.cachedLayout = undefined;
-    this.manifestChanged = true;
   }
 
   /** The segments numbered as one collection, recomputed after a change. */
@@ -298,7 +569,7 @@ export class SegmentIndex {
     }
     const live = new Uint8Array(total);
     segments.forEach((segment, s) => {
-      const fileLive = segment.files.map((file) => this.files.get(file)?.segment === segment.id);
+      const fileLive = segment.files.map((file) => this.fileMap.get(file)?.segment === segment.id);
       for (let d = 0; d < segment.size; d++) live[bases[s] + d] = fileLive[segment.fileOf[d]] ? 1 : 0;
     });
     this.cachedLayout = { segments, bases, total, live, norms: lengthNorms(segments.map((segment) => segment.length), total) };
@@ -311,20 +582,14 @@ export class SegmentIndex {
     for (let d = 0; d < segment.size; d++) if (layout.live[base + d]) live.push(d);
     return live;
   }
+}
 
-  /** Deletes temp files and segments the manifest does not name (left by a kill or a compaction). */
-  private async removeStrayFiles(): Promise<void> {
-    if (!this.dir) return;
-    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(
-      names
-        .filter((name) => {
-          const segment = SEGMENT_FILE.exec(name);
-          return name.endsWith('.tmp') || name === LEGACY_FILE || (segment !== null && !this.segments.has(Number(segment[1])));
-        })
-        .map((name) => fs.rm(path.join(this.dir!, name), { force: true })),
-    );
-  }
+/**
+ * A segment id no other process picks: 48 random bits (above format 3's small sequential
+ * ids); a save still checks the folder under the lock before writing one.
+ */
+function newSegmentId(): number {
+  return randomInt(2 ** 32, 2 ** 48);
 }
 
 function liveVectors(segment: Segment, live: number[]): Float32Array[] {
@@ -338,25 +603,3 @@ function packVectors(modelId: string, vectors: Float32Array[]): SegmentVectors {
   return { modelId, dimension, data };
 }
 
-function segmentFile(id: number): string {
-  return `seg-${id}.bin`;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(temp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temp, file);
-}

@@ -1,0 +1,150 @@
+/**
+ * The file operations of the store folder, where several processes (two windows, the CLI)
+ * may work at once: atomic writes under names no other process uses, the folder synced
+ * after renames, bad files moved aside rather than deleted, and what counts as a stray.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { MANIFEST, SEGMENT_NAME, type SegmentRecord } from './manifest';
+
+export const LOCK_FILE = 'store.lock';
+/** Format 2's single file; replaced by the manifest and segments. */
+export const LEGACY_FILE = 'index.json';
+/** Temp files younger than this are left alone even under the lock (a writer not using it, a slow clock). */
+const TEMP_GRACE_MS = 10_000;
+/** Our temp files: `<target>.<pid>-<random>.tmp`; format 3 wrote `<target>.<pid>.tmp`. */
+const TEMP_NAME = /^(seg-(v4-[0-9a-f]+|\d+)\.bin|manifest\.json)\.\d+(-[0-9a-f]+)?\.tmp$/;
+
+/** A segment file whose bytes are not what the manifest recorded (or not a segment at all). */
+export class DamagedSegmentError extends Error {
+  constructor(
+    readonly record: SegmentRecord,
+    detail: string,
+  ) {
+    super(`${record.file} is damaged (${detail})`);
+    this.name = 'DamagedSegmentError';
+  }
+}
+
+export function checksum(data: Uint8Array): number {
+  return crc32(data) >>> 0;
+}
+
+/** Reads a segment file and checks its size and checksum against the manifest's record. */
+export async function readSegmentFile(dir: string, record: SegmentRecord): Promise<Buffer> {
+  const bytes = await fs.readFile(path.join(dir, record.file));
+  if (record.bytes >= 0 && bytes.length !== record.bytes) {
+    throw new DamagedSegmentError(record, bytes.length < record.bytes ? `truncated: ${bytes.length} of ${record.bytes} bytes` : `${bytes.length} bytes, ${record.bytes} expected`);
+  }
+  if (record.crc32 !== undefined && checksum(bytes) !== record.crc32) throw new DamagedSegmentError(record, 'checksum mismatch');
+  return bytes;
+}
+
+/**
+ * Writes `data` to a temp file (a name no other process uses), syncs it and renames it
+ * into place. The folder is synced by the caller once all renames of a save are done.
+ */
+export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await fs.open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Makes the renames in `dir` durable. Some platforms cannot sync a folder; they are skipped. */
+export async function syncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF' && code !== 'EACCES') throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Renames a bad file to `<name>.corrupt-<time>` (kept for a look, never deleted); returns the new name. */
+export async function moveAside(dir: string, name: string): Promise<string | undefined> {
+  const aside = `${name}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await fs.rename(path.join(dir, name), path.join(dir, aside));
+    return aside;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Removes what a kill or a compaction left: segment files the manifest does not name, our
+ * temp files (not the young ones) and format 2's file. Called only by a writer holding the
+ * lock: all writes happen under it, so nothing found here is another writer's work.
+ */
+export async function removeStrays(dir: string, named: ReadonlySet<string>): Promise<void> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const now = Date.now();
+  await Promise.all(
+    names.map(async (name) => {
+      const file = path.join(dir, name);
+      if (SEGMENT_NAME.test(name)) {
+        if (!named.has(name)) await fs.rm(file, { force: true });
+      } else if (TEMP_NAME.test(name)) {
+        const stat = await fs.stat(file).catch(() => undefined);
+        if (stat && now - stat.mtimeMs > TEMP_GRACE_MS) await fs.rm(file, { force: true });
+      } else if (name === LEGACY_FILE) {
+        await fs.rm(file, { force: true });
+      }
+    }),
+  );
+}
+
+/** What identifies a version of the manifest cheaply (a writer replaces it by rename: a new inode). */
+export interface ManifestStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The manifest's text and its stamp, both from one open file (a stat before or after the
+ * read could belong to another version). Undefined when there is none.
+ */
+export async function readManifestFile(dir: string): Promise<{ stamp: ManifestStamp; text: string } | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path.join(dir, MANIFEST), 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    const text = await handle.readFile('utf8');
+    return { stamp: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, text };
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function manifestStamp(dir: string): Promise<ManifestStamp | undefined> {
+  const stat = await fs.stat(path.join(dir, MANIFEST)).catch(() => undefined);
+  return stat && { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+export function sameStamp(a: ManifestStamp | undefined, b: ManifestStamp | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs);
+}
