@@ -197,8 +197,9 @@ function httpStatus(url) {
  * @param {number} port
  * @param {{ extensionDevelopmentPath?: string | string[], extensionTestsPath?: string }} o
  */
-function payloadParam(port, { extensionDevelopmentPath, extensionTestsPath }) {
-  const remote = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${port}${path.resolve(p).split(path.sep).map(encodeURIComponent).join('/')}`;
+function payloadParam(authority, { extensionDevelopmentPath, extensionTestsPath }) {
+  // The browser's address is the workbench's remote authority: the payload must name the same.
+  const remote = (/** @type {string} */ p) => `vscode-remote://${authority}${path.resolve(p).split(path.sep).map(encodeURIComponent).join('/')}`;
   /** @type {[string, string][]} */
   const payload = [];
   const devPaths = extensionDevelopmentPath == null ? [] : [extensionDevelopmentPath].flat();
@@ -219,7 +220,7 @@ export function workbenchUrl(server, { workspace, extensionDevelopmentPath, exte
   } else {
     params.set('ew', 'true'); // empty window
   }
-  const payload = payloadParam(server.port, { extensionDevelopmentPath, extensionTestsPath });
+  const payload = payloadParam(new URL(server.url).host, { extensionDevelopmentPath, extensionTestsPath });
   if (payload) params.set('payload', payload);
   return `${server.url}/?${params.toString()}`;
 }
@@ -249,19 +250,26 @@ export function workbenchUrl(server, { workspace, extensionDevelopmentPath, exte
  *        dir (code-server --install-extension) before the server starts; see installExtensions()
  * @param {number} [opts.startTimeoutMs]  default 60000
  * @param {boolean} [opts.keepData]  keep dataDir after stop() (for debugging)
+ * @param {string} [opts.dataDir]  a lasting folder for the profile instead of a throw-away one
+ *        (`npm start`): kept after stop(); settings.json keeps what the user changed there,
+ *        userSettings only fill in what it lacks
+ * @param {string} [opts.host]  address to listen on (default 127.0.0.1)
+ * @param {number} [opts.port]  port to listen on (default: a free one)
+ * @param {string} [opts.advertisedHost]  the host name the printed URL uses (default: host, or 127.0.0.1 for a wildcard)
  * @param {boolean} [opts.verbose]  echo code-server's output to stderr (also: LOCAL_RAG_TEST_VERBOSE=1)
  * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer(opts = {}) {
   const { workspace, userSettings = {}, env = {}, args = [], installExtensions: vsixes = [],
-    startTimeoutMs = 60_000, keepData = !!process.env.LOCAL_RAG_TEST_KEEP } = opts;
+    startTimeoutMs = 60_000, host = '127.0.0.1' } = opts;
+  const keepData = opts.keepData ?? (!!opts.dataDir || !!process.env.LOCAL_RAG_TEST_KEEP);
   const verbose = opts.verbose ?? process.env.LOCAL_RAG_TEST_VERBOSE === '1';
   if (!fs.existsSync(CODE_SERVER_BIN)) {
     throw new Error(`code-server not found at ${CODE_SERVER_BIN}; run scripts/install-test-tools.sh`);
   }
   installExitHooks();
-  const port = await freePort();
-  const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'local-rag-cs-'));
+  const port = opts.port ?? (await freePort());
+  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : await fsp.mkdtemp(path.join(os.tmpdir(), 'local-rag-cs-'));
   const dirs = {
     userData: path.join(dataDir, 'user-data'),
     extensions: path.join(dataDir, 'extensions'),
@@ -272,15 +280,20 @@ export async function startCodeServer(opts = {}) {
   };
   for (const d of Object.values(dirs)) await fsp.mkdir(d, { recursive: true });
   await fsp.mkdir(path.join(dirs.userData, 'User'), { recursive: true });
-  await fsp.writeFile(path.join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...userSettings }, null, 2));
+  const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
+  /** @type {Record<string, unknown>} */
+  let kept = {};
+  if (opts.dataDir) {
+    try { kept = JSON.parse(await fsp.readFile(settingsFile, 'utf8')); } catch { /* first start, or not plain JSON: written anew */ }
+  }
+  await fsp.writeFile(settingsFile, JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...userSettings, ...kept }, null, 2));
   const configFile = path.join(dirs.config, 'code-server', 'config.yaml');
   await fsp.mkdir(path.dirname(configFile), { recursive: true });
-  await fsp.writeFile(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  await fsp.writeFile(configFile, `bind-addr: ${host}:${port}\nauth: none\ncert: false\n`);
 
   const argv = [
     '--config', configFile,
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--bind-addr', `${host}:${port}`,
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
@@ -362,7 +375,9 @@ export async function startCodeServer(opts = {}) {
     if (!keepData) await fsp.rm(dataDir, { recursive: true, force: true }).catch(() => {});
   };
 
-  const url = `http://127.0.0.1:${port}`;
+  // Listening on every address: the URL names this machine's loopback (or what the caller says to advertise).
+  const advertised = opts.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  const url = `http://${advertised.includes(':') ? `[${advertised}]` : advertised}:${port}`;
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (exited) {
