@@ -93,6 +93,10 @@ export class ModelDownloads {
         async (progress, token) => {
           let shown = 0;
           return this.client.downloadModel(model, token, (update) => {
+            if (update.waitingForOtherWindow) {
+              progress.report({ message: vscode.l10n.t('being downloaded by another window; waiting for it to finish…') });
+              return;
+            }
             progress.report({
               increment: update.percentage - shown,
               message: vscode.l10n.t('{0}% · {1} of {2} · {3}/s', Math.floor(update.percentage), formatBytes(update.transferredBytes), formatBytes(update.totalBytes), formatBytes(update.speed)),

@@ -50,6 +50,8 @@ export interface DownloadProgress {
   percentage: number;
   /** Bytes per second, averaged over the last seconds. */
   speed: number;
+  /** Another window (process) is downloading this model; this one waits for it, then goes on. */
+  waitingForOtherWindow?: boolean;
 }
 
 export interface DownloadResult {

@@ -15,12 +15,15 @@ import { PipelineClient } from '../../src/host/pipelineClient';
 import { DEFAULT_CHAT_MODEL, type DownloadProgress, type ModelsState } from '../../src/protocol/models';
 import type { DeviceInfo } from '../../src/protocol/rpc';
 import type { PipelineSettings } from '../../src/protocol/settings';
-import { ensureTinyGguf } from '../fixtures/tinyGguf';
+import { buildTinyGguf, ensureTinyGguf } from '../fixtures/tinyGguf';
 import { startModelHost, type ModelHost } from '../support/modelHost';
 import { ask, PIPELINE_SCRIPT, tinyModelSettings, until } from '../support/pipelineHarness';
 
 const REPO = 'tiny-org/Tiny-Chat-GGUF';
 const URI = `hf:${REPO}/tiny-chat-q4_k_m.gguf`;
+/** A repository whose file gets a new revision while a download of it is stopped. */
+const MOVING_REPO = 'tiny-org/Moving-Chat-GGUF';
+const MOVING_URI = `hf:${MOVING_REPO}/moving-q4_k_m.gguf`;
 
 describe('the chat model downloaded from a hub', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-chat-dl-'));
@@ -35,7 +38,10 @@ describe('the chat model downloaded from a hub', () => {
     const served = path.join(root, 'served');
     fs.mkdirSync(served);
     fs.copyFileSync(await ensureTinyGguf(), path.join(served, 'tiny-chat-q4_k_m.gguf'));
-    host = await startModelHost({ [REPO]: served });
+    const moving = path.join(root, 'moving');
+    fs.mkdirSync(moving);
+    fs.copyFileSync(await ensureTinyGguf(), path.join(moving, 'moving-q4_k_m.gguf'));
+    host = await startModelHost({ [REPO]: served, [MOVING_REPO]: moving });
     // Empty, as a first-time user has it.
     settings = tinyModelSettings('', { maxAnswerTokens: 8 });
     client = new PipelineClient({
@@ -110,5 +116,30 @@ describe('the chat model downloaded from a hub', () => {
     assert.ok('done' in answered.terminal, JSON.stringify(answered.terminal));
     assert.ok(answered.text.length > 0 && !/Select Model/.test(answered.text), `the downloaded model wrote the answer: ${answered.text}`);
     assert.deepEqual(devices.at(-1), { gpu: false, deviceNames: [], threads: 1, gpuLayers: 0, modelPath: listed.path }, 'the device report names the file and the CPU');
+  });
+
+  test('a download stopped before the repository got a new revision resumes into the new file, never a splice of the two', async () => {
+    const first = fs.readFileSync(await ensureTinyGguf());
+    // Another seed: other weights in a file of exactly the same size, which a size check cannot tell apart.
+    const second = buildTinyGguf({ seed: 4321 });
+    assert.equal(second.length, first.length);
+    host.bytesPerSecond = 200_000;
+    const cancel = new CancellationTokenSource();
+    const stopped = await client.downloadModel({ role: 'chat', id: MOVING_URI }, cancel.token, (update) => update.percentage > 30 && cancel.cancel());
+    assert.deepEqual(stopped, { completed: false });
+    host.bytesPerSecond = Infinity;
+    host.publish(MOVING_REPO, { 'moving-q4_k_m.gguf': second });
+
+    const before = host.requests.length;
+    assert.deepEqual(await client.downloadModel({ role: 'chat', id: MOVING_URI }, new CancellationTokenSource().token), { completed: true });
+    const [get] = host.requests.slice(before).filter((request) => request.method === 'GET');
+    assert.match(get.range ?? '', /^bytes=[1-9]\d*-$/, 'it tried to resume');
+    assert.equal(get.status, 200, 'the hub answered with the whole new revision');
+    const file = path.join(modelsDir, 'tiny-org', 'Moving-Chat-GGUF', 'moving-q4_k_m.gguf');
+    assert.ok(fs.readFileSync(file).equals(second), 'the file on disk is the new revision, byte for byte');
+    settings = { ...settings, chatModel: MOVING_URI };
+    client.configure(settings);
+    const answered = await ask(client, 'moving', 'What is in the garden?');
+    assert.ok('done' in answered.terminal && answered.text.length > 0 && !/Select Model/.test(answered.text), answered.text);
   });
 });
