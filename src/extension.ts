@@ -14,6 +14,7 @@ import { ModelStatus } from './host/modelStatus';
 import { reportFailure, reportKeptAside } from './host/notifications';
 import { PipelineClient } from './host/pipelineClient';
 import { affectsPipeline, readPipelineSettings } from './host/settings';
+import { workspaceStorageDir } from './host/storageLocation';
 
 export interface LocalRagApi {
   /** The pipeline process's id, for tests that check restarts. */
@@ -33,10 +34,10 @@ let pipeline: PipelineClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): LocalRagApi {
   const log = createLog();
-  const storage = context.storageUri ?? context.globalStorageUri;
+  const storageDir = workspaceStorageDir(context);
   const client = new PipelineClient({
     pipelineScript: path.join(context.extensionPath, 'dist', 'pipeline.js'),
-    storageDir: storage.fsPath,
+    storageDir,
     // Downloaded models are shared by every workspace.
     modelsDir: path.join(context.globalStorageUri.fsPath, 'models'),
     settings: readPipelineSettings,
@@ -61,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
   const controller = new ChatController(client);
   const view = new ChatViewProvider(context.extensionUri, controller, log);
   const askQuickPick = new AskQuickPick(controller, view, log);
-  const indexFile = path.join(storage.fsPath, 'index', 'manifest.json');
+  const indexFile = path.join(storageDir, 'index', 'manifest.json');
   const indexing = new IndexController(client, log, () => fs.existsSync(indexFile));
   void indexing.refresh();
 

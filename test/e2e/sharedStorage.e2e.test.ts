@@ -1,0 +1,81 @@
+/**
+ * Two browser tabs on one folder, and a reload: each tab has its own extension host and
+ * pipeline process, yet both show the same index and the same conversation, and what one
+ * indexes the other finds.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FrameLocator, Page } from 'playwright-core';
+import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
+
+type CodeServerHarness = typeof import('../vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
+
+describe('one folder in two tabs, and after a reload', () => {
+  let harness: CodeServerHarness;
+  let fixture: VsCodeFixture;
+  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
+  let first: Page;
+
+  async function openChat(page: Page): Promise<FrameLocator> {
+    await harness.activityBarItem(page, 'Local RAG').click();
+    const chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
+    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
+    return chat;
+  }
+
+  async function askAndWait(chat: FrameLocator, question: string): Promise<string> {
+    const input = chat.getByRole('textbox', { name: 'Ask a question' });
+    await input.fill(question);
+    await input.press('Enter');
+    const turn = chat.locator('.turn', { has: chat.locator('.question', { hasText: question }) });
+    await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 60_000 });
+    return (await turn.locator('.content').textContent()) ?? '';
+  }
+
+  before(async () => {
+    harness = await import('../vscode/codeServer.mjs');
+    fixture = createVsCodeFixture();
+    // No chat model: the answer quotes the passages, so it shows what the index holds.
+    workbench = await harness.openWorkbench({
+      workspace: fixture.workspace,
+      extensionDevelopmentPath: REPO_ROOT,
+      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
+    });
+    first = workbench.page;
+  });
+
+  after(async () => {
+    await workbench?.close();
+    fixture?.dispose();
+  });
+
+  test('a second tab sees the first one’s index and conversation; what it indexes, the first finds; a reload keeps both', async () => {
+    const chat = await openChat(first);
+    await harness.runCommand(first, 'Local RAG: Index Workspace');
+    await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: 2 files/ }).waitFor({ timeout: 60_000 });
+    assert.match(await askAndWait(chat, 'What does the Stop button keep?'), /keeps what was written/);
+
+    const second = await first.context().newPage();
+    await second.goto(first.url(), { waitUntil: 'domcontentloaded' });
+    await second.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
+    const chat2 = await openChat(second);
+    await chat2.locator('.turn .question', { hasText: 'What does the Stop button keep?' }).waitFor({ timeout: 30_000 });
+
+    // A file indexed from the second tab is found from the first (two pipelines, one store).
+    fs.writeFileSync(path.join(fixture.workspace, 'docs', 'ferry.md'), '# Ferry\n\nThe albatross ferry leaves the harbour at seven.\n');
+    await harness.runCommand(second, 'Local RAG: Index Workspace');
+    assert.match(await askAndWait(chat2, 'When does the albatross ferry leave?'), /albatross ferry leaves the harbour/);
+    assert.match(await askAndWait(chat, 'Which ferry leaves the harbour at seven?'), /albatross ferry leaves the harbour/, 'the first tab finds what the second indexed');
+    await second.close();
+
+    await first.reload({ waitUntil: 'domcontentloaded' });
+    await first.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
+    const reloaded = await openChat(first);
+    for (const question of ['What does the Stop button keep?', 'When does the albatross ferry leave?', 'Which ferry leaves the harbour at seven?']) {
+      await reloaded.locator('.turn .question', { hasText: question }).waitFor({ timeout: 30_000 });
+    }
+    assert.match(await askAndWait(reloaded, 'When does the albatross ferry leave the harbour?'), /albatross ferry leaves/, 'the index is there after the reload');
+  });
+});
