@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CancellationToken, CancelledError } from '../../src/pipeline/cancellation';
-import { shutdownPdfWorkers } from '../../src/pipeline/indexing/extract/pdf';
+import { extractPdf, shutdownPdfWorkers } from '../../src/pipeline/indexing/extract/pdf';
 import { hashRegularFile, readRegularFile } from '../../src/pipeline/indexing/extract/safeRead';
 import { extractText } from '../../src/pipeline/indexing/extract/text';
 import { ExtractionError } from '../../src/pipeline/indexing/types';
@@ -171,6 +171,17 @@ describe('attachments (Ask About This File, Attach, local-rag ask --attach)', ()
       await assert.rejects(
         within(name, extractText(path.join(docs, name), name, undefined, token)),
         (error: ExtractionError) => error.reason === 'notAFile' && /not a regular file/.test(error.message),
+      );
+    }
+  });
+});
+
+describe('attached PDFs (read in the PDF worker)', () => {
+  test('a FIFO or a link to /dev/zero named .pdf is refused before the worker would wait on it or read it without end', async () => {
+    for (const name of ['pipe.pdf', 'zero.pdf']) {
+      await assert.rejects(
+        within(name, extractPdf(path.join(docs, name), name, new CancellationToken('attach'))),
+        (error: ExtractionError) => error.reason === 'notAFile',
       );
     }
   });

@@ -90,15 +90,17 @@ if (port) {
 async function extract(request: PdfExtractRequest, data: PdfWorkerData): Promise<PdfWorkerMessage> {
   const { id } = request;
   let bytes: Buffer;
+  let tooLargeSize = 0;
   try {
     // Bounded, and a regular file only: the path may have become a FIFO or a link to a
     // device since pdf.ts looked at it.
     ({ data: bytes } = await readRegularFile(request.filePath, request.displayPath, {
       maxBytes: request.maxBytes,
-      tooLarge: (size) => new ExtractionError(String(size), 'tooLarge'),
+      // pdf.ts words the message; only the size travels back.
+      tooLarge: (size) => ((tooLargeSize = size), new ExtractionError('', 'tooLarge')),
     }));
   } catch (error) {
-    if (error instanceof ExtractionError && error.reason === 'tooLarge') return { type: 'failure', id, failure: { kind: 'tooLarge', size: Number(error.message) } };
+    if (error instanceof ExtractionError && error.reason === 'tooLarge') return { type: 'failure', id, failure: { kind: 'tooLarge', size: tooLargeSize } };
     // safeRead's refusals (not a regular file, an I/O error) already name the file.
     if (error instanceof ExtractionError) return { type: 'failure', id, failure: { kind: 'refused', reason: error.reason, message: error.message } };
     return { type: 'failure', id, failure: { kind: 'unreadable', detail: (error as Error).message } };
