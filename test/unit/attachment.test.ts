@@ -180,6 +180,16 @@ describe('a question with an attached file', () => {
     assert.deepEqual(statuses, [1, 2, 3, 4].map((n) => `Summarizing docs/long.txt (part ${n} of 4)…`));
   });
 
+  test('a contextSize far beyond the model (1e6) still cuts a long file into parts that fit the window the model has', async () => {
+    const { service, requests } = await setup({ contextSize: 1_000_000 });
+    const asked = await ask(service, 'att-huge-context', 'Which line tells of boats?', files.long, (event) => {
+      if ('phase' in event && event.phase === 'ANALYSIS') requests.cancelCurrent();
+    });
+    assertOneTerminal(asked, { requestId: 'att-huge-context', cancelled: true });
+    const statuses = asked.events.flatMap((e) => ('phase' in e && e.phase === 'SUMMARIZATION' ? [e.status] : []));
+    assert.deepEqual(statuses, [1, 2, 3, 4].map((n) => `Summarizing docs/long.txt (part ${n} of 4)…`), 'parts sized to the model\'s 2048 tokens, not to the setting');
+  });
+
   test('Stop in FILE_EXTRACTION of a 300-page PDF ends at once with {cancelled} and ends the PDF worker', async () => {
     const { service, requests, history } = await setup();
     let stoppedAt = 0;

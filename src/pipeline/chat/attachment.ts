@@ -34,8 +34,6 @@ const SUMMARY_TOKENS_TOTAL = 384;
 const SUMMARY_TOKENS_MIN = 96;
 /** Chat template, instructions and the part's heading, in tokens (generous). */
 const PROMPT_OVERHEAD_TOKENS = 320;
-/** When `contextSize` is 0 the model decides; every current instruct model has at least this. */
-const ASSUMED_CONTEXT_TOKENS = 4096;
 /** The file's passages given to the answer besides the summary. */
 const PASSAGES = 4;
 /** Page progress of a long PDF: a few status lines a second are plenty. */
@@ -93,7 +91,8 @@ async function summarize(file: FileRef, chunks: Chunk[], context: AttachmentCont
   const { token, settings, send, write } = context;
   token.throwIfCancelled();
   token.setPhase('SUMMARIZATION');
-  const contextTokens = settings.contextSize > 0 ? settings.contextSize : ASSUMED_CONTEXT_TOKENS;
+  // The window the model really has (the setting clamped to the model and memory), not the setting.
+  const contextTokens = await context.model.contextTokens(settings, token);
   const sections = pickSections(chunks, Math.max(512, contextTokens - SUMMARY_TOKENS_SINGLE - PROMPT_OVERHEAD_TOKENS));
   const maxTokens = Math.min(
     settings.maxAnswerTokens,

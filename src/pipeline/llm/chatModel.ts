@@ -140,6 +140,19 @@ export class ChatModel {
     return limit;
   }
 
+  /**
+   * The context window the model runs with, loading it if need be: what a prompt must fit
+   * in once the setting is clamped to the model and to memory (the setting itself may say 1e6).
+   */
+  async contextTokens(settings: PipelineSettings, token: CancellationToken): Promise<number> {
+    const release = await this.generationLock.acquire();
+    try {
+      return (await this.ensureLoaded(settings, token)).context.contextSize;
+    } finally {
+      release();
+    }
+  }
+
   get device(): DeviceInfo | undefined {
     return this.loaded?.device;
   }
