@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { mulberry32 } from '../fixtures/random';
 import { expectedAnswer, KILL_MOMENTS, killRound, questionStorm, writeCorpus, type KillRound } from '../support/faultRounds';
-import { startHarness, type Harness } from '../support/pipelineHarness';
+import { indexSampleDocs, startHarness, type Harness } from '../support/pipelineHarness';
 
 const KILL_ROUNDS = Number(process.env.LOCAL_RAG_KILL_ROUNDS ?? 50);
 const STORM_QUESTIONS = Number(process.env.LOCAL_RAG_STORM_QUESTIONS ?? 200);
@@ -43,7 +43,7 @@ describe('kill -9 of the pipeline at random moments', () => {
       assert.equal(result.filesAfter, corpus.length, `${where}: the index loads with every file (a run's files are saved, or the earlier entries kept)`);
       for (const question of kept) assert.ok(result.history.some((turn) => turn.question === question && turn.outcome === 'done'), `${where}: history still holds "${question}"`);
       for (const turn of result.history) assert.ok(typeof turn.answer === 'string' && typeof turn.question === 'string', `${where}: history turns are whole`);
-      const nextTurn = result.history.findLast((turn) => turn.outcome === 'done');
+      const nextTurn = [...result.history].reverse().find((turn) => turn.outcome === 'done');
       if (nextTurn) kept.push(nextTurn.question);
     }
     // Every moment was hit, and indexing rounds really died mid-run.
@@ -55,7 +55,6 @@ describe('a storm of questions, Stops, newer questions and New Chat', () => {
   let harness: Harness;
   before(async () => {
     harness = await startHarness({ embeddingModel: '', rerankerModel: '', maxAnswerTokens: 60 });
-    const { indexSampleDocs } = await import('../support/pipelineHarness');
     await indexSampleDocs(harness);
   });
   after(async () => harness.dispose());

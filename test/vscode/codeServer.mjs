@@ -194,7 +194,7 @@ function httpStatus(url) {
 
 /**
  * The `payload` URL parameter understood by the VS Code web workbench.
- * @param {number} port
+ * @param {string} authority  host:port of the address the browser opens
  * @param {{ extensionDevelopmentPath?: string | string[], extensionTestsPath?: string }} o
  */
 function payloadParam(authority, { extensionDevelopmentPath, extensionTestsPath }) {
