@@ -19,7 +19,13 @@ const CONCURRENCY = 16;
 
 export interface CheckedFiles {
   files: FileRef[];
+  /**
+   * Why the others were not sent: one entry per file, except under a linked folder that
+   * leads out (`docs/root -> /`), which is one entry for the link (`docs/root/`).
+   */
   skipped: IndexFailure[];
+  /** Every file not sent, by display path: what the index must no longer hold. */
+  dropped: string[];
 }
 
 /** Whether `inner` is `outer` or lies under it (real, absolute paths). */
@@ -32,6 +38,9 @@ export function notAFileMessage(displayPath: string): string {
   return vscode.l10n.t('{0} is not a regular file (a named pipe, socket or device, or a link to one); only regular files are read.', displayPath);
 }
 
+/** Why one file is not sent: its own failure, or the linked folder above it that leads out. */
+type Verdict = { failure: IndexFailure } | { linkedFolder: string; target: string } | undefined;
+
 /**
  * The files that may be read, in the order given. A file in a workspace folder must be a
  * regular file whose real path lies inside the folder's real path; a file outside every
@@ -41,12 +50,17 @@ export function notAFileMessage(displayPath: string): string {
  */
 export async function checkFiles(refs: readonly FileRef[], folders = vscode.workspace.workspaceFolders ?? []): Promise<CheckedFiles> {
   const realPaths = new Map<string, Promise<string>>();
+  // One realpath per folder, however many files it holds.
   const real = (dir: string) => {
     let cached = realPaths.get(dir);
-    if (!cached) realPaths.set(dir, (cached = fs.realpath(dir)));
+    if (!cached) {
+      cached = fs.realpath(dir);
+      cached.catch(() => {});
+      realPaths.set(dir, cached);
+    }
     return cached;
   };
-  const verdicts: (IndexFailure | undefined)[] = new Array(refs.length);
+  const verdicts: Verdict[] = new Array(refs.length);
   let next = 0;
   const worker = async () => {
     while (next < refs.length) {
@@ -55,43 +69,68 @@ export async function checkFiles(refs: readonly FileRef[], folders = vscode.work
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, refs.length) }, worker));
-  const result: CheckedFiles = { files: [], skipped: [] };
-  refs.forEach((ref, i) => (verdicts[i] ? result.skipped.push(verdicts[i]!) : result.files.push(ref)));
+  const result: CheckedFiles = { files: [], skipped: [], dropped: [] };
+  const underLinks = new Map<string, { target: string; count: number }>();
+  refs.forEach((ref, i) => {
+    const verdict = verdicts[i];
+    if (!verdict) return result.files.push(ref);
+    result.dropped.push(ref.displayPath);
+    if ('failure' in verdict) return result.skipped.push(verdict.failure);
+    const seen = underLinks.get(verdict.linkedFolder);
+    if (seen) seen.count++;
+    else underLinks.set(verdict.linkedFolder, { target: verdict.target, count: 1 });
+  });
+  for (const [linkedFolder, { target, count }] of underLinks) {
+    result.skipped.push({
+      path: `${linkedFolder}/`,
+      reason: 'outsideWorkspace',
+      message: vscode.l10n.t('{0} links outside the workspace folder (to {1}); the {2} file(s) found under it were not indexed.', linkedFolder, target, count),
+    });
+  }
   return result;
 }
 
-async function check(ref: FileRef, folder: vscode.WorkspaceFolder | undefined, real: (dir: string) => Promise<string>): Promise<IndexFailure | undefined> {
-  let realPath: string;
-  let regular: boolean;
+async function check(ref: FileRef, folder: vscode.WorkspaceFolder | undefined, real: (dir: string) => Promise<string>): Promise<Verdict> {
   try {
+    const realFolder = folder && (await real(folder.uri.fsPath));
+    const realDir = await real(path.dirname(ref.absPath));
+    // A folder above the file leads out (`docs/root -> /`): no need to look at the file itself.
+    if (folder && realFolder && !isInside(realFolder, realDir)) return await linkedFolderAbove(ref, folder, realFolder, real);
     const link = await fs.lstat(ref.absPath);
+    let realPath = path.join(realDir, path.basename(ref.absPath));
+    let regular = link.isFile();
     if (link.isSymbolicLink()) {
       realPath = await fs.realpath(ref.absPath);
       regular = (await fs.stat(realPath)).isFile();
-    } else {
-      // Not a link itself, but a folder above it may be (`docs/root -> /`): one realpath per folder.
-      realPath = path.join(await real(path.dirname(ref.absPath)), path.basename(ref.absPath));
-      regular = link.isFile();
     }
+    if (realFolder && !isInside(realFolder, realPath)) {
+      const message = vscode.l10n.t('{0} links outside the workspace folder (to {1}); it was not indexed.', ref.displayPath, realPath);
+      return { failure: { path: ref.displayPath, reason: 'outsideWorkspace', message } };
+    }
+    if (!regular) return { failure: { path: ref.displayPath, reason: 'notAFile', message: notAFileMessage(ref.displayPath) } };
+    return undefined;
   } catch {
     return undefined;
   }
-  if (folder) {
-    let realFolder: string;
-    try {
-      realFolder = await real(folder.uri.fsPath);
-    } catch {
-      return undefined;
-    }
-    if (!isInside(realFolder, realPath)) {
-      return {
-        path: ref.displayPath,
-        reason: 'outsideWorkspace',
-        message: vscode.l10n.t('{0} links outside the workspace folder (to {1}); it was not indexed.', ref.displayPath, realPath),
-      };
+}
+
+/** The outermost folder between the workspace folder and the file whose real path is outside. */
+async function linkedFolderAbove(
+  ref: FileRef,
+  folder: vscode.WorkspaceFolder,
+  realFolder: string,
+  real: (dir: string) => Promise<string>,
+): Promise<Verdict> {
+  const parts = path.relative(folder.uri.fsPath, path.dirname(ref.absPath)).split(path.sep);
+  const shown = ref.displayPath.split('/');
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const target = await real(path.join(folder.uri.fsPath, ...parts.slice(0, depth)));
+    if (!isInside(realFolder, target)) {
+      // Named as the index names files: the display path cut after that folder.
+      const linkedFolder = shown.slice(0, shown.length - 1 - (parts.length - depth)).join('/');
+      return { linkedFolder, target };
     }
   }
-  if (!regular) return { path: ref.displayPath, reason: 'notAFile', message: notAFileMessage(ref.displayPath) };
   return undefined;
 }
 

@@ -87,16 +87,17 @@ export class IndexController implements vscode.Disposable {
       // its own), and its start-up takes a core that the file search below would share.
       await this.client.start();
       await this.gitignore.reloadAll();
-      const found = await findWorkspaceFiles(this.gitignore, token);
-      const { files: readable, skipped } = await checkFiles(found);
+      const maxFiles = maxFilesSetting();
+      const { files: found, searchCut } = await findWorkspaceFiles(this.gitignore, token, searchLimit(maxFiles));
+      if (searchCut) this.warnSearchCut(searchLimit(maxFiles));
+      const { files: readable, skipped, dropped } = await checkFiles(found);
       this.skipped.clear();
       this.noteSkipped(skipped);
-      const maxFiles = maxFilesSetting();
       const files = readable.slice(0, maxFiles);
       this.leftOut = readable.slice(maxFiles).map((file) => file.displayPath);
       if (this.leftOut.length) this.warnLeftOut(maxFiles, readable.length);
       // A file that became a link out (a pull replaced it) leaves the index.
-      if (skipped.length) await this.client.removeFiles(skipped.map((skip) => skip.path));
+      if (dropped.length) await this.client.removeFiles(dropped);
       // Encoding the whole list for the pipeline takes a few milliseconds: a turn of its own.
       await yieldToEventLoop();
       // Progress comes per file; the notification is redrawn at most every 100 ms.
@@ -124,11 +125,11 @@ export class IndexController implements vscode.Disposable {
       return undefined;
     }
     return this.run(vscode.l10n.t('Indexing {0}', path.basename(target.fsPath)), async (token) => {
-      const { files, skipped } = await checkFiles([toFileRef(target)]);
+      const { files, skipped, dropped } = await checkFiles([toFileRef(target)]);
       this.forgetSkipped(files);
       this.noteSkipped(skipped);
       if (skipped.length) {
-        await this.client.removeFiles(skipped.map((skip) => skip.path));
+        await this.client.removeFiles(dropped);
         void vscode.window.showWarningMessage(vscode.l10n.t('Local RAG: {0}', skipped[0].message));
         return { indexed: 0, unchanged: 0, failed: [], cancelled: false, skipped };
       }
@@ -275,7 +276,7 @@ export class IndexController implements vscode.Disposable {
         for (const displayPath of gone) this.skipped.delete(displayPath);
         await this.client.removeFiles(gone);
       }
-      const { files: wanted, skipped } = await checkFiles(
+      const { files: wanted, skipped, dropped } = await checkFiles(
         await keepNotIgnored(
           this.gitignore,
           changed.filter((uri) => !isExcluded(uri)),
@@ -284,7 +285,7 @@ export class IndexController implements vscode.Disposable {
       this.forgetSkipped(wanted);
       this.noteSkipped(skipped);
       // A file a pull turned into a link out, or into a FIFO, leaves the index unread.
-      if (skipped.length) await this.client.removeFiles(skipped.map((skip) => skip.path));
+      if (dropped.length) await this.client.removeFiles(dropped);
       if (wanted.length) {
         const source = new vscode.CancellationTokenSource();
         await this.client.indexFiles(wanted, source.token);
@@ -303,6 +304,16 @@ export class IndexController implements vscode.Disposable {
   /** Files sent to be read again are no longer skipped (a link replaced by a real file). */
   private forgetSkipped(files: FileRef[]): void {
     for (const file of files) this.skipped.delete(file.displayPath);
+  }
+
+  private warnSearchCut(limit: number): void {
+    this.log.warn(`VS Code's file search stopped at ${limit} files; some files of the workspace were not seen.`);
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t(
+        'Local RAG: the file search stopped at {0} files (a link to a large folder outside the workspace? search.followSymlinks makes VS Code follow links), so some files were not seen. Remove the link, exclude it in localRag.exclude, or raise localRag.maxFiles.',
+        limit,
+      ),
+    );
   }
 
   private warnLeftOut(maxFiles: number, found: number): void {
@@ -341,4 +352,12 @@ export class IndexController implements vscode.Disposable {
 function maxFilesSetting(): number {
   const value = vscode.workspace.getConfiguration('localRag').get<number>('maxFiles') ?? DEFAULT_MAX_FILES;
   return Number.isInteger(value) && value >= 1 ? value : DEFAULT_MAX_FILES;
+}
+
+/**
+ * How many matches the file search may return: room for the cap plus links out and ignored
+ * files, yet bounded when a link leads to a whole disk.
+ */
+function searchLimit(maxFiles: number): number {
+  return Math.max(2 * maxFiles, maxFiles + 10_000);
 }

@@ -44,17 +44,26 @@ export function isExcluded(uri: vscode.Uri, folders = vscode.workspace.workspace
 }
 
 /** The include/exclude matches of the workspace (or of one folder), .gitignore not applied yet. */
-export function findCandidates(token?: vscode.CancellationToken, folder?: vscode.WorkspaceFolder): Thenable<vscode.Uri[]> {
+export function findCandidates(token?: vscode.CancellationToken, folder?: vscode.WorkspaceFolder, maxResults?: number): Thenable<vscode.Uri[]> {
   const include = folder ? new vscode.RelativePattern(folder, includePattern()) : includePattern();
-  return vscode.workspace.findFiles(include, excludePattern(), undefined, token);
+  return vscode.workspace.findFiles(include, excludePattern(), maxResults, token);
 }
 
-/** The files Index Workspace reads, in a stable order. */
-export async function findWorkspaceFiles(gitignore: GitignoreRules, token: vscode.CancellationToken): Promise<FileRef[]> {
-  const uris = await findCandidates(token);
+/**
+ * The files Index Workspace reads, in a stable order. VS Code's search follows symbolic
+ * links, so a `docs/root -> /` would list the whole disk into this process: the search stops
+ * at `maxResults` (`searchCut` then says the list is incomplete).
+ */
+export async function findWorkspaceFiles(
+  gitignore: GitignoreRules,
+  token: vscode.CancellationToken,
+  maxResults?: number,
+): Promise<{ files: FileRef[]; searchCut: boolean }> {
+  const uris = await findCandidates(token, undefined, maxResults);
   const files = await keepNotIgnored(gitignore, uris);
   // Code-unit order, not localeCompare: any stable order will do, and this one is cheap.
-  return files.sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0));
+  files.sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0));
+  return { files, searchCut: maxResults !== undefined && uris.length >= maxResults };
 }
 
 /** The files that no folder's .gitignore ignores, as FileRefs. */
