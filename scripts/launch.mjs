@@ -57,6 +57,8 @@ const forced = process.env.LOCAL_RAG_CHAT_MODEL ? { 'localRag.chatModel': path.r
 const settings = {
   'localRag.chatModel': await chatModel(),
   'localRag.contextSize': 4096,
+  // The sample workspace is indexed on the first start, so its suggested question is answered.
+  'localRag.indexOnOpen': true,
   'workbench.startupEditor': 'readme',
 };
 

@@ -65,6 +65,10 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
   const indexFile = path.join(storageDir, 'index', 'manifest.json');
   const indexing = new IndexController(client, log, () => fs.existsSync(indexFile));
   void indexing.refresh();
+  // A workspace opened for the first time can be indexed at once, so the first question finds its files.
+  if (vscode.workspace.getConfiguration('localRag').get<boolean>('indexOnOpen') && vscode.workspace.workspaceFolders?.length && !fs.existsSync(indexFile)) {
+    void indexing.indexWorkspace();
+  }
 
   context.subscriptions.push(
     log,

@@ -6,7 +6,7 @@
 import { button, element } from './dom';
 import { s } from './strings';
 
-export type TurnAction = 'retry' | 'regenerate' | 'copy';
+export type TurnAction = 'retry' | 'regenerate' | 'copy' | 'indexAndAsk';
 
 /** Shows "<status> 1.2 s" while a request runs; the seconds tick without being announced. */
 export class PhaseClock {
@@ -48,6 +48,14 @@ export function addStoppedBadge(answer: HTMLElement): void {
 export function addRetry(answer: HTMLElement): void {
   const bar = actionBar(answer, 'error-actions');
   bar.append(actionButton('retry', s.retry, s.retryLabel));
+}
+
+/** Asked before anything was indexed: one button indexes the workspace, then answers in place. */
+export function addIndexAndAnswer(answer: HTMLElement): void {
+  const bar = actionBar(answer, 'error-actions');
+  const node = actionButton('indexAndAsk', s.indexAndAnswer, s.indexAndAnswerLabel);
+  node.classList.replace('secondary', 'primary');
+  bar.append(node);
 }
 
 /** Regenerate and Copy belong to the last answer only; every other turn loses them. */

@@ -3,11 +3,11 @@
  * documents and models goes into the DOM as text, or as Markdown rendered and sanitized
  * by answerContent.ts — never as HTML of its own.
  */
-import type { ChatEvent, ChatTurn, Source } from '../src/protocol/events';
+import type { ChatEvent, ChatTurn, ErrorCode, Source } from '../src/protocol/events';
 import type { HostToWebview, IndexState, WebviewToHost } from '../src/protocol/webviewMessages';
 import { handleAnswerActions, showAnswer } from './answerContent';
 import { setupAttachments } from './attach';
-import { addRetry, addStoppedBadge, moveLastAnswerActions, PhaseClock, type TurnAction } from './actions';
+import { addIndexAndAnswer, addRetry, addStoppedBadge, moveLastAnswerActions, PhaseClock, type TurnAction } from './actions';
 import { setupConversations } from './conversations';
 import { renderEmptyState, updateIndexState } from './emptyState';
 import { fmt, s } from './strings';
@@ -116,7 +116,7 @@ function scheduleFlush(): void {
   requestAnimationFrame(flush);
 }
 
-function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', errorMessage?: string): void {
+function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', errorMessage?: string, errorCode?: ErrorCode): void {
   flush();
   view.clock?.stop();
   view.phase.textContent = '';
@@ -132,7 +132,8 @@ function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', err
     const error = element('div', 'error', errorMessage);
     error.setAttribute('role', 'alert');
     answer?.append(error);
-    if (answer) addRetry(answer);
+    if (answer && errorCode === 'notIndexed') addIndexAndAnswer(answer);
+    else if (answer) addRetry(answer);
   }
   scrollToEnd();
 }
@@ -151,7 +152,7 @@ function onEvent(event: ChatEvent): void {
     renderSources(view, event.sources);
   } else {
     const outcome = 'done' in event ? 'done' : 'cancelled' in event ? 'cancelled' : 'error';
-    finishTurn(view, outcome, 'error' in event ? event.error : undefined);
+    finishTurn(view, outcome, 'error' in event ? event.error : undefined, 'error' in event ? event.code : undefined);
     turns.delete(event.requestId);
     if (event.requestId === currentRequestId) {
       currentRequestId = undefined;
@@ -319,6 +320,9 @@ messages.addEventListener('click', (event) => {
       break;
     case 'regenerate':
       if (question) vscode.postMessage({ type: 'ask', question, replaceLast: true });
+      break;
+    case 'indexAndAsk':
+      if (question) vscode.postMessage({ type: 'indexAndAsk', question });
       break;
     case 'copy': {
       const text = root.querySelector('.content')?.textContent ?? '';

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webviewMessages';
+import type { IndexReport } from '../protocol/indexing';
 import { attachable, firstDroppedUri, OfferedAttachments, pickAttachmentUri } from './attachments';
 import type { ChatController } from './chatController';
 import type { Log } from './log';
@@ -85,6 +86,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'ask':
         this.ask(message.question.trim(), message.attachmentId, message.replaceLast === true);
         return;
+      case 'indexAndAsk': {
+        // Index Workspace (its own progress notification and Cancel), then the same question
+        // in place of the answer that said nothing was indexed.
+        const report = await vscode.commands.executeCommand<IndexReport | undefined>('localRag.indexWorkspace');
+        await this.sendIndexState();
+        if (report && !report.cancelled) this.ask(message.question.trim(), undefined, true);
+        return;
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         return;

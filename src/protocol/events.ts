@@ -48,7 +48,12 @@ export interface CancelledEvent {
   cancelled: true;
 }
 /** Why a request failed, so the UI can offer the right fix (open settings, ask again). */
-export type ErrorCode = 'modelUnavailable' | 'pipelineExited' | 'failed';
+export type ErrorCode =
+  | 'modelUnavailable'
+  | 'pipelineExited'
+  | 'failed'
+  /** Nothing was ever indexed: the view offers to index the workspace, then answer. */
+  | 'notIndexed';
 
 export interface ErrorEvent {
   requestId: string;

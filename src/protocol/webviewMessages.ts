@@ -10,6 +10,8 @@ export type WebviewToHost =
    * Regenerate, the answer takes the place of the conversation's last one.
    */
   | { type: 'ask'; question: string; attachmentId?: string; replaceLast?: boolean }
+  /** The button of a question asked before anything was indexed: index the workspace, then answer it in place. */
+  | { type: 'indexAndAsk'; question: string }
   /** Copy on an answer: the host writes the text to the clipboard (the webview may not). */
   | { type: 'copy'; text: string }
   /** A link in an answer; the host opens it only if `openableLink` (links.ts) accepts it. */
@@ -83,19 +85,23 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
     }
     case 'openSource':
       return isSourceLocation((value as { source?: unknown }).source);
+    case 'indexAndAsk':
+      return isQuestion(message.question);
     case 'ask': {
       const { attachmentId, replaceLast } = value as { attachmentId?: unknown; replaceLast?: unknown };
       return (
         (replaceLast === undefined || typeof replaceLast === 'boolean') &&
-        typeof message.question === 'string' &&
-        message.question.trim().length > 0 &&
-        message.question.length <= 20_000 &&
+        isQuestion(message.question) &&
         (attachmentId === undefined || (typeof attachmentId === 'string' && attachmentId.length <= 100))
       );
     }
     default:
       return false;
   }
+}
+
+function isQuestion(question: unknown): question is string {
+  return typeof question === 'string' && question.trim().length > 0 && question.length <= 20_000;
 }
 
 function isSourceLocation(value: unknown): value is SourceLocation {

@@ -89,6 +89,11 @@ export class ChatService {
       const retriever = params.attachment
         ? await readAttachment(params.attachment, { model: this.deps.model, settings: this.deps.settings(), token, send, write })
         : this.deps.retriever;
+      // Before anything was indexed an answer can only be "nothing found": say why instead.
+      if (!params.attachment && (await retriever.isEmpty?.())) {
+        token.throwIfCancelled();
+        return finish({ requestId, error: chatMessages(this.deps.settings().language).notIndexed, code: 'notIndexed' }, 'error');
+      }
 
       this.enterPhase(token, 'ANALYSIS', send);
       const settings = this.deps.settings();

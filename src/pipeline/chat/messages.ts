@@ -12,6 +12,8 @@ export interface ChatMessages {
   nothingFound(onlyWeakHits: boolean): string;
   fromYourDocuments: string;
   noModelNote: string;
+  /** The question came before anything was indexed. */
+  notIndexed: string;
   reading(file: string): string;
   readingPage(file: string, page: number, pages: number): string;
   summarizing(file: string, part?: { index: number; count: number }): string;
@@ -32,6 +34,7 @@ const en: ChatMessages = {
       : 'No passage matched the question.') +
     ' Try other key words, or check that the files are indexed ("Local RAG: Index Workspace").',
   fromYourDocuments: 'From your documents:',
+  notIndexed: 'Nothing is indexed yet, so there is nothing to answer from. Index the workspace first ("Local RAG: Index Workspace"); then the question can be answered from its files.',
   noModelNote:
     'No chat model is set up, so this answer quotes the passages that match best instead of writing one. ' +
     'To get written answers, run "Local RAG: Download Models" (or "Local RAG: Select Model", localRag.selectModel) ' +
@@ -55,6 +58,7 @@ const vi: ChatMessages = {
       : 'Không có đoạn nào khớp với câu hỏi.') +
     ' Hãy thử từ khóa khác, hoặc kiểm tra xem các tệp đã được lập chỉ mục chưa ("Local RAG: Lập chỉ mục không gian làm việc").',
   fromYourDocuments: 'Từ tài liệu của bạn:',
+  notIndexed: 'Chưa có gì được lập chỉ mục, nên chưa có gì để trả lời. Hãy lập chỉ mục không gian làm việc trước ("Local RAG: Lập chỉ mục không gian làm việc"); sau đó câu hỏi sẽ được trả lời từ các tệp của nó.',
   noModelNote:
     'Chưa thiết lập mô hình trò chuyện, nên câu trả lời này trích các đoạn khớp nhất thay vì tự viết. ' +
     'Để nhận câu trả lời được viết ra, hãy chạy "Local RAG: Tải xuống mô hình" (hoặc "Local RAG: Chọn mô hình", localRag.selectModel) ' +

@@ -23,6 +23,14 @@ export class WorkspaceRetriever implements Retriever {
     private readonly reranker: () => Reranker | undefined = () => undefined,
   ) {}
 
+  async isEmpty(): Promise<boolean> {
+    const index = this.index();
+    if (!index || index.newerFormat) return false;
+    await index.refresh();
+    const { files, failures } = index.status();
+    return files === 0 && failures.length === 0;
+  }
+
   async retrieve(query: string, token: CancellationToken): Promise<Source[]> {
     token.throwIfCancelled();
     const index = this.index();
