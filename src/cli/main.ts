@@ -81,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
         );
     }
   } finally {
+    // A run stopped with Ctrl+C saves what it indexed after answering: wait for that save.
+    await workspace.close();
     await embedder?.dispose();
   }
   return 2;

@@ -2,7 +2,8 @@
  * One writer process for the store concurrency tests: the real WorkspaceIndex on a store
  * folder that other processes write and read at the same time. Each round it writes new
  * files, indexes them, and now and then removes one of its earlier files; after each round
- * it tells the parent what it reported indexed and removed, then 'done' at the end.
+ * it tells the parent what it reported indexed and removed, then 'done' at the end (after
+ * its last round, or the round under way when the parent sends 'stop').
  *
  *   storeWriter.ts <store> <docs folder> <name> <rounds> <files per round> [pause between rounds, ms]
  */
@@ -33,7 +34,9 @@ if (require.main === module) {
     const index = await WorkspaceIndex.open(store, { log: (level, message) => level !== 'info' && level !== 'trace' && problems.push(`${level}: ${message}`) });
     fs.mkdirSync(docs, { recursive: true });
     const mine: string[] = [];
-    for (let round = 0; round < Number(rounds); round++) {
+    let stopped = false;
+    process.on('message', (message) => (stopped ||= message === 'stop'));
+    for (let round = 0; round < Number(rounds) && !stopped; round++) {
       const files = Array.from({ length: Number(perRound) }, (_, i) => {
         const displayPath = `${name}-r${round}-f${i}.md`;
         const absPath = path.join(docs, displayPath);

@@ -143,7 +143,7 @@ describe('the CLI beside a writer', () => {
     fs.mkdirSync(cliDocs, { recursive: true });
     // The writer outlives the CLI's runs, so its saves come after them: a writer that kept
     // only its own view would drop the CLI's files.
-    const writer = startWriter(store, writerDocs, 'w', 40, 2, 250);
+    const writer = startWriter(store, writerDocs, 'w', 1000, 2, 150);
     let finished = false;
     const writerDone = writer.done.finally(() => (finished = true));
 
@@ -166,6 +166,7 @@ describe('the CLI beside a writer', () => {
       }
     }
     assert.equal(finished, false, 'the writer ended before the CLI: the test proves nothing');
+    writer.child.send('stop');
     await writerDone;
     assert.deepEqual(failures, []);
     assert.ok(searches >= 4);

@@ -95,6 +95,7 @@ type Change =
 /** What was read from the store folder. */
 interface DiskView {
   stamp: ManifestStamp | undefined;
+  crc32?: number;
   /** Undefined when there is no manifest, or it could not be used (`problem`). */
   manifest: Manifest | undefined;
   /** Segments read for this view (those not in memory already). */
@@ -115,8 +116,9 @@ export class SegmentIndex {
   /** How the chunks are cut; see `useChunking`. */
   private chunking: string | undefined;
   private chunkingChanged = false;
-  /** The manifest version this view follows. */
+  /** The manifest version this view follows: its stat (for a cheap look before a search) and its checksum. */
   private stamp: ManifestStamp | undefined;
+  private manifestCrc: number | undefined;
   /** A damaged manifest or segment waits to be moved aside by the next save. */
   private repair = false;
   /** The store belongs to a newer version: nothing is ever written. */
@@ -289,12 +291,18 @@ export class SegmentIndex {
 
   /** The save proper; the caller holds the store's lock, so nothing here races another writer. */
   private async commit(dir: string): Promise<void> {
-    const view = await this.readView(true);
-    if (view.problem instanceof NewerFormatError) {
+    // The manifest this view last read or wrote is still the one on disk, byte for byte
+    // (nobody saved since, nor is anyone saving: we hold the lock): the view is already the
+    // disk plus our changes, and parsing and merging it again is skipped.
+    const current = this.manifestCrc === undefined || this.repair ? undefined : await readManifestFile(dir).catch(() => undefined);
+    const unchanged = current !== undefined && current.crc32 === this.manifestCrc;
+    const view: DiskView = unchanged ? { stamp: current.stamp, crc32: current.crc32, manifest: undefined, loaded: new Map(), damaged: [] } : await this.readView(true);
+    if (unchanged) {
+      // Nothing to merge.
+    } else if (view.problem instanceof NewerFormatError) {
       this.refuse(view.problem);
       throw view.problem;
-    }
-    if (view.problem instanceof ManifestShapeError) {
+    } else if (view.problem instanceof ManifestShapeError) {
       // This view stays the base: it is what this process last saw whole.
       const aside = await moveAside(dir, MANIFEST);
       this.tell('warn', `The saved index could not be read (${view.problem.message}); it was kept as ${aside ?? MANIFEST} and the files it listed will be indexed again.`);
@@ -323,7 +331,7 @@ export class SegmentIndex {
     if (written > 0) await syncDir(dir);
 
     // The manifest names only segments on disk: a file indexed into a segment made while
-    // this save ran keeps its saved entry until the next save.
+    // this save ran keeps its saved entry (when this save read it) until the next save.
     const upTo = this.seq;
     const chunking = this.chunking;
     const onDisk = new Map(view.manifest?.files);
@@ -338,9 +346,11 @@ export class SegmentIndex {
       }
     }
     const segments = [...this.records.values()].filter((record) => this.segments.has(record.id));
-    await writeAtomically(path.join(dir, MANIFEST), serializeManifest({ chunking: chunking === undefined ? undefined : JSON.parse(chunking), segments, files }));
+    const manifestBytes = serializeManifest({ chunking: chunking === undefined ? undefined : JSON.parse(chunking), segments, files });
+    await writeAtomically(path.join(dir, MANIFEST), manifestBytes);
     await syncDir(dir);
     this.stamp = await manifestStamp(dir);
+    this.manifestCrc = checksum(manifestBytes);
     for (const [file, change] of [...this.changes]) if (change.seq <= upTo && !deferred.has(file)) this.changes.delete(file);
     if (this.chunking === chunking) this.chunkingChanged = false;
     this.repair = false;
@@ -362,7 +372,7 @@ export class SegmentIndex {
         if (!file) return { stamp: undefined, manifest: undefined, loaded, damaged: [] };
         manifest = parseManifest(file.text);
       } catch (problem) {
-        return { stamp: file?.stamp, manifest: undefined, loaded, damaged: [], problem };
+        return { stamp: file?.stamp, crc32: file?.crc32, manifest: undefined, loaded, damaged: [], problem };
       }
       const damaged: DiskView['damaged'] = [];
       let vanished = false;
@@ -381,7 +391,7 @@ export class SegmentIndex {
           }
         }),
       );
-      if (!vanished) return { stamp: file.stamp, manifest, loaded, damaged };
+      if (!vanished) return { stamp: file.stamp, crc32: file.crc32, manifest, loaded, damaged };
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
@@ -393,6 +403,8 @@ export class SegmentIndex {
    */
   private adopt(view: DiskView, aside = new Map<number, string | undefined>()): void {
     this.stamp = view.stamp;
+    // A view that could not be used is never "unchanged": the next save reads the disk again.
+    this.manifestCrc = view.problem ? undefined : view.crc32;
     if (view.problem instanceof NewerFormatError) return this.refuse(view.problem);
     if (view.problem) {
       this.repair ||= view.problem instanceof ManifestShapeError;

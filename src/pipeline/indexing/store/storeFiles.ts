@@ -123,7 +123,7 @@ export interface ManifestStamp {
  * The manifest's text and its stamp, both from one open file (a stat before or after the
  * read could belong to another version). Undefined when there is none.
  */
-export async function readManifestFile(dir: string): Promise<{ stamp: ManifestStamp; text: string } | undefined> {
+export async function readManifestFile(dir: string): Promise<{ stamp: ManifestStamp; text: string; crc32: number } | undefined> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path.join(dir, MANIFEST), 'r');
@@ -133,8 +133,8 @@ export async function readManifestFile(dir: string): Promise<{ stamp: ManifestSt
   }
   try {
     const stat = await handle.stat();
-    const text = await handle.readFile('utf8');
-    return { stamp: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, text };
+    const bytes = await handle.readFile();
+    return { stamp: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs }, text: bytes.toString('utf8'), crc32: checksum(bytes) };
   } finally {
     await handle.close();
   }
