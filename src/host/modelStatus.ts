@@ -56,8 +56,9 @@ export class ModelStatus implements vscode.Disposable {
   render(): void {
     const model = this.configured();
     const device = this.deviceFor === model ? this.lastDevice : undefined;
-    const name = model ? path.basename(model.replace(/^hf:/, '')) : vscode.l10n.t('no chat model');
-    this.item.text = `$(hubot) ${device ? deviceLabel(device) : name}`;
+    const name = model ? (device?.modelName ?? path.basename(model.replace(/^hf:/, '')).replace(/\.gguf$/i, '')) : vscode.l10n.t('no chat model');
+    // Which model, and once loaded where it runs: "Qwen2.5 1.5B Instruct · CUDA".
+    this.item.text = `$(hubot) ${device ? `${name} · ${deviceLabel(device)}` : name}`;
     const lines = [vscode.l10n.t('Chat model: {0}', model || vscode.l10n.t('none set (Select Model downloads the default one)'))];
     lines.push(device ? vscode.l10n.t('Running on {0}', describeDevice(device)) : vscode.l10n.t('Device: chosen when the model loads, at the next question'));
     if (device?.fallback) lines.push(vscode.l10n.t('GPU not used: {0}', device.fallback));

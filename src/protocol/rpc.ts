@@ -74,6 +74,8 @@ export interface DeviceInfo {
   gpuLayers: number;
   /** The GGUF file that was loaded. */
   modelPath?: string;
+  /** The model's own name from its GGUF metadata (general.name), e.g. "Qwen2.5 1.5B Instruct". */
+  modelName?: string;
   /** Set when the GPU was wanted but the model runs on the CPU: why (the host warns visibly). */
   fallback?: string;
 }

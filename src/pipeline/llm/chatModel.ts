@@ -198,7 +198,8 @@ export class ChatModel {
     const context = await createContextWithin(model, settings.contextSize, threads, this.logger);
     const { LlamaChatSession } = await loadNodeLlamaCpp();
     const session = new LlamaChatSession({ contextSequence: context.getSequence() });
-    const device = await describeDevice(llama, threads, model.gpuLayers);
+    const modelName = model.fileInfo.metadata?.general?.name?.trim();
+    const device: DeviceInfo = { ...(await describeDevice(llama, threads, model.gpuLayers)), ...(modelName ? { modelName } : {}) };
     const where = device.gpu === false ? 'CPU' : `${device.gpu} GPU (${device.deviceNames.join(', ') || 'unknown device'})`;
     this.logger.log(
       'info',

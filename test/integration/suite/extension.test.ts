@@ -333,7 +333,7 @@ describe('Local RAG in VS Code', () => {
       assert.ok('done' in result, JSON.stringify(result));
       assert.equal(local.modelStatus.device?.modelPath, listed?.detail, 'the pipeline loaded the downloaded file');
       assert.match(local.modelStatus.tooltip, /Running on CPU, 1 CPU thread/);
-      assert.match(local.modelStatus.text, /CPU/);
+      assert.match(local.modelStatus.text, /local-rag-tiny-llama · CPU/, 'the model by its own name (GGUF general.name), and where it runs');
     } finally {
       await vscode.workspace.getConfiguration('localRag').update('chatModel', original, vscode.ConfigurationTarget.Global);
     }
