@@ -1,33 +1,98 @@
 /**
  * Puts a rendered answer on screen and makes its links and Copy buttons work. While an
- * answer streams it is re-rendered once per frame; blocks that did not change stay the same
- * DOM nodes, so finished paragraphs and code do not flicker, lose a selection or re-layout.
+ * answer streams it is shown once per frame; streamingMarkdown.ts renders only what is not
+ * final yet, and blocks that did not change stay the same DOM nodes, so finished paragraphs
+ * and code do not flicker, lose a selection or re-layout.
  */
 import { openableLink } from '../src/protocol/links';
 import type { WebviewToHost } from '../src/protocol/webviewMessages';
-import { renderMarkdown, type CitationTargets } from './markdown';
+import type { CitationTargets } from './markdown';
 import { sanitizeFragment } from './sanitize';
 import { s } from './strings';
+import { StreamingAnswer, type Block } from './streamingMarkdown';
 
-/** The HTML each top-level block was made from: compared instead of the live DOM, which a click on Copy changes. */
-const madeFrom = new WeakMap<Element, string>();
+/** A block on screen: its elements, and for a paragraph in pieces, how many pieces and which nodes are the live rest. */
+interface Shown {
+  block: Block;
+  elements: Element[];
+  pieces: number;
+  live: ChildNode[];
+}
+
+const answers = new WeakMap<HTMLElement, { stream: StreamingAnswer; shown: Shown[] }>();
 
 export function showAnswer(container: HTMLElement, text: string, citations: CitationTargets): void {
-  const template = document.createElement('template');
-  // A template's content is inert: nothing in it runs or loads while it is checked.
-  template.innerHTML = renderMarkdown(text, citations);
-  sanitizeFragment(template.content);
-  const next = Array.from(template.content.children);
-  for (const node of Array.from(container.childNodes)) if (node.nodeType !== Node.ELEMENT_NODE) node.remove();
-  const current = Array.from(container.children);
-  let same = 0;
-  while (same < next.length && same < current.length && madeFrom.get(current[same]) === next[same].outerHTML) same++;
-  current.slice(same).forEach((old) => old.remove());
-  for (const block of next.slice(same)) {
-    madeFrom.set(block, block.outerHTML);
-    container.append(block);
+  let answer = answers.get(container);
+  if (!answer) {
+    container.replaceChildren();
+    answer = { stream: new StreamingAnswer(), shown: [] };
+    answers.set(container, answer);
   }
+  const blocks = answer.stream.update(text, citations);
+  const old = answer.shown;
+  const next: Shown[] = [];
+  let after: Element | undefined;
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i];
+    const previous = old[i];
+    let shown: Shown;
+    if (previous && (previous.block === block || (block.kind === 'html' && previous.block.kind === 'html' && previous.block.html === block.html))) {
+      shown = { ...previous, block };
+    } else if (previous && block.kind === 'paragraph' && previous.block.kind === 'paragraph' && previous.block.id === block.id) {
+      shown = growParagraph(previous, block);
+    } else {
+      previous?.elements.forEach((element) => element.remove());
+      shown = block.kind === 'html' ? { block, elements: elementsOf(block.html), pieces: 0, live: [] } : newParagraph(block);
+      if (after) after.after(...shown.elements);
+      else container.prepend(...shown.elements);
+    }
+    next.push(shown);
+    after = shown.elements.at(-1) ?? after;
+  }
+  for (const gone of old.slice(blocks.length)) gone.elements.forEach((element) => element.remove());
+  answer.shown = next;
   container.classList.add('markdown');
+}
+
+/**
+ * The answer is complete: a paragraph shown in pieces has its adjacent text nodes merged, so
+ * the DOM is the one a single render of the whole text gives. A later showAnswer renders anew.
+ */
+export function settleAnswer(container: HTMLElement): void {
+  const answer = answers.get(container);
+  if (!answer) return;
+  for (const shown of answer.shown) if (shown.block.kind === 'paragraph') shown.elements.forEach((element) => element.normalize());
+  answers.delete(container);
+}
+
+/** Checked nodes for `html`: a template's content is inert, nothing in it runs or loads while it is checked. */
+function nodesOf(html: string): DocumentFragment {
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  sanitizeFragment(template.content);
+  return template.content;
+}
+
+function elementsOf(html: string): Element[] {
+  return Array.from(nodesOf(html).children);
+}
+
+function newParagraph(block: Extract<Block, { kind: 'paragraph' }>): Shown {
+  const paragraph = document.createElement('p');
+  for (const piece of block.frozen) paragraph.append(nodesOf(piece));
+  const live = Array.from(nodesOf(block.live).childNodes);
+  paragraph.append(...live);
+  return { block, elements: [paragraph], pieces: block.frozen.length, live };
+}
+
+/** Only the new pieces and the live rest change; the nodes of earlier pieces stay. */
+function growParagraph(shown: Shown, block: Extract<Block, { kind: 'paragraph' }>): Shown {
+  const paragraph = shown.elements[0];
+  shown.live.forEach((node) => node.remove());
+  for (const piece of block.frozen.slice(shown.pieces)) paragraph.append(nodesOf(piece));
+  const live = Array.from(nodesOf(block.live).childNodes);
+  paragraph.append(...live);
+  return { block, elements: shown.elements, pieces: block.frozen.length, live };
 }
 
 const COPIED_FOR_MS = 1500;

@@ -5,7 +5,7 @@
  */
 import type { ChatEvent, ChatTurn, ErrorCode, Source } from '../src/protocol/events';
 import type { HostToWebview, IndexState, WebviewToHost } from '../src/protocol/webviewMessages';
-import { handleAnswerActions, showAnswer } from './answerContent';
+import { handleAnswerActions, settleAnswer, showAnswer } from './answerContent';
 import { setupAttachments } from './attach';
 import { addIndexAndAnswer, addRetry, addStoppedBadge, moveLastAnswerActions, PhaseClock, type TurnAction } from './actions';
 import { setupConversations } from './conversations';
@@ -128,6 +128,7 @@ function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', err
     renderAnswer(view);
     if (answer) addStoppedBadge(answer);
   }
+  settleAnswer(view.content);
   if (outcome === 'error' && errorMessage) {
     const error = element('div', 'error', errorMessage);
     error.setAttribute('role', 'alert');
@@ -226,6 +227,7 @@ function renderHistory(history: ChatTurn[]): void {
     view.phase.hidden = true;
     view.root.classList.add(turn.outcome);
     renderSources(view, turn.sources); // renders the answer with its citations too
+    settleAnswer(view.content);
     const answer = view.root.querySelector<HTMLElement>('.answer');
     if (answer && turn.outcome === 'cancelled') addStoppedBadge(answer);
     if (answer && turn.outcome === 'error') addRetry(answer);

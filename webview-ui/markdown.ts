@@ -8,6 +8,7 @@ import MarkdownIt from 'markdown-it';
 import { splitCitations } from '../src/protocol/citations';
 import { openableLink } from '../src/protocol/links';
 import { highlight, knownLanguage } from './highlight';
+import { boundLinkify } from './linkify';
 import { fmt, s } from './strings';
 
 /** What the renderer needs to know about an answer's sources. */
@@ -21,6 +22,7 @@ type Token = ReturnType<InstanceType<typeof MarkdownIt>['parse']>[number];
 const md = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: false });
 // Only real URLs become links: "example.com" in prose stays prose.
 md.linkify.set({ fuzzyLink: false, fuzzyEmail: false });
+boundLinkify(md);
 // A link that could not open is left as the text it was written as, visibly not a link.
 md.validateLink = (url) => openableLink(url) !== undefined;
 
@@ -110,3 +112,6 @@ rules.citation = (tokens, idx, _options, env) => {
 export function renderMarkdown(text: string, citations: CitationTargets): string {
   return md.render(text, { citations });
 }
+
+/** The same configured renderer, for streamingMarkdown.ts, which renders a streaming answer a block at a time. */
+export const answerMarkdown = md;
