@@ -52,7 +52,11 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
           : vscode.l10n.t('The Local RAG pipeline process exited with code {0}. Ask again to start a fresh one; the log (Local RAG: Show Log) has details.', String(code)),
       failed: (reason) => vscode.l10n.t('The Local RAG pipeline could not answer ({0}). Ask again to restart it; the log (Local RAG: Show Log) has details.', reason),
     },
-    onModelsState: (state) => models.onState(state),
+    onModelsState: (state) => {
+      models.onState(state);
+      // What search uses follows the models: the index item's tooltip says it.
+      void indexing.refresh();
+    },
     onDevice: (device) => modelStatus.onDevice(device),
   });
   const models = new ModelDownloads(client, context.globalState, log);

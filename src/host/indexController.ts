@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FileRef, IndexFailure, IndexReport, IndexStatus } from '../protocol/indexing';
+import type { FileRef, IndexFailure, IndexReport, IndexStatus, SearchMode } from '../protocol/indexing';
 import { GitignoreRules, ignoredIn, type GitignoreChange } from './gitignore';
 import type { Log } from './log';
 import type { PipelineClient } from './pipelineClient';
@@ -27,6 +27,7 @@ export class IndexController implements vscode.Disposable {
   private pendingChanges = new Map<string, vscode.Uri>();
   private pendingDeletes = new Set<string>();
   private watchTimer: NodeJS.Timeout | undefined;
+  private tooltipLines: string[] = [];
   private status: IndexStatus = { files: 0, chunks: 0, failures: [] };
   private readonly statusChanged = new vscode.EventEmitter<IndexStatus>();
   /** After every refresh: what the index holds now (the chat view's empty state shows it). */
@@ -335,16 +336,64 @@ export class IndexController implements vscode.Disposable {
   }
 
   private render(): void {
-    const { files, chunks, failures } = this.status;
+    const { files, chunks, failures, search } = this.status;
+    const lines: string[] = [];
+    const tooltip = new vscode.MarkdownString();
+    // Only our own commands can be run from the tooltip's links.
+    tooltip.isTrusted = { enabledCommands: ['localRag.downloadModels', 'localRag.showLog'] };
     if (this.running) {
       this.statusItem.text = `$(sync~spin) ${vscode.l10n.t('Local RAG: indexing')}`;
-      this.statusItem.tooltip = vscode.l10n.t('Local RAG is indexing; click for the index summary');
+      lines.push(vscode.l10n.t('Local RAG is indexing; click for the index summary'));
     } else {
-      this.statusItem.text = `${failures.length ? '$(warning)' : '$(database)'} ${vscode.l10n.t('Local RAG: {0} files', files)}`;
-      this.statusItem.tooltip = failures.length
-        ? vscode.l10n.t('{0} files, {1} chunks indexed; {2} could not be indexed. Click for details.', files, chunks, failures.length)
-        : vscode.l10n.t('{0} files, {1} chunks indexed. Click for details.', files, chunks);
+      const degraded = search?.kind === 'keywords' && (search.reason === 'notDownloaded' || search.reason === 'failed');
+      const mode = degraded ? ` · ${vscode.l10n.t('keywords only')}` : '';
+      this.statusItem.text = `${failures.length ? '$(warning)' : '$(database)'} ${vscode.l10n.t('Local RAG: {0} files', files)}${mode}`;
+      lines.push(
+        failures.length
+          ? vscode.l10n.t('{0} files, {1} chunks indexed; {2} could not be indexed. Click for details.', files, chunks, failures.length)
+          : vscode.l10n.t('{0} files, {1} chunks indexed. Click for details.', files, chunks),
+      );
     }
+    if (search) lines.push(describeSearch(search));
+    tooltip.appendText(lines.join('\n\n'));
+    const action =
+      search?.kind !== 'keywords'
+        ? undefined
+        : search.reason === 'notDownloaded'
+          ? { label: vscode.l10n.t('Download Models'), command: 'localRag.downloadModels' }
+          : search.reason === 'failed'
+            ? { label: vscode.l10n.t('Show Log'), command: 'localRag.showLog' }
+            : undefined;
+    if (action) tooltip.appendMarkdown(` [${action.label}](command:${action.command})`);
+    this.tooltipLines = action ? [...lines.slice(0, -1), `${lines.at(-1)} [${action.label}: ${action.command}]`] : lines;
+    this.statusItem.tooltip = tooltip;
+  }
+
+  /** The status bar item's text (tests read what a user reads). */
+  get statusText(): string {
+    return this.statusItem.text;
+  }
+
+  /** The status bar item's tooltip as the text a user reads, with each link's label and command. */
+  get tooltipText(): string {
+    return this.tooltipLines.join('\n\n');
+  }
+}
+
+/** What a search uses now, in a sentence: "Search: keywords only — the embedding model … is not downloaded." */
+export function describeSearch(search: SearchMode): string {
+  const reranked = search.reranker ? ` ${vscode.l10n.t('Results are reranked by {0}.', search.reranker)}` : '';
+  if (search.kind === 'hybrid') return vscode.l10n.t('Search: keywords and meaning ({0}).', search.embeddingModel) + reranked;
+  const model = search.embeddingModel ?? '';
+  switch (search.reason) {
+    case 'off':
+      return vscode.l10n.t('Search: keywords only (no embedding model is set in localRag.embeddingModel).') + reranked;
+    case 'notDownloaded':
+      return vscode.l10n.t('Search: keywords only — the embedding model {0} is not downloaded.', model) + reranked;
+    case 'failed':
+      return vscode.l10n.t('Search: keywords only — the embedding model {0} could not be loaded (the log says why).', model) + reranked;
+    case 'embedding':
+      return vscode.l10n.t('Search: keywords only until {0} has embedded the index.', model) + reranked;
   }
 }
 

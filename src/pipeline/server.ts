@@ -40,6 +40,7 @@ import { OnnxModels } from './embedding/onnxModels';
 import { shutdownPdfWorkers } from './indexing/extract/pdf';
 import { WorkspaceIndex } from './indexing/workspaceIndex';
 import { Mutex } from './mutex';
+import { searchMode } from './retrieval/searchMode';
 import { WorkspaceRetriever } from './retrieval/workspaceRetriever';
 
 export function servePipeline(connection: MessageConnection): { dispose(): Promise<void> } {
@@ -223,7 +224,8 @@ export function servePipeline(connection: MessageConnection): { dispose(): Promi
   connection.onRequest(IndexStatusRequest, async () => {
     // What another window saved counts too.
     await index?.refresh().catch((error: unknown) => logger.log('warn', `The saved index could not be re-read (${describeError(error)}).`));
-    return index?.status() ?? { files: 0, chunks: 0, failures: [] };
+    const status = index?.status() ?? { files: 0, chunks: 0, failures: [] };
+    return { ...status, ...(models ? { search: searchMode(models, index) } : {}) };
   });
 
   connection.onRequest(StopRequest, () => ({ cancelled: requests.cancelCurrent() }));

@@ -51,4 +51,15 @@ export interface IndexStatus {
   files: number;
   chunks: number;
   failures: IndexFailure[];
+  /** What a search uses now; absent where no pipeline told (nothing indexed yet). */
+  search?: SearchMode;
 }
+
+/**
+ * Keywords and meaning (BM25 fused with the vectors of `embeddingModel`), or keywords only
+ * and why: no embedding model set (`off`), not downloaded, failed to load, or still
+ * embedding the index.
+ */
+export type SearchMode =
+  | { kind: 'hybrid'; embeddingModel: string; reranker?: string }
+  | { kind: 'keywords'; reason: 'off' | 'notDownloaded' | 'failed' | 'embedding'; embeddingModel?: string; reranker?: string };

@@ -38,8 +38,12 @@ interface Slot<T> {
   key: string;
 }
 
+/** What became of the embedding model the settings name, for the host's search status. */
+export type EmbeddingState = { kind: 'off' } | { kind: 'missing' | 'failed' | 'ready'; id: string };
+
 export class OnnxModels {
   private readonly embedding: Slot<Embedder> = { key: '' };
+  private embeddingState: EmbeddingState = { kind: 'off' };
   private readonly reranking: Slot<Reranker> = { key: '' };
   private readonly announced = new Set<string>();
 
@@ -57,6 +61,11 @@ export class OnnxModels {
     return this.reranking.model;
   }
 
+  /** The embedding setting's model: off, not downloaded, failed to load, or in use. */
+  get embeddingStatus(): EmbeddingState {
+    return this.embeddingState;
+  }
+
   /**
    * Loads, swaps or drops models to match `settings`. Resolves with the models still to
    * download and whether the embedder changed (the index then embeds anew).
@@ -68,6 +77,12 @@ export class OnnxModels {
       Embedder.load(dir, { dtype, threads: this.threads, queryPrefix: settings.embeddingQueryPrefix, passagePrefix: settings.embeddingPassagePrefix }),
     );
     await this.fill(this.reranking, 'reranker', settings.rerankerModel, [], missing, (dir, dtype) => Reranker.load(dir, { dtype, threads: this.threads }));
+    const id = settings.embeddingModel.trim();
+    this.embeddingState = !id
+      ? { kind: 'off' }
+      : missing.some((model) => model.role === 'embedding')
+        ? { kind: 'missing', id }
+        : { kind: this.embedding.model ? 'ready' : 'failed', id };
     return { missing, embedderChanged: this.embedding.model !== before };
   }
 

@@ -270,6 +270,10 @@ describe('Local RAG in VS Code', () => {
       const deadline = Date.now() + 10_000;
       while (!local.models.pending.some((model) => model.id === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
       assert.deepEqual(local.models.pending, [{ role: 'embedding', id }], 'the pipeline waits for the download');
+      // Search fell back to keywords: the index item says so, with the way out.
+      assert.ok(await eventually(async () => /the embedding model .* is not downloaded/.test(local.indexing.tooltipText)), local.indexing.tooltipText);
+      assert.match(local.indexing.tooltipText, /\[Download Models: localRag\.downloadModels\]/);
+      assert.match(local.indexing.statusText, /keywords only/);
       await vscode.commands.executeCommand('localRag.downloadModels');
       let found = false;
       const until = Date.now() + 20_000;
@@ -279,6 +283,9 @@ describe('Local RAG in VS Code', () => {
       }
       assert.ok(found, 'the downloaded model was loaded and vector search found the passage');
       assert.deepEqual(local.models.pending, []);
+      await local.indexing.refresh();
+      assert.match(local.indexing.tooltipText, /Search: keywords and meaning \(tiny-org\/tiny-embedder\)/);
+      assert.doesNotMatch(local.indexing.statusText, /keywords only/);
     } finally {
       await config.update('embeddingModel', '', vscode.ConfigurationTarget.Global);
     }
