@@ -10,6 +10,7 @@ import { setupAttachments } from './attach';
 import { addIndexAndAnswer, addRetry, addStoppedBadge, moveLastAnswerActions, PhaseClock, type TurnAction } from './actions';
 import { setupConversations } from './conversations';
 import { renderEmptyState, updateIndexState } from './emptyState';
+import { followLatest } from './follow';
 import { fmt, s } from './strings';
 
 interface VsCodeApi {
@@ -30,6 +31,7 @@ const newChatButton = byId<HTMLButtonElement>('new-chat');
 const attachments = setupAttachments((message) => vscode.postMessage(message), document.body);
 const historyButton = byId<HTMLButtonElement>('history');
 const conversations = setupConversations(messages, (id) => vscode.postMessage({ type: 'openConversation', id }));
+const follow = followLatest(messages);
 /** The index counts the empty state shows, kept for when it is drawn again. */
 let indexState: IndexState | undefined;
 
@@ -70,14 +72,6 @@ function setBusy(busy: boolean): void {
   document.body.classList.toggle('busy', busy);
 }
 
-function isNearBottom(): boolean {
-  return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-}
-
-function scrollToEnd(force = false): void {
-  if (force || isNearBottom()) messages.scrollTop = messages.scrollHeight;
-}
-
 function addTurn(question: string, requestId?: string): TurnView {
   const root = element('section', 'turn');
   root.append(element('div', 'question', question));
@@ -93,21 +87,18 @@ function addTurn(question: string, requestId?: string): TurnView {
     root.dataset.requestId = requestId;
     turns.set(requestId, view);
   }
-  scrollToEnd(true);
   return view;
 }
 
 /** Tokens arrive faster than frames: batch them so the layout is computed once per frame. */
 function flush(): void {
   flushScheduled = false;
-  const stick = isNearBottom();
   for (const view of turns.values()) {
     if (!view.pending) continue;
     view.text += view.pending;
     view.pending = '';
     renderAnswer(view);
   }
-  if (stick) scrollToEnd(true);
 }
 
 function scheduleFlush(): void {
@@ -136,7 +127,6 @@ function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', err
     if (answer && errorCode === 'notIndexed') addIndexAndAnswer(answer);
     else if (answer) addRetry(answer);
   }
-  scrollToEnd();
 }
 
 function onEvent(event: ChatEvent): void {
@@ -238,7 +228,7 @@ function renderHistory(history: ChatTurn[]): void {
     messages.append(renderEmptyState(indexState, (command) => vscode.postMessage({ type: 'runCommand', command })));
   }
   moveLastAnswerActions(messages, false);
-  scrollToEnd(true);
+  follow.resume();
 }
 
 window.addEventListener('message', (message: MessageEvent<HostToWebview>) => {
@@ -285,6 +275,8 @@ function send(): void {
   input.value = '';
   vscode.setState({ draft: '' });
   const attachmentId = attachments.take();
+  // The user asked: the view follows the new question and its answer again.
+  follow.resume();
   vscode.postMessage({ type: 'ask', question, ...(attachmentId ? { attachmentId } : {}) });
 }
 
@@ -316,7 +308,10 @@ messages.addEventListener('click', (event) => {
   const root = target?.closest<HTMLElement>('.turn');
   if (!target || !root) return;
   const question = root.querySelector('.question')?.firstChild?.textContent ?? '';
-  switch (target.dataset.action as TurnAction) {
+  const action = target.dataset.action as TurnAction;
+  // Asking again is asking: the view follows the new answer.
+  if (action !== 'copy') follow.resume();
+  switch (action) {
     case 'retry':
       if (question) vscode.postMessage({ type: 'ask', question });
       break;

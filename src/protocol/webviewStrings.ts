@@ -6,6 +6,7 @@
  */
 const en = {
   conversation: 'Conversation',
+  jumpToLatest: 'Jump to latest ↓',
   question: 'Ask a question',
   questionPlaceholder: 'Ask about your documents… (Shift-drag a file here to attach it)',
   attach: 'Attach',
@@ -60,6 +61,7 @@ export type WebviewStrings = Record<WebviewStringKey, string>;
 
 const vi: WebviewStrings = {
   conversation: 'Cuộc trò chuyện',
+  jumpToLatest: 'Đến tin mới nhất ↓',
   question: 'Đặt câu hỏi',
   questionPlaceholder: 'Hỏi về tài liệu của bạn… (giữ Shift và kéo tệp vào đây để đính kèm)',
   attach: 'Đính kèm',
