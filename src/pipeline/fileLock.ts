@@ -16,7 +16,8 @@
  * held from another host (a shared network folder) is never judged stale: we cannot see
  * its processes; waiting ends only by the timeout or the token.
  *
- * Not re-entrant: a second acquire in the same process waits for the first release.
+ * Not re-entrant: a second acquire in the same process waits for the first release. The
+ * lock file's folder must exist.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
