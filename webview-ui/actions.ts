@@ -4,23 +4,23 @@
  * answer). Buttons carry a data-action; main.ts handles clicks on them all in one place.
  */
 import { button, element } from './dom';
-import { s } from './strings';
+import { fmt, s } from './strings';
 
 export type TurnAction = 'retry' | 'regenerate' | 'copy' | 'indexAndAsk';
 
 /** Shows "<status> 1.2 s" while a request runs; the seconds tick without being announced. */
 export class PhaseClock {
   private readonly status: HTMLElement;
-  private readonly elapsed: HTMLElement;
+  private readonly clockText: HTMLElement;
   private readonly startedAt = performance.now();
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly line: HTMLElement) {
     this.status = element('span', 'phase-status');
-    this.elapsed = element('span', 'phase-elapsed');
+    this.clockText = element('span', 'phase-elapsed');
     // Screen readers hear each new phase once, not every tenth of a second.
-    this.elapsed.setAttribute('aria-hidden', 'true');
-    line.replaceChildren(this.status, this.elapsed);
+    this.clockText.setAttribute('aria-hidden', 'true');
+    line.replaceChildren(this.status, this.clockText);
   }
 
   set(status: string): void {
@@ -35,14 +35,27 @@ export class PhaseClock {
     this.timer = undefined;
   }
 
+  /** Seconds since the request started, as the line shows them. */
+  get elapsed(): string {
+    return ((performance.now() - this.startedAt) / 1000).toFixed(1);
+  }
+
   private tick(): void {
-    this.elapsed.textContent = ` ${((performance.now() - this.startedAt) / 1000).toFixed(1)} s`;
+    this.clockText.textContent = ` ${this.elapsed} s`;
   }
 }
 
-export function addStoppedBadge(answer: HTMLElement): void {
+/**
+ * The answer's text ends with "[Stopped]" (what history and Copy carry); the badge adds what
+ * the text does not say: how long the answer ran before Stop. Known only live, so a stopped
+ * answer reopened from history shows the text marker alone.
+ */
+export function addStoppedBadge(answer: HTMLElement, elapsedSeconds: string): void {
   if (answer.querySelector('.badge-stopped')) return;
-  answer.prepend(element('div', 'badge badge-stopped', s.stopped));
+  const badge = element('div', 'badge badge-stopped', fmt(s.stoppedAfter, elapsedSeconds));
+  badge.setAttribute('aria-label', fmt(s.stoppedAfterLabel, elapsedSeconds));
+  badge.title = fmt(s.stoppedAfterLabel, elapsedSeconds);
+  answer.prepend(badge);
 }
 
 export function addRetry(answer: HTMLElement): void {

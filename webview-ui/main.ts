@@ -11,7 +11,8 @@ import { addIndexAndAnswer, addRetry, addStoppedBadge, moveLastAnswerActions, Ph
 import { setupConversations } from './conversations';
 import { renderEmptyState, updateIndexState } from './emptyState';
 import { followLatest } from './follow';
-import { fmt, s } from './strings';
+import { describeSource, renderSourcesList } from './sourcesList';
+import { s } from './strings';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -117,7 +118,7 @@ function finishTurn(view: TurnView, outcome: 'done' | 'cancelled' | 'error', err
   if (outcome === 'cancelled') {
     view.text += view.text ? `\n\n${s.stoppedMarker}` : s.stoppedMarker;
     renderAnswer(view);
-    if (answer) addStoppedBadge(answer);
+    if (answer && view.clock) addStoppedBadge(answer, view.clock.elapsed);
   }
   settleAnswer(view.content);
   if (outcome === 'error' && errorMessage) {
@@ -155,11 +156,6 @@ function onEvent(event: ChatEvent): void {
   }
 }
 
-function describeSource(source: Source): string {
-  const where = source.page !== undefined ? fmt(s.page, source.page) : source.startLine !== undefined ? fmt(s.lines, source.startLine, source.endLine ?? source.startLine) : '';
-  return [source.path, where, source.heading].filter(Boolean).join(' · ');
-}
-
 /** The passages an answer draws on, numbered as the model cites them; each opens its place. */
 function renderSources(view: TurnView, sources: Source[]): void {
   view.sources = sources;
@@ -168,17 +164,7 @@ function renderSources(view: TurnView, sources: Source[]): void {
   // Citations written before the list arrived (or pointing past a trimmed one) are redrawn.
   if (view.text) renderAnswer(view);
   if (sources.length === 0) return;
-  const list = element('ol', 'sources');
-  list.setAttribute('aria-label', s.sources);
-  sources.forEach((source, i) => {
-    const item = element('li', 'source');
-    const open = element('button', 'source-link', describeSource(source)) as HTMLButtonElement;
-    open.type = 'button';
-    open.dataset.source = String(i + 1);
-    open.title = `${source.excerpt.length > 600 ? `${source.excerpt.slice(0, 600)}…` : source.excerpt}\n\n${fmt(s.score, source.score.toFixed(2))}`;
-    item.append(open);
-    list.append(item);
-  });
+  const list = renderSourcesList(sources);
   view.root.querySelector('.answer')?.append(list);
 }
 
@@ -219,7 +205,6 @@ function renderHistory(history: ChatTurn[]): void {
     renderSources(view, turn.sources); // renders the answer with its citations too
     settleAnswer(view.content);
     const answer = view.root.querySelector<HTMLElement>('.answer');
-    if (answer && turn.outcome === 'cancelled') addStoppedBadge(answer);
     if (answer && turn.outcome === 'error') addRetry(answer);
     lastQuestion = turn.question;
   }

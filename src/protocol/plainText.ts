@@ -15,17 +15,31 @@ export function bodyLines(text: string, heading?: string): string[] {
   return lines.filter((line) => !HEADING_LINE.test(line));
 }
 
-/** Inline Markdown reduced to what a reader sees: link and image text, no emphasis or code marks. */
+/** A line without its block marks: list bullets and numbers, quote marks. */
+export function withoutLineMarks(line: string): string {
+  return line.replace(/^\s*(?:>\s*)+/, '').replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '');
+}
+
+/**
+ * Inline Markdown reduced to what a reader sees: link and image text, no emphasis or code
+ * marks. Underscores inside words (`window.__xss`, `snake_case`) are text, as in CommonMark.
+ */
 export function plainInline(line: string): string {
-  return line
+  // Code spans are taken as they are: no mark inside them is Markdown.
+  return withoutLineMarks(line)
+    .split(/(`+[^`]*`+)/)
+    .map((part, i) => (i % 2 === 1 ? part.replace(/^`+|`+$/g, '') : plainMarks(part)))
+    .join('');
+}
+
+function plainMarks(text: string): string {
+  return text
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
     .replace(/<((?:https?|mailto):[^>\s]+)>/g, '$1')
-    .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, '$2')
-    .replace(/(^|[\s(])([*_])(?=\S)(.+?)(?<=\S)\2(?=[\s).,;:!?]|$)/g, '$1$3')
-    .replace(/`+([^`]+)`+/g, '$1')
-    .replace(/^\s*(?:>\s*)+/, '')
-    .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '');
+    .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '$1')
+    .replace(/(^|[\s(])__(?=\S)(.+?)(?<=\S)__(?![\p{L}\p{N}_])/gu, '$1$2')
+    .replace(/(^|[\s(])([*_])(?=\S)(.+?)(?<=\S)\2(?=[\s).,;:!?]|$)/g, '$1$3');
 }
 
 /** The passage as one line of plain text (whitespace collapsed). */

@@ -80,6 +80,9 @@ describe('chat view in the browser', () => {
     await turn.and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     const stopped = await lastTurnText();
     assert.match(stopped, /\[Stopped\]$/);
+    // The text carries the marker; the badge says what the text does not: how long it ran.
+    assert.match((await turn.locator('.badge-stopped').textContent()) ?? '', /^after \d+\.\d s$/);
+    assert.equal(((await turn.textContent()) ?? '').match(/Stopped/g)?.length, 1, 'the stop is said once');
     await page.waitForTimeout(500);
     assert.equal(await lastTurnText(), stopped, 'nothing streams after Stop');
     assert.equal(await chat.getByRole('button', { name: 'Stop', exact: true }).isVisible(), false);
@@ -811,7 +814,7 @@ describe('Vietnamese UI in the browser', () => {
     const stop = chat.getByRole('button', { name: 'Dừng', exact: true });
     await stop.click();
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
-    await chat.locator('.turn').last().locator('.badge-stopped', { hasText: 'Đã dừng' }).waitFor();
+    await chat.locator('.turn').last().locator('.badge-stopped', { hasText: /^sau \d+\.\d giây$/ }).waitFor();
     assert.match((await chat.locator('.turn').last().textContent()) ?? '', /\[Đã dừng\]/, 'the kept partial answer is marked in Vietnamese too');
     const phases = await chat.locator('body').evaluate(() => (window as unknown as { __phases: string[] }).__phases);
     assert.ok(phases.includes('Đang tìm kiếm…'), `the search phase was shown in Vietnamese: ${JSON.stringify(phases)}`);

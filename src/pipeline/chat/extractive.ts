@@ -4,7 +4,7 @@
  * quotation, not a generated answer.
  */
 import type { Source } from '../../protocol/events';
-import { bodyLines, plainInline } from '../../protocol/plainText';
+import { bodyLines, withoutLineMarks } from '../../protocol/plainText';
 import { chatMessages } from './messages';
 import { contentTerms } from './relevance';
 
@@ -41,12 +41,15 @@ function bestSentences(excerpt: string, terms: string[], heading?: string): stri
   return chosen.map((sentence) => clip(sentence.text));
 }
 
-/** Sentences of a passage as plain text: no heading lines, list bullets, inline marks or blank lines. */
+/**
+ * Sentences of a passage: no heading lines, list bullets or blank lines. Inline Markdown stays
+ * (the answer is rendered as Markdown, without HTML).
+ */
 function splitSentences(text: string, heading?: string): string[] {
   return bodyLines(text, heading)
     .join('\n')
     .split(/\n\s*\n|\n(?=\s*(?:[-*+] |\d+\. ))/)
-    .map((block) => block.split('\n').map(plainInline).join(' ').replace(/\s+/g, ' ').trim())
+    .map((block) => block.split('\n').map(withoutLineMarks).join(' ').replace(/\s+/g, ' ').trim())
     .flatMap((block) => block.split(/(?<=[.!?。])\s+(?=\S)/))
     .map((sentence) => sentence.trim())
     .filter((sentence) => /[\p{L}\p{N}]/u.test(sentence));
