@@ -1,14 +1,24 @@
 /**
- * Small files that must survive a kill or a power cut whole (chat history, a download's
- * manifest): written to a temp name no other process uses, synced, renamed into place, and
- * the folder synced so the rename itself is on disk. A file found damaged is moved aside
- * under a name that never replaces another, so what it held can still be looked at.
+ * Files that must survive a kill or a power cut whole (chat history, a download's manifest,
+ * the index's segments and manifest): written to a temp name no other process uses, synced,
+ * renamed into place, and the folder synced so the rename itself is on disk. A file found
+ * damaged is moved aside under a name that never replaces another, so what it held can
+ * still be looked at.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
 export async function writeFileDurably(file: string, data: string | Uint8Array): Promise<void> {
+  await writeAtomically(file, data);
+  await syncDir(path.dirname(file));
+}
+
+/**
+ * Writes `data` to a temp file (a name no other process uses), syncs it and renames it into
+ * place; the caller syncs the folder (once, after a batch of renames).
+ */
+export async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await fs.open(temp, 'wx');
@@ -23,7 +33,6 @@ export async function writeFileDurably(file: string, data: string | Uint8Array):
     await fs.rm(temp, { force: true });
     throw error;
   }
-  await syncDir(path.dirname(file));
 }
 
 /** Makes renames in `dir` durable; platforms that cannot sync a folder (Windows) are skipped. */

@@ -3,10 +3,10 @@
  * may work at once: atomic writes under names no other process uses, the folder synced
  * after renames, bad files moved aside rather than deleted, and what counts as a stray.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { moveAside as moveFileAside } from '../../durableFile';
 import { MANIFEST, SEGMENT_NAME, type SegmentRecord } from './manifest';
 
 export const LOCK_FILE = 'store.lock';
@@ -42,51 +42,12 @@ export async function readSegmentFile(dir: string, record: SegmentRecord): Promi
   return bytes;
 }
 
-/**
- * Writes `data` to a temp file (a name no other process uses), syncs it and renames it
- * into place. The folder is synced by the caller once all renames of a save are done.
- */
-export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await fs.open(temp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-}
-
-/** Makes the renames in `dir` durable. Some platforms cannot sync a folder; they are skipped. */
-export async function syncDir(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF' && code !== 'EACCES') throw error;
-  } finally {
-    await handle?.close();
-  }
-}
+export { syncDir, writeAtomically } from '../../durableFile';
 
 /** Renames a bad file to `<name>.corrupt-<time>` (kept for a look, never deleted); returns the new name. */
 export async function moveAside(dir: string, name: string): Promise<string | undefined> {
-  const aside = `${name}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  try {
-    await fs.rename(path.join(dir, name), path.join(dir, aside));
-    return aside;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const aside = await moveFileAside(path.join(dir, name));
+  return aside && path.basename(aside);
 }
 
 /**
