@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
+import { indexWorkspace, openChatView, type CodeServerHarness } from '../support/chatView';
 import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
 
-type CodeServerHarness = typeof import('../vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
 
 describe('chat view in the browser', () => {
   let harness: CodeServerHarness;
@@ -31,9 +31,7 @@ describe('chat view in the browser', () => {
       userSettings: fixture.userSettings,
     });
     page = workbench.page;
-    await harness.activityBarItem(page, 'Local RAG').click();
-    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
+    chat = await openChatView(harness, page);
     // Answers come from indexed passages: with none, the answer says nothing was found.
     await indexWorkspace(harness, page);
   });
@@ -120,13 +118,6 @@ describe('chat view in the browser', () => {
   });
 });
 
-/** Runs Index Workspace and waits until its notification is gone. */
-async function indexWorkspace(harness: CodeServerHarness, page: Page): Promise<void> {
-  await harness.runCommand(page, 'Local RAG: Index Workspace');
-  await page.waitForTimeout(500);
-  await page.locator('.notification-toast', { hasText: /Indexing/i }).waitFor({ state: 'detached', timeout: 60_000 }).catch(() => {});
-}
-
 describe('citations in the browser', () => {
   let harness: CodeServerHarness;
   let fixture: VsCodeFixture;
@@ -144,9 +135,7 @@ describe('citations in the browser', () => {
       userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
     });
     page = workbench.page;
-    await harness.activityBarItem(page, 'Local RAG').click();
-    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
+    chat = await openChatView(harness, page);
     await indexWorkspace(harness, page);
   });
 
@@ -202,12 +191,7 @@ describe('conversation features in the browser', () => {
     });
     page = workbench.page;
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-    await harness.activityBarItem(page, 'Local RAG').click();
-    // The activity bar's hover tooltip would sit over the view's buttons.
-    await page.mouse.move(1000, 600);
-    await page.locator('.monaco-hover').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
-    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-    await input().waitFor({ timeout: 30_000 });
+    chat = await openChatView(harness, page);
   });
 
   after(async () => {
@@ -366,9 +350,7 @@ describe('Markdown answers in the browser', () => {
       void dialog.dismiss();
     });
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-    await harness.activityBarItem(page, 'Local RAG').click();
-    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
+    chat = await openChatView(harness, page);
     await indexWorkspace(harness, page);
   });
 
@@ -500,11 +482,7 @@ describe('themes in the browser', () => {
       userSettings: { ...fixture.userSettings, 'localRag.chatModel': '', 'workbench.colorTheme': 'Default Light Modern' },
     });
     page = workbench.page;
-    await harness.activityBarItem(page, 'Local RAG').click();
-    // The activity bar's hover tooltip would sit over the view.
-    await page.mouse.move(1000, 600);
-    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
+    chat = await openChatView(harness, page);
     await indexWorkspace(harness, page);
   });
 
@@ -758,9 +736,7 @@ describe('Vietnamese UI in the browser', () => {
       args: ['--locale', 'vi'],
     });
     page = workbench.page;
-    await harness.activityBarItem(page, 'Local RAG').click();
-    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-    await chat.getByRole('textbox', { name: 'Đặt câu hỏi' }).waitFor({ timeout: 30_000 });
+    chat = await openChatView(harness, page, 'Đặt câu hỏi');
   });
 
   after(async () => {

@@ -8,16 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
+import { askInView, openChatView, type CodeServerHarness } from '../support/chatView';
 import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
 
-type CodeServerHarness = typeof import('../vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
-
-async function openChat(harness: CodeServerHarness, page: Page): Promise<FrameLocator> {
-  await harness.activityBarItem(page, 'Local RAG').click();
-  const chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-  await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
-  return chat;
-}
 
 describe('the first question, before anything is indexed', () => {
   let harness: CodeServerHarness;
@@ -36,7 +29,7 @@ describe('the first question, before anything is indexed', () => {
       userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
     });
     page = workbench.page;
-    chat = await openChat(harness, page);
+    chat = await openChatView(harness, page);
   });
 
   after(async () => {
@@ -45,11 +38,7 @@ describe('the first question, before anything is indexed', () => {
   });
 
   test('says nothing is indexed yet, and one button indexes the workspace and answers the same question in place', async () => {
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await input.fill('What does the Stop button keep?');
-    await input.press('Enter');
-    const turn = chat.locator('.turn').last();
-    await turn.and(chat.locator('.turn.error')).waitFor({ timeout: 30_000 });
+    const turn = await askInView(chat, 'What does the Stop button keep?', 'error');
     assert.match((await turn.getByRole('alert').textContent()) ?? '', /Nothing is indexed yet/);
     assert.equal(await turn.getByRole('button', { name: 'Retry' }).count(), 0, 'the fix is offered, not a plain retry');
 
@@ -91,7 +80,7 @@ describe('the sources list in a narrow sidebar', () => {
 
   test('at 300 px: numbers on their entry’s first line, ranges unbroken, long paths shortened in the middle with the full path on hover', async () => {
     const page = workbench.page;
-    const chat = await openChat(harness, page);
+    const chat = await openChatView(harness, page);
     // The sidebar at VS Code's default width, 300 px: drag its edge there.
     const sidebar = page.locator('.part.sidebar');
     const box = (await sidebar.boundingBox())!;
@@ -102,11 +91,7 @@ describe('the sources list in a narrow sidebar', () => {
     assert.ok(Math.abs(((await sidebar.boundingBox())!.width) - 300) <= 4, 'the sidebar is 300 px wide');
 
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: 3 files/ }).waitFor({ timeout: 60_000 });
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await input.fill('What does the Stop button of the albatross guide keep?');
-    await input.press('Enter');
-    const turn = chat.locator('.turn').last();
-    await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 60_000 });
+    const turn = await askInView(chat, 'What does the Stop button of the albatross guide keep?');
     const entries = turn.locator('.sources .source');
     assert.ok((await entries.count()) >= 2, 'several sources');
 
@@ -162,13 +147,9 @@ describe('a workspace set to index when it opens', () => {
   });
 
   test('is indexed without a command, so the suggested first question is answered', async () => {
-    const chat = await openChat(harness, workbench.page);
+    const chat = await openChatView(harness, workbench.page);
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: 2 files/ }).waitFor({ timeout: 60_000 });
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await input.fill('How does the Stop button work?');
-    await input.press('Enter');
-    const turn = chat.locator('.turn').last();
-    await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 60_000 });
+    const turn = await askInView(chat, 'How does the Stop button work?');
     assert.match((await turn.locator('.content').textContent()) ?? '', /Stop button ends an answer/);
   });
 });

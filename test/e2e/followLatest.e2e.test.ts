@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Frame, FrameLocator, Page } from 'playwright-core';
+import { openChatView, type CodeServerHarness } from '../support/chatView';
 import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
 
-type CodeServerHarness = typeof import('../vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
 
 /** Whether the last character of the newest answer lies inside the visible part of the log. */
 function newestWordsOnScreen(frame: Frame): Promise<boolean> {
@@ -52,10 +52,8 @@ describe('the answer stays in sight', () => {
       viewport: { width: 1200, height: 650 },
     });
     page = workbench.page;
-    await harness.activityBarItem(page, 'Local RAG').click();
-    chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
+    chat = await openChatView(harness, page);
     frame = await harness.webviewFrame(page, EXTENSION_ID, { frame: true });
-    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
     await harness.runCommand(page, 'Local RAG: Index Workspace');
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: \d+ files?/ }).waitFor({ timeout: 60_000 });
   });

@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
-import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
+import { askInView, openChatView, type CodeServerHarness } from '../support/chatView';
+import { createVsCodeFixture, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
 
-type CodeServerHarness = typeof import('../vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
 
 describe('one folder in two tabs, and after a reload', () => {
   let harness: CodeServerHarness;
@@ -18,20 +18,8 @@ describe('one folder in two tabs, and after a reload', () => {
   let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
   let first: Page;
 
-  async function openChat(page: Page): Promise<FrameLocator> {
-    await harness.activityBarItem(page, 'Local RAG').click();
-    const chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
-    await chat.getByRole('textbox', { name: 'Ask a question' }).waitFor({ timeout: 30_000 });
-    return chat;
-  }
-
   async function askAndWait(chat: FrameLocator, question: string): Promise<string> {
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await input.fill(question);
-    await input.press('Enter');
-    const turn = chat.locator('.turn', { has: chat.locator('.question', { hasText: question }) });
-    await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 60_000 });
-    return (await turn.locator('.content').textContent()) ?? '';
+    return (await (await askInView(chat, question)).locator('.content').textContent()) ?? '';
   }
 
   before(async () => {
@@ -52,7 +40,7 @@ describe('one folder in two tabs, and after a reload', () => {
   });
 
   test('a second tab sees the first one’s index and conversation; what it indexes, the first finds; a reload keeps both', async () => {
-    const chat = await openChat(first);
+    const chat = await openChatView(harness, first);
     await harness.runCommand(first, 'Local RAG: Index Workspace');
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: 2 files/ }).waitFor({ timeout: 60_000 });
     assert.match(await askAndWait(chat, 'What does the Stop button keep?'), /keeps what was written/);
@@ -60,7 +48,7 @@ describe('one folder in two tabs, and after a reload', () => {
     const second = await first.context().newPage();
     await second.goto(first.url(), { waitUntil: 'domcontentloaded' });
     await second.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
-    const chat2 = await openChat(second);
+    const chat2 = await openChatView(harness, second);
     await chat2.locator('.turn .question', { hasText: 'What does the Stop button keep?' }).waitFor({ timeout: 30_000 });
 
     // A file indexed from the second tab is found from the first (two pipelines, one store).
@@ -72,7 +60,7 @@ describe('one folder in two tabs, and after a reload', () => {
 
     await first.reload({ waitUntil: 'domcontentloaded' });
     await first.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
-    const reloaded = await openChat(first);
+    const reloaded = await openChatView(harness, first);
     for (const question of ['What does the Stop button keep?', 'When does the albatross ferry leave?', 'Which ferry leaves the harbour at seven?']) {
       await reloaded.locator('.turn .question', { hasText: question }).waitFor({ timeout: 30_000 });
     }

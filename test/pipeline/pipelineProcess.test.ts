@@ -11,16 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ChatController, type ChatUpdate } from '../../src/host/chatController';
 import { STOPPED_MARKER, isTerminalEvent, type ChatEvent, type Source } from '../../src/protocol/events';
-import { ask, contentOf, indexSampleDocs, SAMPLE_QUESTIONS, startHarness, type Harness } from '../support/pipelineHarness';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { ask, contentOf, indexSampleDocs, isAlive, SAMPLE_QUESTIONS, startHarness, type Harness } from '../support/pipelineHarness';
 
 /** The passages an answer was given from (the last list sent). */
 function sourcesOf(events: ChatEvent[]): Source[] {

@@ -12,16 +12,7 @@ import { PipelineClient } from '../../src/host/pipelineClient';
 import type { TerminalEvent } from '../../src/protocol/events';
 import type { LogLevel } from '../../src/protocol/rpc';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
-import { ask, indexSampleDocs, PIPELINE_SCRIPT, SAMPLE_QUESTIONS, startHarness, tinyModelSettings, until } from '../support/pipelineHarness';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { ask, indexSampleDocs, isAlive, PIPELINE_SCRIPT, SAMPLE_QUESTIONS, startHarness, tinyModelSettings, until } from '../support/pipelineHarness';
 
 /** The question reached a running pipeline: it answered, or said why it could not (nothing indexed). */
 function answeredByPipeline(terminal: TerminalEvent): boolean {

@@ -11,7 +11,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ChatController, type ChatUpdate } from '../../src/host/chatController';
 import { isTerminalEvent, STOPPED_MARKER, type ChatEvent, type ChatTurn, type TerminalEvent } from '../../src/protocol/events';
 import type { FileRef } from '../../src/protocol/indexing';
-import { ask, SAMPLE_QUESTIONS, writeSampleDocs, type Harness } from './pipelineHarness';
+import { ask, isAlive, SAMPLE_QUESTIONS, writeSampleDocs, type Harness } from './pipelineHarness';
 import { mulberry32 } from '../fixtures/random';
 
 export type KillMoment = 'answering' | 'indexing' | 'saving' | 'writingHistory';
@@ -115,11 +115,7 @@ function describe(terminal: TerminalEvent): string {
 
 async function waitForExit(pid: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    if (!isAlive(pid)) return;
     await delay(10);
   }
   throw new Error(`Process ${pid} did not exit after SIGKILL.`);

@@ -128,6 +128,16 @@ export async function indexSampleDocs(harness: Pick<Harness, 'client' | 'storage
   }
 }
 
+/** Whether a process is still there (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Polls `check` every 100 ms until it holds or `timeoutMs` pass; says whether it held. */
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
