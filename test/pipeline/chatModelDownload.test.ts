@@ -115,7 +115,11 @@ describe('the chat model downloaded from a hub', () => {
     const answered = await ask(client, 'with-model', 'What is in the garden?');
     assert.ok('done' in answered.terminal, JSON.stringify(answered.terminal));
     assert.ok(answered.text.length > 0 && !/Select Model/.test(answered.text), `the downloaded model wrote the answer: ${answered.text}`);
-    assert.deepEqual(devices.at(-1), { gpu: false, deviceNames: [], threads: 1, gpuLayers: 0, modelPath: listed.path }, 'the device report names the file and the CPU');
+    assert.deepEqual(
+      devices.at(-1),
+      { gpu: false, deviceNames: [], threads: 1, gpuLayers: 0, modelPath: listed.path, modelName: 'local-rag-tiny-llama' },
+      'the device report names the file, the model (its GGUF general.name) and the CPU',
+    );
   });
 
   test('a download stopped before the repository got a new revision resumes into the new file, never a splice of the two', async () => {
