@@ -4,10 +4,8 @@
  * (slope of RSS per 100 questions), and the time from a SIGKILL to the next answer's first
  * token through a fresh pipeline process.
  */
-import * as path from 'node:path';
-import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { mulberry32 } from '../test/fixtures/random';
-import { KILL_MOMENTS, killRound, questionStorm, slopePer100, writeCorpus } from '../test/support/faultRounds';
+import { KILL_MOMENTS, killRound, questionStorm, slopePer100, startKillRig } from '../test/support/faultRounds';
 import { indexSampleDocs, startHarness } from '../test/support/pipelineHarness';
 import { percentile, type Figure } from './stats';
 
@@ -33,23 +31,21 @@ export async function benchFaults(): Promise<Figure[]> {
   } finally {
     await storm.dispose();
   }
-  const kills = await startHarness({ embeddingModel: '', rerankerModel: '', maxAnswerTokens: 300 });
+  const { harness: kills, targets, dispose } = await startKillRig();
   try {
-    const corpus = writeCorpus(path.join(kills.storageDir, 'corpus'), 120);
-    await kills.client.indexFiles(corpus, new CancellationTokenSource().token);
     const rng = mulberry32(2026);
     const recovery: number[] = [];
-    for (let round = 0; round < KILLS; round++) recovery.push((await killRound(kills, corpus, KILL_MOMENTS[round % KILL_MOMENTS.length], rng, round)).recoveryMs);
+    for (let round = 0; round < KILLS; round++) recovery.push((await killRound(kills, targets, KILL_MOMENTS[round % KILL_MOMENTS.length], rng, round)).recoveryMs);
     const sorted = recovery.filter(Number.isFinite).sort((a, b) => a - b);
     figures.push({
       name: `kill -9 of the pipeline → the next answer's first token (fresh process, index and history loaded), ${KILLS} kills`,
       value: percentile(sorted, 50),
       unit: 'ms median',
       target: 'reported',
-      detail: `p95 ${percentile(sorted, 95).toFixed(0)} ms; killed while answering, indexing, saving and writing history`,
+      detail: `p95 ${percentile(sorted, 95).toFixed(0)} ms; killed while answering, indexing, saving, writing history and downloading`,
     });
   } finally {
-    await kills.dispose();
+    await dispose();
   }
   return figures;
 }

@@ -5,17 +5,26 @@
  * what they observe; the benchmark (bench/faults.ts) reports their figures.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ChatController, type ChatUpdate } from '../../src/host/chatController';
 import { isTerminalEvent, STOPPED_MARKER, type ChatEvent, type ChatTurn, type TerminalEvent } from '../../src/protocol/events';
 import type { FileRef } from '../../src/protocol/indexing';
-import { ask, isAlive, SAMPLE_QUESTIONS, writeSampleDocs, type Harness } from './pipelineHarness';
+import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
+import { startModelHost } from './modelHost';
+import { ask, isAlive, SAMPLE_QUESTIONS, startHarness, writeSampleDocs, type Harness } from './pipelineHarness';
 import { mulberry32 } from '../fixtures/random';
 
-export type KillMoment = 'answering' | 'indexing' | 'saving' | 'writingHistory';
-export const KILL_MOMENTS: readonly KillMoment[] = ['answering', 'indexing', 'saving', 'writingHistory'];
+export type KillMoment = 'answering' | 'indexing' | 'saving' | 'writingHistory' | 'downloading';
+export const KILL_MOMENTS: readonly KillMoment[] = ['answering', 'indexing', 'saving', 'writingHistory', 'downloading'];
+
+/** What the rounds work on: a corpus to index, and a hub model to download (served slowly by the test). */
+export interface KillTargets {
+  corpus: FileRef[];
+  modelId: string;
+}
 
 export interface KillRound {
   moment: KillMoment;
@@ -29,6 +38,30 @@ export interface KillRound {
   history: ChatTurn[];
   /** Milliseconds from the kill to the next question's first token. */
   recoveryMs: number;
+}
+
+/**
+ * The pipeline the kill rounds work on, with a corpus indexed and a hub model served from
+ * 127.0.0.1 slowly enough (about two seconds for its ~0.8 MB) that a kill lands mid-download.
+ */
+export async function startKillRig(files = 120): Promise<{ harness: Harness; targets: KillTargets; dispose(): Promise<void> }> {
+  const modelId = 'tiny-org/tiny-embedder';
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-kill-'));
+  const host = await startModelHost({ [modelId]: writeTinyEmbedder(path.join(root, 'embedder'), { dim: 256 }).dir }, { aliases: { 'onnx/model_quantized.onnx': 'onnx/model.onnx' } });
+  host.bytesPerSecond = 400_000;
+  const harness = await startHarness({ embeddingModel: '', rerankerModel: '', maxAnswerTokens: 300 }, { LOCAL_RAG_MODEL_HOST: host.url });
+  const corpus = writeCorpus(path.join(harness.storageDir, 'corpus'), files);
+  const first = await harness.client.indexFiles(corpus, new CancellationTokenSource().token);
+  if (first.indexed !== corpus.length) throw new Error(`The corpus was not indexed: ${JSON.stringify(first)}`);
+  return {
+    harness,
+    targets: { corpus, modelId },
+    async dispose() {
+      await harness.dispose();
+      await host.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A corpus big enough that indexing it takes a while (and saves along the way). */
@@ -57,7 +90,7 @@ function pidOf(harness: Harness): number {
  * One round: starts `moment`'s work, kills the pipeline with SIGKILL at a random point of it,
  * then asks a question (which starts a fresh process) and reads back the index and history.
  */
-export async function killRound(harness: Harness, corpus: FileRef[], moment: KillMoment, rng: () => number, round: number): Promise<KillRound> {
+export async function killRound(harness: Harness, { corpus, modelId }: KillTargets, moment: KillMoment, rng: () => number, round: number): Promise<KillRound> {
   await harness.client.start();
   const pid = pidOf(harness);
   const outcomes: string[] = [];
@@ -77,8 +110,8 @@ export async function killRound(harness: Harness, corpus: FileRef[], moment: Kil
     if (!killedAt) kill(); // the answer was shorter than the draw: kill while idle instead
     outcomes.push(describe(result.terminal));
   } else if (moment === 'indexing' || moment === 'saving') {
-    // Touch every file so the run really reads and saves them all again.
-    for (const file of corpus) fs.utimesSync(file.absPath, new Date(), new Date(Date.now() - round * 1000));
+    // A new line in every file, so the run really reads, cuts and saves them all again.
+    for (const file of corpus) fs.appendFileSync(file.absPath, `\nRound ${round} touched this file.\n`);
     const killAt = moment === 'indexing' ? Math.floor(rng() * corpus.length * 0.9) : corpus.length;
     const source = new CancellationTokenSource();
     const run = harness.client.indexFiles(corpus, source.token, (progress) => {
@@ -88,6 +121,20 @@ export async function killRound(harness: Harness, corpus: FileRef[], moment: Kil
     try {
       const report = await run;
       outcomes.push(`completed ${report.indexed + report.unchanged}`);
+      kill();
+    } catch (error) {
+      outcomes.push(`error: ${(error as Error).message}`);
+    }
+  } else if (moment === 'downloading') {
+    // Half the rounds start afresh, half resume what a killed round left.
+    if (rng() < 0.5) fs.rmSync(path.join(harness.storageDir, 'models'), { recursive: true, force: true });
+    const killAt = Math.floor(rng() * 0.8 * 1024 * 1024);
+    const source = new CancellationTokenSource();
+    try {
+      const result = await harness.client.downloadModel({ role: 'embedding', id: modelId }, source.token, (progress) => {
+        if (progress.transferredBytes >= killAt) kill();
+      });
+      outcomes.push(`completed ${result.completed}`);
       kill();
     } catch (error) {
       outcomes.push(`error: ${(error as Error).message}`);
@@ -106,6 +153,24 @@ export async function killRound(harness: Harness, corpus: FileRef[], moment: Kil
   const status = await harness.client.indexStatus();
   const history = await harness.client.getHistory();
   return { moment, outcomes, next: next.terminal, nextText: next.text, filesAfter: status.files, history, recoveryMs };
+}
+
+/**
+ * The questions whose turns are on disk now, in the current conversation or an archived one
+ * (what a fresh process will load). Unreadable files count as holding nothing.
+ */
+export function savedQuestions(storageDir: string): Set<string> {
+  const read = (name: string): unknown => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(storageDir, name), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const current = read('chat-history.json');
+  const archive = read('chat-conversations.json') as { conversations?: { turns?: ChatTurn[] }[] } | undefined;
+  const turns = [...(Array.isArray(current) ? (current as ChatTurn[]) : []), ...(archive?.conversations ?? []).flatMap((c) => c.turns ?? [])];
+  return new Set(turns.map((turn) => turn.question));
 }
 
 function describe(terminal: TerminalEvent): string {

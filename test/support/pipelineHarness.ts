@@ -26,7 +26,8 @@ export function tinyModelSettings(modelPath: string, overrides: Partial<Pipeline
   return { ...DEFAULT_PIPELINE_SETTINGS, chatModel: modelPath, gpuLayers: 0, threads: 1, contextSize: 2048, ...overrides };
 }
 
-export async function startHarness(overrides: Partial<PipelineSettings> = {}): Promise<Harness> {
+/** `env`: extra environment for the pipeline process (LOCAL_RAG_MODEL_HOST, say). */
+export async function startHarness(overrides: Partial<PipelineSettings> = {}, env?: NodeJS.ProcessEnv): Promise<Harness> {
   if (!fs.existsSync(PIPELINE_SCRIPT)) throw new Error('Run `npm run build` first: dist/pipeline.js is missing.');
   const modelPath = await ensureTinyGguf();
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-test-'));
@@ -37,6 +38,7 @@ export async function startHarness(overrides: Partial<PipelineSettings> = {}): P
     storageDir,
     settings: () => settings,
     log: (level, message) => logs.push({ level, message }),
+    env,
   });
   return {
     client,

@@ -106,6 +106,24 @@ describe('ChatHistory', () => {
     assert.deepEqual(history.list(), []);
   });
 
+  test('temp files a killed writer left are removed when the history opens; a young one (a live writer) is left', async () => {
+    const file = newFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify([turn('What is Stop?', 1000)]));
+    const dead = `${file}.4242-deadbeef.tmp`;
+    const deadArchive = path.join(path.dirname(file), 'chat-conversations.json.4242-cafe.tmp');
+    const young = `${file}.4343-0badf00d.tmp`;
+    for (const temp of [dead, deadArchive, young]) fs.writeFileSync(temp, '[');
+    const old = new Date(Date.now() - 10 * 60_000);
+    fs.utimesSync(dead, old, old);
+    fs.utimesSync(deadArchive, old, old);
+    const history = await reopen(file);
+    assert.deepEqual(history.all().map((t) => t.question), ['What is Stop?']);
+    assert.equal(fs.existsSync(dead), false);
+    assert.equal(fs.existsSync(deadArchive), false);
+    assert.equal(fs.existsSync(young), true, 'a temp file written just now may be a live writer’s');
+  });
+
   test('an unreadable history file starts a new conversation and says so in the log', async () => {
     const file = newFile();
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -73,6 +73,7 @@ export class ChatHistory {
           const disk = await history.readDisk();
           if (disk.current) history.current = disk.current;
           history.merge(disk);
+          await removeStaleTemps(file);
         });
       } catch (error) {
         logger.log('error', `Chat history ${file} could not be opened (${describeError(error)}); this window starts a new conversation and will merge it on the next save.`);
@@ -271,6 +272,25 @@ function mergeConversation(mine: Conversation, theirs: Conversation, replaced: R
 /** One question asked at one moment: the same turn in two windows' copies of a conversation. */
 function turnKey(turn: ChatTurn): string {
   return `${turn.askedAt ?? ''}\u0000${turn.question}`;
+}
+
+/** A temp file this old was left by a process killed while writing (writes take milliseconds). */
+const STALE_TEMP_MS = 60_000;
+
+/**
+ * Removes the temp files of both history files that a kill left behind. Called under the
+ * lock, so no live writer is mid-write, and only old ones, in case a writer skipped the lock.
+ */
+async function removeStaleTemps(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const bases = [path.basename(file), ARCHIVE_NAME];
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const now = Date.now();
+  for (const name of names) {
+    if (!bases.some((base) => name.startsWith(`${base}.`) && name.endsWith('.tmp'))) continue;
+    const stat = await fs.stat(path.join(dir, name)).catch(() => undefined);
+    if (stat && now - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(path.join(dir, name), { force: true });
+  }
 }
 
 function archiveFile(file: string): string {
