@@ -12,7 +12,7 @@ import { setupConversations } from './conversations';
 import { renderEmptyState, updateIndexState } from './emptyState';
 import { followLatest } from './follow';
 import { describeSource, renderSourcesList } from './sourcesList';
-import { s } from './strings';
+import { fmt, s } from './strings';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -231,7 +231,7 @@ window.addEventListener('message', (message: MessageEvent<HostToWebview>) => {
       lastQuestion = data.question;
       {
         const turn = addTurn(data.question, data.requestId);
-        if (data.attachment) turn.root.querySelector('.question')?.append(element('div', 'attached-file', `Attached: ${data.attachment}`));
+        if (data.attachment) turn.root.querySelector('.question')?.append(element('div', 'attached-file', fmt(s.attached, data.attachment)));
       }
       setBusy(true);
       break;
