@@ -1,5 +1,5 @@
 /**
- * Retrieval quality on XQuAD (../shared/data/xquad): every paragraph a Markdown document,
+ * Retrieval quality on XQuAD (bench/data/xquad): every paragraph a Markdown document,
  * indexed by the project's own indexer, every question through the project's own search;
  * Recall@1, Recall@5 and MRR@10 of the paragraph that holds the answer, with the questions
  * as written and with their accents stripped (as people often type).
@@ -14,7 +14,7 @@ import { walkFolder } from '../src/pipeline/indexing/walk';
 import { WorkspaceIndex } from '../src/pipeline/indexing/workspaceIndex';
 import type { Figure } from './stats';
 
-const DATA = path.resolve(__dirname, '../../shared/data/xquad');
+const DATA = path.resolve(__dirname, 'data/xquad');
 
 interface Squad {
   data: { title: string; paragraphs: { context: string; qas: { question: string }[] }[] }[];

@@ -11,7 +11,7 @@ import { SegmentIndex, type FileChunks } from '../src/pipeline/indexing/store/se
 import type { Chunk } from '../src/pipeline/indexing/types';
 import { mulberry32 } from '../test/fixtures/random';
 
-export const XQUAD = path.resolve(__dirname, '../../shared/data/xquad');
+export const XQUAD = path.resolve(__dirname, 'data/xquad');
 const CHUNKS_PER_FILE = 20;
 const SEGMENT_CHUNKS = 4096;
 
