@@ -1,10 +1,12 @@
-// `npm test`: every suite, in order — unit, pipeline process, real VS Code (integration),
+// `npm test`: every suite, in order — lint, unit, pipeline process, real VS Code (integration),
 // the packaged .vsix installed in a real VS Code, real VS Code in a browser (e2e). Prints one closing line: "N passed, N failed".
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const suites = [
+  // Lint (eslint.config.mjs) holds the layering: a forbidden import between layers fails it.
+  { name: 'lint', cmd: 'node', args: ['node_modules/eslint/bin/eslint.js', '.'], kind: 'exit' },
   { name: 'unit', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/unit')], kind: 'node' },
   { name: 'pipeline', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/pipeline')], kind: 'node' },
   { name: 'integration', cmd: 'node', args: ['test/integration/run.mjs'], kind: 'mocha' },
@@ -31,7 +33,7 @@ for (const suite of suites) {
   if (only.length && !only.includes(suite.name)) continue;
   console.log(`\n=== ${suite.name} ===`);
   const { code, output } = await run(suite.cmd, suite.args);
-  const counts = suite.kind === 'node' ? nodeCounts(output) : mochaCounts(output);
+  const counts = suite.kind === 'node' ? nodeCounts(output) : suite.kind === 'exit' ? exitCounts(code) : mochaCounts(output);
   passed += counts.passed;
   failed += counts.failed;
   if (code !== 0 || counts.failed > 0 || counts.passed === 0) {
@@ -66,6 +68,11 @@ function lastNumber(output, pattern) {
 
 function nodeCounts(output) {
   return { passed: lastNumber(output, /^# pass (\d+)$/gm), failed: lastNumber(output, /^# fail (\d+)$/gm) };
+}
+
+/** A suite without a test count (lint): clean is one pass; a failure is counted below. */
+function exitCounts(code) {
+  return { passed: code === 0 ? 1 : 0, failed: 0 };
 }
 
 function mochaCounts(output) {

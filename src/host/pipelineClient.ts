@@ -268,7 +268,7 @@ export class PipelineClient {
       return await send(running.connection);
     } catch (error) {
       const gone = running.child.exitCode !== null || running.child.signalCode !== null || !running.child.connected;
-      const message = gone ? await Promise.race([running.exited, new Promise<undefined>((resolve) => setTimeout(resolve, 1000))]) : undefined;
+      const message = gone ? await Promise.race([running.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]) : undefined;
       throw message ? new Error(message) : error;
     }
   }
