@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationToken } from '../../src/pipeline/cancellation';
 import { Embedder } from '../../src/pipeline/embedding/embedder';
-import { reciprocalRankFusion } from '../../src/pipeline/indexing/store/vectorSearch';
+import { reciprocalRankFusion } from '../../src/pipeline/indexing/store/ranking';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
 

@@ -15,7 +15,7 @@ import { hashRegularFile, notAFile } from './extract/safeRead';
 import { DEFAULT_MAX_TEXT_BYTES, kindOf, readTextFile, textDocument } from './extract/text';
 import type { Embedder } from '../embedding/embedder';
 import { SegmentIndex, type FileChunks, type FileEntry, type OpenOptions, type SaveOptions } from './store/segmentIndex';
-import { reciprocalRankFusion } from './store/vectorSearch';
+import { FUSION_CANDIDATES, fuseKeywordAndVector } from './store/ranking';
 import { ExtractionError, type Chunk, type ExtractedDocument } from './types';
 import type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus } from '../../protocol/indexing';
 
@@ -38,8 +38,6 @@ const PDF_AHEAD = 4;
 const SEGMENT_CHUNKS = 4096;
 /** Chunks embedded per step when a new model embeds the whole index. */
 const REEMBED_BATCH = 64;
-/** Candidates each of keyword and vector search bring to the fusion. */
-const CANDIDATES = 50;
 
 /** What was read for one file before its turn. */
 interface Prepared {
@@ -140,15 +138,14 @@ export class WorkspaceIndex {
 
   /**
    * Keyword search, fused by reciprocal rank with vector search when `queryVector` is given
-   * (from the same embedding model): each list contributes its top `CANDIDATES`.
+   * (from the same embedding model): each list contributes its top `FUSION_CANDIDATES`.
    */
   search(query: string, k: number, queryVector?: Float32Array): SearchHit[] {
-    if (!queryVector || !this.isHybrid) return this.store.keyword(query, k).map(({ doc, score }) => ({ ...this.store.chunk(doc), score }));
-    const keyword = this.store.keyword(query, CANDIDATES).map((hit) => hit.doc);
-    const dense = this.store.vector(this.embedder!.modelId, queryVector, CANDIDATES).map((hit) => hit.doc);
-    return reciprocalRankFusion([keyword, dense])
-      .slice(0, k)
-      .map(({ id, score }) => ({ ...this.store.chunk(id), score }));
+    const ranked =
+      queryVector && this.isHybrid
+        ? fuseKeywordAndVector(this.store.keyword(query, FUSION_CANDIDATES), this.store.vector(this.embedder!.modelId, queryVector, FUSION_CANDIDATES), k)
+        : this.store.keyword(query, k);
+    return ranked.map(({ doc, score }) => ({ ...this.store.chunk(doc), score }));
   }
 
   /** The vector of a query, when an embedding model is in use. */

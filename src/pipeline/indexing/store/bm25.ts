@@ -1,56 +1,26 @@
 /**
- * BM25 keyword search over segments, scored as MiniSearch scores (BM25+ with k 1.2, b 0.7,
- * d 0.5; a document's score times the number of query words it matched; prefix and fuzzy
- * matches weighted as MiniSearch weighs them), so the XQuAD tuning carries over, but over
- * flat typed arrays: a query at 100k chunks takes milliseconds where MiniSearch took a second.
+ * BM25 keyword search over segments: which indexed terms a query's words match (exactly, by
+ * prefix or by one edit) and which chunks hold them, walked over flat typed arrays, so a
+ * query at 100k chunks takes milliseconds where MiniSearch took a second. The scores are
+ * MiniSearch's (ranking.ts): BM25+, a chunk's score times the number of query words it
+ * matched, prefix and fuzzy matches weighted as MiniSearch weighs them.
  *
  * A query typed without accents searches the folded form of every word. A query typed with
  * accents also searches the exact forms, and an exact match counts twice: "bàn" (table)
  * ranks text with "bàn" above text with "bán" (sell), which it still finds.
  */
+import type { Layout } from './layout';
 import type { Postings } from './postings';
+import { accumulate, EXACT_BOOST, fuzzyWeight, inverseDocumentFrequency, multiplyByMatchedWords, prefixWeight, topK, type Scored } from './ranking';
 import type { Segment } from './segment';
 import { exactTerms, foldTerm, isAccented } from './terms';
 
-const K = 1.2;
-const B = 0.7;
-const D = 0.5;
-const PREFIX_WEIGHT = 0.375;
-const FUZZY_WEIGHT = 0.45;
 /** Longer words also match by prefix (inflections, compounds)… */
 const PREFIX_MIN = 5;
 /** …and by one edit (typos, endings). Short words — every Vietnamese syllable among them — match exactly. */
 const FUZZY_MIN = 6;
-const EXACT_BOOST = 2;
 /** Query words beyond this many are ignored (the match count is a 32-bit mask). */
 const MAX_QUERY_TERMS = 32;
-
-/** The segments as one numbered collection: chunk `d` of segment `s` is `bases[s] + d`. */
-export interface Layout {
-  segments: Segment[];
-  bases: number[];
-  total: number;
-  /** 1 for chunks whose file still points at their segment. */
-  live: Uint8Array;
-  /** BM25's length normalisation of every chunk: k · (1 − b + b · length / average length). */
-  norms: Float32Array;
-}
-
-/** `norms` for chunks of these lengths. */
-export function lengthNorms(lengths: Uint32Array[], total: number): Float32Array {
-  let words = 0;
-  for (const segment of lengths) for (let d = 0; d < segment.length; d++) words += segment[d];
-  const average = total ? words / total : 1;
-  const norms = new Float32Array(total);
-  let doc = 0;
-  for (const segment of lengths) for (let d = 0; d < segment.length; d++) norms[doc++] = K * (1 - B + (B * segment[d]) / average);
-  return norms;
-}
-
-export interface Scored {
-  doc: number;
-  score: number;
-}
 
 type Field = 'folded' | 'exact';
 
@@ -59,6 +29,7 @@ interface Match {
   refs: { base: number; postings: Postings; t: number }[];
 }
 
+/** The `k` best live chunks for `query`, best first. */
 export function keywordSearch(layout: Layout, query: string, k: number): Scored[] {
   const words = [...new Set(exactTerms(query))].slice(0, MAX_QUERY_TERMS);
   if (words.length === 0 || layout.total === 0) return [];
@@ -81,46 +52,13 @@ function score(layout: Layout, terms: string[], field: Field): { scores: Float64
     for (const match of matches(layout, term, field).values()) {
       let df = 0;
       for (const ref of match.refs) df += ref.postings.documentFrequency(ref.t);
-      const weight = match.weight * Math.log(1 + (layout.total - df + 0.5) / (df + 0.5));
+      const weight = match.weight * inverseDocumentFrequency(layout.total, df);
       for (const { base, postings, t } of match.refs) {
         count = accumulate(postings.docs, postings.freqs, postings.starts[t], postings.starts[t + 1], base, layout, weight, 1 << i, scores, matched, touched, count);
       }
     }
   });
-  const docs: number[] = new Array(count);
-  for (let j = 0; j < count; j++) {
-    const doc = touched[j];
-    scores[doc] *= bitCount(matched[doc]);
-    docs[j] = doc;
-  }
-  return { scores, touched: docs };
-}
-
-/** Adds one term's BM25+ share to every live chunk of a posting range (the hot loop, kept monomorphic). */
-function accumulate(
-  docs: Uint32Array,
-  freqs: Uint8Array,
-  from: number,
-  to: number,
-  base: number,
-  layout: Layout,
-  weight: number,
-  bit: number,
-  scores: Float64Array,
-  matched: Uint32Array,
-  touched: Int32Array,
-  count: number,
-): number {
-  const { live, norms } = layout;
-  for (let p = from; p < to; p++) {
-    const doc = base + docs[p];
-    if (live[doc] === 0) continue;
-    const tf = freqs[p];
-    if (matched[doc] === 0) touched[count++] = doc;
-    scores[doc] += weight * (D + (tf * (K + 1)) / (tf + norms[doc]));
-    matched[doc] |= bit;
-  }
-  return count;
+  return { scores, touched: multiplyByMatchedWords(scores, matched, touched, count) };
 }
 
 /** Every indexed term that `term` matches in `field`, exactly, by prefix or by one edit, with its weight. */
@@ -143,7 +81,7 @@ function matches(layout: Layout, term: string, field: Field): Map<string, Match>
         for (let t = from; t < to; t++) {
           const derived = postings.terms[t];
           if (derived.length === length || !usable(t)) continue;
-          add(derived, (PREFIX_WEIGHT * derived.length) / (derived.length + 0.3 * (derived.length - length)), { base, postings, t });
+          add(derived, prefixWeight(derived.length, length), { base, postings, t });
         }
       }
       if (length >= FUZZY_MIN) {
@@ -153,7 +91,7 @@ function matches(layout: Layout, term: string, field: Field): Map<string, Match>
         for (let t = from; t < to; t++) {
           const derived = postings.terms[t];
           if (Math.abs(derived.length - length) > 1 || derived.startsWith(term) || !usable(t) || !withinOneEdit(term, derived)) continue;
-          add(derived, (FUZZY_WEIGHT * derived.length) / (derived.length + 1), { base, postings, t });
+          add(derived, fuzzyWeight(derived.length), { base, postings, t });
         }
       }
     }
@@ -182,41 +120,4 @@ function withinOneEdit(a: string, b: string): boolean {
   while (i < a.length && a[i] === b[i]) i++;
   if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1);
   return a.slice(i) === b.slice(i + 1);
-}
-
-function bitCount(n: number): number {
-  n -= (n >>> 1) & 0x55555555;
-  n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
-  return (((n + (n >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
-/** The `k` best of `docs` by `scores`, best first. */
-export function topK(docs: number[], scores: ArrayLike<number>, k: number): Scored[] {
-  const best: Scored[] = [];
-  for (let i = 0; i < docs.length; i++) {
-    const doc = docs[i];
-    const score = scores[doc];
-    if (best.length === k && score <= best[k - 1].score) continue;
-    insert(best, doc, score, k);
-  }
-  return best;
-}
-
-/** The `k` best live chunks by `scores` (every chunk scored). */
-export function topKLive(live: Uint8Array, scores: Float32Array, k: number): Scored[] {
-  const best: Scored[] = [];
-  let floor = -Infinity;
-  for (let doc = 0; doc < scores.length; doc++) {
-    if (live[doc] === 0 || scores[doc] <= floor) continue;
-    insert(best, doc, scores[doc], k);
-    if (best.length === k) floor = best[k - 1].score;
-  }
-  return best;
-}
-
-function insert(best: Scored[], doc: number, score: number, k: number): void {
-  let at = best.length;
-  while (at > 0 && best[at - 1].score < score) at--;
-  best.splice(at, 0, { doc, score });
-  if (best.length > k) best.pop();
 }

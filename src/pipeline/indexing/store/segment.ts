@@ -57,35 +57,74 @@ type SectionName =
 
 const decoder = new TextDecoder();
 
+/**
+ * Everything a segment holds, column by column: chunk `d`'s facts are at index `d` of each
+ * per-chunk array. `build` makes them from chunks, `decode` from a file's bytes; they are
+ * named, not positional, because sixteen arrays of the same type are easy to swap unseen.
+ */
+export interface SegmentColumns {
+  /** Paths of the files whose chunks are here; `fileOf` points into it. */
+  files: string[];
+  headings: string[];
+  fileOf: Uint32Array;
+  /** Position of the chunk in its file (its id is `path#position`). */
+  position: Uint32Array;
+  startLine: Uint32Array;
+  endLine: Uint32Array;
+  /** PDF page, 0 for none. */
+  page: Uint32Array;
+  /** Index into `headings` plus one, 0 for none. */
+  heading: Uint32Array;
+  /** Words per chunk (BM25's document length). */
+  length: Uint32Array;
+  /** Where each chunk's text starts in `text`, plus where the last one ends (`size + 1` entries). */
+  textStarts: Uint32Array;
+  /** Every chunk's text, UTF-8, back to back. */
+  text: Uint8Array;
+  folded: Postings;
+  /** Per folded term: 1 when some of its words carry accents (then `exact` holds their forms). */
+  variants: Uint8Array;
+  exact: Postings;
+  vectors: SegmentVectors | undefined;
+}
+
 export class Segment {
   private constructor(
     readonly id: number,
-    /** Paths of the files whose chunks are here; `fileOf` points into it. */
-    readonly files: string[],
-    private readonly headings: string[],
-    readonly fileOf: Uint32Array,
-    /** Position of the chunk in its file (its id is `path#position`). */
-    private readonly position: Uint32Array,
-    private readonly startLine: Uint32Array,
-    private readonly endLine: Uint32Array,
-    /** PDF page, 0 for none. */
-    private readonly page: Uint32Array,
-    /** Index into `headings` plus one, 0 for none. */
-    private readonly heading: Uint32Array,
-    /** Words per chunk (BM25's document length). */
-    readonly length: Uint32Array,
-    private readonly textStarts: Uint32Array,
-    private readonly text: Uint8Array,
-    readonly folded: Postings,
-    /** Per folded term: 1 when some of its words carry accents (then `exact` holds their forms). */
-    readonly variants: Uint8Array,
-    readonly exact: Postings,
-    readonly vectors: SegmentVectors | undefined,
+    readonly columns: Readonly<SegmentColumns>,
   ) {}
 
   /** Number of chunks (live or not). */
   get size(): number {
-    return this.fileOf.length;
+    return this.columns.fileOf.length;
+  }
+
+  get files(): string[] {
+    return this.columns.files;
+  }
+
+  get fileOf(): Uint32Array {
+    return this.columns.fileOf;
+  }
+
+  get length(): Uint32Array {
+    return this.columns.length;
+  }
+
+  get folded(): Postings {
+    return this.columns.folded;
+  }
+
+  get variants(): Uint8Array {
+    return this.columns.variants;
+  }
+
+  get exact(): Postings {
+    return this.columns.exact;
+  }
+
+  get vectors(): SegmentVectors | undefined {
+    return this.columns.vectors;
   }
 
   /**
@@ -152,8 +191,7 @@ export class Segment {
     const variants = new Uint8Array(foldedPostings.size);
     foldedPostings.terms.forEach((term, t) => (variants[t] = accented.get(term) ? 1 : 0));
     const exactPostings = exact.build((word) => accented.get(foldTerm(word)) === true);
-    return new Segment(
-      id,
+    return new Segment(id, {
       files,
       headings,
       fileOf,
@@ -164,51 +202,36 @@ export class Segment {
       heading,
       length,
       textStarts,
-      Buffer.concat(encoded, textBytes),
-      foldedPostings,
+      text: Buffer.concat(encoded, textBytes),
+      folded: foldedPostings,
       variants,
-      exactPostings,
+      exact: exactPostings,
       vectors,
-    );
+    });
   }
 
   /** The same chunks under a new id, with these vectors (a new embedding model). */
   withVectors(id: number, vectors: SegmentVectors | undefined): Segment {
-    return new Segment(
-      id,
-      this.files,
-      this.headings,
-      this.fileOf,
-      this.position,
-      this.startLine,
-      this.endLine,
-      this.page,
-      this.heading,
-      this.length,
-      this.textStarts,
-      this.text,
-      this.folded,
-      this.variants,
-      this.exact,
-      vectors,
-    );
+    return new Segment(id, { ...this.columns, vectors });
   }
 
   chunk(d: number): Chunk {
-    const path = this.files[this.fileOf[d]];
+    const { files, fileOf, position, startLine, endLine, page, heading, headings } = this.columns;
+    const path = files[fileOf[d]];
     return {
-      id: `${path}#${this.position[d]}`,
+      id: `${path}#${position[d]}`,
       path,
       text: this.chunkText(d),
-      startLine: this.startLine[d],
-      endLine: this.endLine[d],
-      ...(this.page[d] ? { page: this.page[d] } : {}),
-      ...(this.heading[d] ? { heading: this.headings[this.heading[d] - 1] } : {}),
+      startLine: startLine[d],
+      endLine: endLine[d],
+      ...(page[d] ? { page: page[d] } : {}),
+      ...(heading[d] ? { heading: headings[heading[d] - 1] } : {}),
     };
   }
 
   chunkText(d: number): string {
-    return decoder.decode(this.text.subarray(this.textStarts[d], this.textStarts[d + 1]));
+    const { text, textStarts } = this.columns;
+    return decoder.decode(text.subarray(textStarts[d], textStarts[d + 1]));
   }
 
   vector(d: number): Float32Array | undefined {
@@ -218,26 +241,28 @@ export class Segment {
   }
 
   encode(): Buffer {
+    const c = this.columns;
+    // The order of the sections is the file's layout: reordering them changes the bytes (and every checksum).
     const sections: [SectionName, Uint8Array | ArrayBufferView][] = [
-      ['fileOf', this.fileOf],
-      ['position', this.position],
-      ['startLine', this.startLine],
-      ['endLine', this.endLine],
-      ['page', this.page],
-      ['heading', this.heading],
-      ['length', this.length],
-      ['textStarts', this.textStarts],
-      ['text', this.text],
-      ['foldedTerms', Buffer.from(this.folded.terms.join('\n'), 'utf8')],
-      ['foldedStarts', this.folded.starts],
-      ['foldedDocs', this.folded.docs],
-      ['foldedFreqs', this.folded.freqs],
-      ['variants', this.variants],
-      ['exactTerms', Buffer.from(this.exact.terms.join('\n'), 'utf8')],
-      ['exactStarts', this.exact.starts],
-      ['exactDocs', this.exact.docs],
-      ['exactFreqs', this.exact.freqs],
-      ['vectors', this.vectors?.data ?? new Float32Array(0)],
+      ['fileOf', c.fileOf],
+      ['position', c.position],
+      ['startLine', c.startLine],
+      ['endLine', c.endLine],
+      ['page', c.page],
+      ['heading', c.heading],
+      ['length', c.length],
+      ['textStarts', c.textStarts],
+      ['text', c.text],
+      ['foldedTerms', Buffer.from(c.folded.terms.join('\n'), 'utf8')],
+      ['foldedStarts', c.folded.starts],
+      ['foldedDocs', c.folded.docs],
+      ['foldedFreqs', c.folded.freqs],
+      ['variants', c.variants],
+      ['exactTerms', Buffer.from(c.exact.terms.join('\n'), 'utf8')],
+      ['exactStarts', c.exact.starts],
+      ['exactDocs', c.exact.docs],
+      ['exactFreqs', c.exact.freqs],
+      ['vectors', c.vectors?.data ?? new Float32Array(0)],
     ];
     const offsets = {} as Header['sections'];
     let offset = 0;
@@ -248,9 +273,9 @@ export class Segment {
     const header: Header = {
       format: FORMAT,
       size: this.size,
-      files: this.files,
-      headings: this.headings,
-      ...(this.vectors ? { vectors: { modelId: this.vectors.modelId, dimension: this.vectors.dimension } } : {}),
+      files: c.files,
+      headings: c.headings,
+      ...(c.vectors ? { vectors: { modelId: c.vectors.modelId, dimension: c.vectors.dimension } } : {}),
       sections: offsets,
     };
     const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
@@ -292,28 +317,28 @@ export class Segment {
       const text = decoder.decode(u8(name));
       return text ? text.split('\n') : [];
     };
+    const postings = (field: 'folded' | 'exact') => new Postings(terms(`${field}Terms`), u32(`${field}Starts`), u32(`${field}Docs`), u8(`${field}Freqs`));
     const vectorBytes = raw('vectors');
     const vectors = header.vectors
       ? { ...header.vectors, data: new Float32Array(vectorBytes.buffer, vectorBytes.start, vectorBytes.length / 4) }
       : undefined;
-    const segment = new Segment(
-      id,
-      header.files,
-      header.headings,
-      u32('fileOf'),
-      u32('position'),
-      u32('startLine'),
-      u32('endLine'),
-      u32('page'),
-      u32('heading'),
-      u32('length'),
-      u32('textStarts'),
-      u8('text'),
-      new Postings(terms('foldedTerms'), u32('foldedStarts'), u32('foldedDocs'), u8('foldedFreqs')),
-      u8('variants'),
-      new Postings(terms('exactTerms'), u32('exactStarts'), u32('exactDocs'), u8('exactFreqs')),
+    const segment = new Segment(id, {
+      files: header.files,
+      headings: header.headings,
+      fileOf: u32('fileOf'),
+      position: u32('position'),
+      startLine: u32('startLine'),
+      endLine: u32('endLine'),
+      page: u32('page'),
+      heading: u32('heading'),
+      length: u32('length'),
+      textStarts: u32('textStarts'),
+      text: u8('text'),
+      folded: postings('folded'),
+      variants: u8('variants'),
+      exact: postings('exact'),
       vectors,
-    );
+    });
     if (segment.size !== header.size || segment.folded.starts.length !== segment.folded.size + 1) throw new Error('the segment file is inconsistent');
     return segment;
   }

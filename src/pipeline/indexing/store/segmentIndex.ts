@@ -33,7 +33,9 @@ import { describeError, type Logger } from '../../log';
 import { Mutex } from '../../mutex';
 import type { LogLevel } from '../../../protocol/rpc';
 import type { Chunk } from '../types';
-import { keywordSearch, lengthNorms, type Layout, type Scored } from './bm25';
+import { keywordSearch } from './bm25';
+import { layOut, type Layout } from './layout';
+import type { Scored } from './ranking';
 import { MANIFEST, ManifestShapeError, NewerFormatError, parseManifest, segmentFile, serializeManifest, type FileEntry, type Manifest, type SegmentRecord } from './manifest';
 import { Segment, type SegmentVectors } from './segment';
 import {
@@ -531,6 +533,7 @@ export class SegmentIndex {
     }
   }
 
+  /** A new segment of `segment`'s chunks numbered `live`, with these vectors (theirs, or a new model's). */
   private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | undefined): Promise<Segment> {
     return Segment.build(
       newSegmentId(),
@@ -573,18 +576,7 @@ export class SegmentIndex {
   layout(): Layout {
     if (this.cachedLayout) return this.cachedLayout;
     const segments = [...this.segments.values()].sort((a, b) => a.id - b.id);
-    const bases: number[] = [];
-    let total = 0;
-    for (const segment of segments) {
-      bases.push(total);
-      total += segment.size;
-    }
-    const live = new Uint8Array(total);
-    segments.forEach((segment, s) => {
-      const fileLive = segment.files.map((file) => this.fileMap.get(file)?.segment === segment.id);
-      for (let d = 0; d < segment.size; d++) live[bases[s] + d] = fileLive[segment.fileOf[d]] ? 1 : 0;
-    });
-    this.cachedLayout = { segments, bases, total, live, norms: lengthNorms(segments.map((segment) => segment.length), total) };
+    this.cachedLayout = layOut(segments, (segment, file) => this.fileMap.get(file)?.segment === segment.id);
     return this.cachedLayout;
   }
 

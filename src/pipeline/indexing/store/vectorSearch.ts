@@ -3,7 +3,8 @@
  * the dot product is the cosine). At 100k chunks this is a single pass over contiguous
  * Float32Arrays; an approximate index would only pay off well beyond that.
  */
-import { topKLive, type Layout, type Scored } from './bm25';
+import type { Layout } from './layout';
+import { topKLive, type Scored } from './ranking';
 
 export function vectorSearch(layout: Layout, modelId: string, query: Float32Array, k: number): Scored[] {
   const scores = new Float32Array(layout.total);
@@ -26,11 +27,4 @@ function dotProducts(data: Float32Array, count: number, dimension: number, query
     for (let i = 0; i < dimension; i++) dot += data[at + i] * query[i];
     out[base + d] = dot;
   }
-}
-
-/** Reciprocal rank fusion (k = 60, as qmd and the literature use): ids by fused score. */
-export function reciprocalRankFusion<T>(rankings: T[][], k = 60): { id: T; score: number }[] {
-  const scores = new Map<T, number>();
-  for (const ranking of rankings) ranking.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + rank + 1)));
-  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
 }
