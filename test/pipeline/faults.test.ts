@@ -4,7 +4,6 @@
  * client and ChatController. `bench/faults.ts` reports the same runs' figures.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { mulberry32 } from '../fixtures/random';
