@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import MiniSearch from 'minisearch';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { CancellationToken } from '../src/pipeline/cancellation';
+import { RequestToken } from '../src/pipeline/cancellation';
 import { chunkDocument } from '../src/pipeline/indexing/chunk';
 import { shutdownPdfWorkers } from '../src/pipeline/indexing/extract/pdf';
 import { walkFolder } from '../src/pipeline/indexing/walk';
@@ -139,7 +139,7 @@ export async function benchIndexing(): Promise<Figure[]> {
     const files = await walkFolder(dir);
     const started = performance.now();
     const index = await WorkspaceIndex.open(store, { log: () => {} });
-    const report = await index.indexFiles(files, new CancellationToken('bench'));
+    const report = await index.indexFiles(files, new RequestToken('bench'));
     const pipelineMs = performance.now() - started;
     await shutdownPdfWorkers();
     const rawMs = await rawBaseline(dir);

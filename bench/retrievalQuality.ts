@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken } from '../src/pipeline/cancellation';
+import { RequestToken } from '../src/pipeline/cancellation';
 import { Embedder } from '../src/pipeline/embedding/embedder';
 import { writeTinyEmbedder } from '../test/fixtures/tinyOnnx';
 import { walkFolder } from '../src/pipeline/indexing/walk';
@@ -44,7 +44,7 @@ async function evaluate(language: string, embedder?: Embedder): Promise<Figure[]
       }),
     );
     const index = await WorkspaceIndex.open(undefined, { log: () => {} });
-    const token = new CancellationToken('bench');
+    const token = new RequestToken('bench');
     await index.useEmbedder(embedder, token);
     await index.indexFiles(await walkFolder(folder), token);
 

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CancellationToken } from '../src/pipeline/cancellation';
+import { RequestToken } from '../src/pipeline/cancellation';
 import { Embedder } from '../src/pipeline/embedding/embedder';
 import { WorkspaceIndex } from '../src/pipeline/indexing/workspaceIndex';
 import type { ScaleProbeResult } from './scale';
@@ -12,7 +12,7 @@ const percentile = (values: number[], p: number) => [...values].sort((a, b) => a
 
 void (async () => {
   const embedder = await Embedder.load(modelDir, { threads: 1 });
-  const token = new CancellationToken('scale');
+  const token = new RequestToken('scale');
   const loadStarted = performance.now();
   const index = await WorkspaceIndex.open(store, { log: (level, message) => console.error(`${level}: ${message}`) });
   await index.useEmbedder(embedder, token);

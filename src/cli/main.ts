@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CancellationToken, RequestManager } from '../pipeline/cancellation';
+import { RequestToken, RequestManager } from '../pipeline/cancellation';
 import { ChatHistory } from '../pipeline/chat/history';
 import { ChatService } from '../pipeline/chat/chatService';
 import { DEFAULT_MAX_FILES, walkFolderReport } from '../pipeline/indexing/walk';
@@ -102,8 +102,8 @@ function onInterrupt(stop: () => void): void {
 }
 
 /** A token that Ctrl+C cancels. */
-function interruptToken(id: string): CancellationToken {
-  const token = new CancellationToken(id);
+function interruptToken(id: string): RequestToken {
+  const token = new RequestToken(id);
   onInterrupt(() => token.cancel());
   return token;
 }
@@ -145,7 +145,7 @@ async function index(folder: string, workspace: WorkspaceIndex, store: string, j
 }
 
 async function search(query: string, workspace: WorkspaceIndex, k: number, json: boolean): Promise<number> {
-  const vector = await workspace.embedQuery(query, new CancellationToken('search'));
+  const vector = await workspace.embedQuery(query, new RequestToken('search'));
   const hits = workspace.search(query, Number.isInteger(k) && k > 0 ? k : 5, vector);
   if (json) {
     const rows = hits.map(({ path: file, score, startLine, endLine, page, heading, text }) => ({

@@ -19,7 +19,7 @@ export class CancelledError extends Error {
 export type CancelCallback = () => void;
 export type CallbackErrorHandler = (error: unknown) => void;
 
-export class CancellationToken {
+export class RequestToken {
   private cancelled = false;
   private currentPhase: ProcessingPhase = 'IDLE';
   private callbacks: CancelCallback[] = [];
@@ -98,15 +98,15 @@ export class CancellationToken {
  * request finishing late never clears the token of the request that replaced it.
  */
 export class RequestManager {
-  private current: CancellationToken | undefined;
+  private current: RequestToken | undefined;
   private counter = 0;
 
   constructor(private readonly onCallbackError?: CallbackErrorHandler) {}
 
-  startRequest(requestId?: string): CancellationToken {
+  startRequest(requestId?: string): RequestToken {
     this.current?.cancel();
     this.counter += 1;
-    const token = new CancellationToken(requestId ?? `req-${this.counter}`, this.onCallbackError);
+    const token = new RequestToken(requestId ?? `req-${this.counter}`, this.onCallbackError);
     this.current = token;
     return token;
   }
@@ -119,11 +119,11 @@ export class RequestManager {
     return true;
   }
 
-  finishRequest(token: CancellationToken): void {
+  finishRequest(token: RequestToken): void {
     if (this.current === token) this.current = undefined;
   }
 
-  get currentToken(): CancellationToken | undefined {
+  get currentToken(): RequestToken | undefined {
     return this.current;
   }
 

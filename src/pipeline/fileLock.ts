@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
-import { CancelledError, type CancellationToken } from './cancellation';
+import { CancelledError, type RequestToken } from './cancellation';
 
 /** What a lock file holds. */
 export interface LockHolder {
@@ -36,7 +36,7 @@ export interface LockHolder {
 
 export interface AcquireOptions {
   /** Cancels the wait (throws CancelledError); a lock already taken is unaffected. */
-  token?: CancellationToken;
+  token?: RequestToken;
   /** Gives up after this long (throws LockTimeoutError). Default: wait as long as it takes. */
   timeoutMs?: number;
   /**
@@ -229,7 +229,7 @@ async function removeStale(lockPath: string, judged: Observed & { ino: number })
   }
 }
 
-function sleep(ms: number, token?: CancellationToken): Promise<void> {
+function sleep(ms: number, token?: RequestToken): Promise<void> {
   return new Promise((resolve, reject) => {
     const onCancel = (): void => {
       clearTimeout(timer);

@@ -8,7 +8,7 @@ import { DeviceNotification, ModelsStateNotification, type InitializeParams } fr
 import { chunkOptionsOf, type PipelineSettings } from '../protocol/settings';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { CancellationToken, RequestManager } from './cancellation';
+import { RequestToken, RequestManager } from './cancellation';
 import { ChatHistory } from './chat/history';
 import { ChatService } from './chat/chatService';
 import { OnnxModels } from './embedding/onnxModels';
@@ -108,8 +108,8 @@ export class Pipeline {
   }
 
   /** A token for one indexing or embedding run, numbered across both. */
-  newRunToken(kind: 'index' | 'embed'): CancellationToken {
-    return new CancellationToken(`${kind}-${++this.runs}`);
+  newRunToken(kind: 'index' | 'embed'): RequestToken {
+    return new RequestToken(`${kind}-${++this.runs}`);
   }
 
   /** New chunk options: files are cut again as the next indexing run reads them. */

@@ -4,7 +4,7 @@
  * per event: `waiting` when another process holds the download, `done true|false` at the end.
  * Forked with IPC, it says `ready` and waits for a message before starting, so two start together.
  */
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { downloadHubModel, hubModel } from '../../src/pipeline/embedding/hubModel';
 
 const [modelsDir, id, host] = process.argv.slice(2);
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   let toldWaiting = false;
   const done = await downloadHubModel(hubModel(id, modelsDir), {
-    token: new CancellationToken(`download-${process.pid}`),
+    token: new RequestToken(`download-${process.pid}`),
     host,
     onProgress(progress) {
       if (progress.waitingForOtherWindow && !toldWaiting) {

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 
 const [store, docs, name, rounds, perRound, pause = '0'] = process.argv.slice(2);
@@ -43,7 +43,7 @@ if (require.main === module) {
         fs.writeFileSync(absPath, `# ${name} round ${round}\n\nThis file holds ${markerOf(displayPath)} and some shared words: lighthouse harbour tide.\n`);
         return { absPath, displayPath };
       });
-      const report = await index.indexFiles(files, new CancellationToken(`${name}-${round}`));
+      const report = await index.indexFiles(files, new RequestToken(`${name}-${round}`));
       if (report.failed.length || report.cancelled) problems.push(`round ${round}: ${JSON.stringify(report)}`);
       mine.push(...files.map((file) => file.displayPath));
       const removed: string[] = [];

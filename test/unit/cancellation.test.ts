@@ -1,10 +1,10 @@
 /**
- * CancellationToken and RequestManager (guide §3, DESIGN "Cancellation"): the rules every
+ * RequestToken and RequestManager (guide §3, DESIGN "Cancellation"): the rules every
  * Stop in the product relies on.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CancellationToken, CancelledError, RequestManager } from '../../src/pipeline/cancellation';
+import { RequestToken, CancelledError, RequestManager } from '../../src/pipeline/cancellation';
 import { PHASES } from '../../src/protocol/events';
 
 function catchError(fn: () => void): unknown {
@@ -16,9 +16,9 @@ function catchError(fn: () => void): unknown {
   assert.fail('expected the call to throw');
 }
 
-describe('CancellationToken', () => {
+describe('RequestToken', () => {
   test('starts not cancelled, in phase IDLE, with its requestId', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     assert.equal(token.requestId, 'req-a');
     assert.equal(token.isCancelled, false);
     assert.equal(token.phase, 'IDLE');
@@ -26,7 +26,7 @@ describe('CancellationToken', () => {
   });
 
   test('setPhase is reflected by phase, for every phase', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     for (const phase of PHASES) {
       token.setPhase(phase);
       assert.equal(token.phase, phase);
@@ -37,13 +37,13 @@ describe('CancellationToken', () => {
   });
 
   test('cancel marks the token cancelled', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     token.cancel();
     assert.equal(token.isCancelled, true);
   });
 
   test('throwIfCancelled raises a CancelledError carrying the requestId and the current phase', () => {
-    const token = new CancellationToken('req-42');
+    const token = new RequestToken('req-42');
     token.setPhase('RETRIEVAL');
     token.cancel();
     const error = catchError(() => token.throwIfCancelled());
@@ -63,7 +63,7 @@ describe('CancellationToken', () => {
   });
 
   test('cancel is idempotent: callbacks run exactly once however often cancel is called', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     let calls = 0;
     token.registerCallback(() => calls++);
     token.cancel();
@@ -74,7 +74,7 @@ describe('CancellationToken', () => {
   });
 
   test('callbacks do not run before cancel', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     let calls = 0;
     token.registerCallback(() => calls++);
     token.setPhase('GENERATION');
@@ -83,7 +83,7 @@ describe('CancellationToken', () => {
   });
 
   test('registerCallback on an already-cancelled token calls it at once, and only once', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     token.cancel();
     let calls = 0;
     token.registerCallback(() => calls++);
@@ -93,7 +93,7 @@ describe('CancellationToken', () => {
   });
 
   test('callbacks run in registration order', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     const order: number[] = [];
     for (let i = 0; i < 5; i++) token.registerCallback(() => order.push(i));
     token.cancel();
@@ -102,7 +102,7 @@ describe('CancellationToken', () => {
 
   test('a throwing callback does not stop the others and is reported to the error handler', () => {
     const reported: unknown[] = [];
-    const token = new CancellationToken('req-a', (error) => reported.push(error));
+    const token = new RequestToken('req-a', (error) => reported.push(error));
     const order: string[] = [];
     const boom = new Error('boom');
     token.registerCallback(() => order.push('first'));
@@ -119,7 +119,7 @@ describe('CancellationToken', () => {
 
   test('a throwing callback registered after cancel is reported, not thrown', () => {
     const reported: unknown[] = [];
-    const token = new CancellationToken('req-a', (error) => reported.push(error));
+    const token = new RequestToken('req-a', (error) => reported.push(error));
     token.cancel();
     const boom = new Error('late boom');
     assert.doesNotThrow(() =>
@@ -132,7 +132,7 @@ describe('CancellationToken', () => {
 
   test('a throwing error handler breaks nothing', () => {
     let handlerCalls = 0;
-    const token = new CancellationToken('req-a', () => {
+    const token = new RequestToken('req-a', () => {
       handlerCalls++;
       throw new Error('the reporter itself fails');
     });
@@ -152,7 +152,7 @@ describe('CancellationToken', () => {
   });
 
   test('a throwing callback without an error handler is swallowed', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     let after = false;
     token.registerCallback(() => {
       throw new Error('boom');
@@ -163,7 +163,7 @@ describe('CancellationToken', () => {
   });
 
   test('callbacks run after the state is settled: a callback sees the token cancelled', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     token.setPhase('GENERATION');
     let seen: boolean | undefined;
     let thrown: unknown;
@@ -178,7 +178,7 @@ describe('CancellationToken', () => {
   });
 
   test('cancel called again from inside a callback does not rerun the callbacks', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     let first = 0;
     let second = 0;
     token.registerCallback(() => {
@@ -192,7 +192,7 @@ describe('CancellationToken', () => {
   });
 
   test('a callback registered from inside another callback during cancel runs at once, exactly once', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     const order: string[] = [];
     token.registerCallback(() => {
       order.push('outer:start');
@@ -206,7 +206,7 @@ describe('CancellationToken', () => {
   });
 
   test('unregisterCallback removes a callback so it never runs', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     const order: string[] = [];
     const a = () => order.push('a');
     const b = () => order.push('b');
@@ -220,7 +220,7 @@ describe('CancellationToken', () => {
   });
 
   test('unregistering an unknown callback is harmless, before and after cancel', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     let calls = 0;
     token.registerCallback(() => calls++);
     assert.doesNotThrow(() => token.unregisterCallback(() => {}));
@@ -230,7 +230,7 @@ describe('CancellationToken', () => {
   });
 
   test('unregistering after cancel (the `finally` pattern) is harmless and runs nothing again', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     let calls = 0;
     const callback = () => calls++;
     token.registerCallback(callback);
@@ -241,7 +241,7 @@ describe('CancellationToken', () => {
   });
 
   test('signal is not aborted before cancel and aborts on cancel with a CancelledError reason', () => {
-    const token = new CancellationToken('req-sig');
+    const token = new RequestToken('req-sig');
     const signal = token.signal;
     assert.equal(signal.aborted, false);
     let abortEvents = 0;
@@ -259,12 +259,12 @@ describe('CancellationToken', () => {
   });
 
   test('signal returns the same AbortSignal every time', () => {
-    const token = new CancellationToken('req-a');
+    const token = new RequestToken('req-a');
     assert.equal(token.signal, token.signal);
   });
 
   test('a signal obtained after cancel is already aborted with a CancelledError reason', () => {
-    const token = new CancellationToken('req-late');
+    const token = new RequestToken('req-late');
     token.setPhase('RETRIEVAL');
     token.cancel();
     const signal = token.signal;
@@ -388,7 +388,7 @@ describe('RequestManager', () => {
   test('a foreign token never clears the current one', () => {
     const requests = new RequestManager();
     const current = requests.startRequest('a');
-    requests.finishRequest(new CancellationToken('a'));
+    requests.finishRequest(new RequestToken('a'));
     assert.equal(requests.currentToken, current);
     assert.equal(requests.isBusy, true);
   });

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import { chooseThreads } from '../../src/pipeline/llm/threads';
 import type { Logger } from '../../src/pipeline/log';
@@ -55,10 +55,10 @@ describe('threads, context and answer length are clamped', () => {
     };
     // Unclamped, this answer never ends: the tiny model never emits an end token, and past
     // the window the session shifts its context and goes on.
-    const answer = await model.generate(settings, { systemPrompt: 'Answer.', history: [], prompt: 'Hello?', maxTokens: settings.maxAnswerTokens, token: new CancellationToken('first'), onText() {} });
+    const answer = await model.generate(settings, { systemPrompt: 'Answer.', history: [], prompt: 'Hello?', maxTokens: settings.maxAnswerTokens, token: new RequestToken('first'), onText() {} });
     assert.ok(answer.length > 0);
     // A second answer (stopped at its first words) is clamped again without a second log line.
-    const stop = new CancellationToken('second');
+    const stop = new RequestToken('second');
     await assert.rejects(
       model.generate(settings, { systemPrompt: 'Answer.', history: [], prompt: 'Again?', maxTokens: settings.maxAnswerTokens, token: stop, onText: () => stop.cancel() }),
       { name: 'CancelledError' },

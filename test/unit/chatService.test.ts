@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken, RequestManager } from '../../src/pipeline/cancellation';
+import { RequestToken, RequestManager } from '../../src/pipeline/cancellation';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { ChatService } from '../../src/pipeline/chat/chatService';
 import { ChatHistory } from '../../src/pipeline/chat/history';
@@ -60,7 +60,7 @@ before(async () => {
   index = await WorkspaceIndex.open(path.join(tmpDir, 'index'), modelLogger);
   await index.indexFiles(
     Object.keys(DOCS).map((name) => ({ absPath: path.join(docs, name), displayPath: `docs/${name}` })),
-    new CancellationToken('index'),
+    new RequestToken('index'),
   );
 });
 
@@ -467,7 +467,7 @@ describe('answers worth trusting', () => {
     docsIndex = await WorkspaceIndex.open(path.join(tmpDir, 'trust-index'), modelLogger);
     await docsIndex.indexFiles(
       Object.keys(FILES).map((name) => ({ absPath: path.join(docsDir(), name), displayPath: name })),
-      new CancellationToken('trust-index'),
+      new RequestToken('trust-index'),
     );
   });
   after(() => docsIndex?.close());
@@ -580,7 +580,7 @@ describe('answers worth trusting', () => {
     // The tiny model writes nonsense: the check rejects it and the key words carry the search.
     const rewriteLogs: string[] = [];
     const started = Date.now();
-    const query = await analyze('What does it keep?', history.all(), model, tinyModelSettings(modelPath), new CancellationToken('rw'), {
+    const query = await analyze('What does it keep?', history.all(), model, tinyModelSettings(modelPath), new RequestToken('rw'), {
       log: (level, message) => rewriteLogs.push(`[${level}] ${message}`),
     });
     const rewriteMs = Date.now() - started;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken, CancelledError } from '../../src/pipeline/cancellation';
+import { RequestToken, CancelledError } from '../../src/pipeline/cancellation';
 import { Embedder, dot } from '../../src/pipeline/embedding/embedder';
 import { ModelLoadError } from '../../src/pipeline/embedding/modelFolder';
 import { loadTransformers } from '../../src/pipeline/embedding/worker/transformers';
@@ -43,7 +43,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const token = (): CancellationToken => new CancellationToken('test');
+const token = (): RequestToken => new RequestToken('test');
 const norm = (v: Float32Array): number => Math.sqrt(dot(v, v));
 
 describe('tiny ONNX fixture', () => {

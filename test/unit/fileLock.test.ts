@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken, CancelledError } from '../../src/pipeline/cancellation';
+import { RequestToken, CancelledError } from '../../src/pipeline/cancellation';
 import { acquireLock, HALF_WRITTEN_GRACE_MS, LockTimeoutError, withLock, type LockHolder } from '../../src/pipeline/fileLock';
 
 function tempDir(): string {
@@ -79,7 +79,7 @@ describe('file lock', () => {
     const lockPath = path.join(tempDir(), 'store.lock');
     const child = await holdInChild(lockPath);
     try {
-      const token = new CancellationToken('index-1');
+      const token = new RequestToken('index-1');
       let waitingSeen!: () => void;
       const seen = new Promise<void>((resolve) => (waitingSeen = resolve));
       const waiting = acquireLock(lockPath, { token, onWaiting: () => waitingSeen() });

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { CancellationToken, CancelledError } from '../../src/pipeline/cancellation';
+import { RequestToken, CancelledError } from '../../src/pipeline/cancellation';
 import { extractPdf, shutdownPdfWorkers } from '../../src/pipeline/indexing/extract/pdf';
 import { hashRegularFile, readRegularFile } from '../../src/pipeline/indexing/extract/safeRead';
 import { extractText } from '../../src/pipeline/indexing/extract/text';
@@ -108,7 +108,7 @@ describe('files that are not files, sent straight to the index (the host, the wa
     const index = await WorkspaceIndex.open(undefined, quiet);
     const files = ['zero.md', 'zero.pdf', 'pipe.md', 'pipe.pdf', 'real.md'].map(ref);
     const rssBefore = process.memoryUsage.rss();
-    const report = await within('indexFiles', index.indexFiles(files, new CancellationToken('index')));
+    const report = await within('indexFiles', index.indexFiles(files, new RequestToken('index')));
     const grown = process.memoryUsage.rss() - rssBefore;
     assert.ok(grown < 64 * 1024 * 1024, `memory grew ${Math.round(grown / 1048576)} MB`);
     assert.equal(report.indexed, 1, JSON.stringify(report));
@@ -149,14 +149,14 @@ describe('files that are not files, sent straight to the index (the host, the wa
     // 90 MB (sparse): under the PDF limit, many reads long.
     fs.closeSync(fs.openSync(large, 'w'));
     fs.truncateSync(large, 90 * 1024 * 1024);
-    const token = new CancellationToken('hash');
+    const token = new RequestToken('hash');
     const hashing = hashRegularFile(large, 'large.pdf', { maxBytes: 100 * 1024 * 1024, tooLarge: () => new ExtractionError('x', 'tooLarge'), token });
     setImmediate(() => token.cancel());
     await assert.rejects(within('hash', hashing), CancelledError);
 
     // The same through the index: Cancel stops the run while the PDF is read.
     const index = await WorkspaceIndex.open(undefined, quiet);
-    const indexToken = new CancellationToken('index');
+    const indexToken = new RequestToken('index');
     const indexing = index.indexFiles([{ absPath: large, displayPath: 'large.pdf' }], indexToken);
     setImmediate(() => indexToken.cancel());
     const report = await within('indexFiles', indexing);
@@ -166,7 +166,7 @@ describe('files that are not files, sent straight to the index (the host, the wa
 
 describe('attachments (Ask About This File, Attach, local-rag ask --attach)', () => {
   test('the attachment reader refuses a link to /dev/zero and a FIFO at once', async () => {
-    const token = new CancellationToken('attach');
+    const token = new RequestToken('attach');
     for (const name of ['zero.md', 'pipe.md']) {
       await assert.rejects(
         within(name, extractText(path.join(docs, name), name, undefined, token)),
@@ -180,7 +180,7 @@ describe('attached PDFs (read in the PDF worker)', () => {
   test('a FIFO or a link to /dev/zero named .pdf is refused before the worker would wait on it or read it without end', async () => {
     for (const name of ['pipe.pdf', 'zero.pdf']) {
       await assert.rejects(
-        within(name, extractPdf(path.join(docs, name), name, new CancellationToken('attach'))),
+        within(name, extractPdf(path.join(docs, name), name, new RequestToken('attach'))),
         (error: ExtractionError) => error.reason === 'notAFile',
       );
     }

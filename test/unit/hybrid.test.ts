@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { Embedder } from '../../src/pipeline/embedding/embedder';
 import { reciprocalRankFusion } from '../../src/pipeline/indexing/store/ranking';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
@@ -16,7 +16,7 @@ import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-hybrid-'));
 const quiet = { log: () => {} };
-const token = () => new CancellationToken('test');
+const token = () => new RequestToken('test');
 
 describe('hybrid retrieval', () => {
   let embedder: Embedder;

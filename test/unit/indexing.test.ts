@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fork } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { chunkDocument } from '../../src/pipeline/indexing/chunk';
 import { decode, extractText } from '../../src/pipeline/indexing/extract/text';
 import { foldTerm, hasAccents } from '../../src/pipeline/indexing/fold';
@@ -145,7 +145,7 @@ describe('workspace index', () => {
   const store = path.join(root, 'store');
   const docs = path.join(root, 'docs');
   const ref = (name: string) => ({ absPath: path.join(docs, name), displayPath: name });
-  const token = () => new CancellationToken('test');
+  const token = () => new RequestToken('test');
 
   test('indexes a folder, honouring .gitignore and skipping dependency folders', async () => {
     write('docs/a.md', '# Alpha\nThe alpha document talks about zebras.\n');

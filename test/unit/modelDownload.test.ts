@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DownloadProgress } from '../../src/protocol/models';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../src/protocol/settings';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { dot } from '../../src/pipeline/embedding/embedder';
 import { downloadHubModel, downloadSize, hubModel, isDownloaded, type HubModel } from '../../src/pipeline/embedding/hubModel';
 import { OnnxModels, resolveModel } from '../../src/pipeline/embedding/onnxModels';
@@ -59,7 +59,7 @@ describe('downloading a Hugging Face model', () => {
   test('Cancel stops a slow download promptly; the next attempt resumes; the model then embeds', async () => {
     const model = hubModel(ID, modelsDir);
     host.bytesPerSecond = 400_000;
-    const stop = new CancellationToken('download-1');
+    const stop = new RequestToken('download-1');
     const seen: DownloadProgress[] = [];
     let cancelledAt = 0;
     const first = await downloadHubModel(model, {
@@ -97,7 +97,7 @@ describe('downloading a Hugging Face model', () => {
     const requestsBefore = host.requests.length;
     const sentBefore = host.bytesSent;
     const progress: DownloadProgress[] = [];
-    assert.equal(await downloadHubModel(model, { token: new CancellationToken('download-2'), host: host.url, onProgress: (p) => progress.push(p) }), true);
+    assert.equal(await downloadHubModel(model, { token: new RequestToken('download-2'), host: host.url, onProgress: (p) => progress.push(p) }), true);
     const fetched = host.requests.slice(requestsBefore).filter((request) => request.method === 'GET');
     const weightsHash = sha256(fs.readFileSync(path.join(source, 'onnx', 'model.onnx')));
     // The hub redirects an LFS file to its CDN; the downloader went straight there.
@@ -119,7 +119,7 @@ describe('downloading a Hugging Face model', () => {
       const embedder = models.embedder!;
       assert.equal(embedder.dimension, 256);
       const query = await embedder.embedQuery('apple garden');
-      const [garden, coffee] = await embedder.embedPassages(['The garden has apple trees.', 'Coffee and music at night.'], new CancellationToken('embed'));
+      const [garden, coffee] = await embedder.embedPassages(['The garden has apple trees.', 'Coffee and music at night.'], new RequestToken('embed'));
       assert.ok(dot(query, garden) > dot(query, coffee));
       // The same settings again change nothing.
       assert.equal((await models.apply({ ...DEFAULT_PIPELINE_SETTINGS, embeddingModel: ID })).embedderChanged, false);
@@ -138,12 +138,12 @@ describe('downloading a Hugging Face model', () => {
     assert.equal(resolveModel(ID, modelsDir).kind, 'missing');
     // The next download replaces it with the whole file.
     fs.rmSync(weights);
-    assert.equal(await downloadHubModel(model, { token: new CancellationToken('repair'), host: host.url }), true);
+    assert.equal(await downloadHubModel(model, { token: new RequestToken('repair'), host: host.url }), true);
     assert.equal(fs.statSync(weights).size, modelBytes);
 
     // An id the host does not have fails with its address, and leaves nothing complete behind.
     const unknown = hubModel('tiny-org/nothing-here', modelsDir);
-    await assert.rejects(downloadHubModel(unknown, { token: new CancellationToken('404'), host: host.url }), /nothing-here\/resolve\/main\/config\.json answered 404/);
+    await assert.rejects(downloadHubModel(unknown, { token: new RequestToken('404'), host: host.url }), /nothing-here\/resolve\/main\/config\.json answered 404/);
     assert.equal(isDownloaded(unknown), false);
   });
 
@@ -195,7 +195,7 @@ describe('a model download pinned to one revision and verified', () => {
   /** Starts a slow download of `model` and cancels it once more than half of it has arrived. */
   async function cancelHalfway(model: HubModel): Promise<number> {
     host.bytesPerSecond = 400_000;
-    const stop = new CancellationToken('half');
+    const stop = new RequestToken('half');
     const result = await downloadHubModel(model, {
       token: stop,
       host: host.url,
@@ -218,7 +218,7 @@ describe('a model download pinned to one revision and verified', () => {
       if (request.path.startsWith(`/${repo}/resolve/`) && ++asked === 2) host.publish(repo, other);
     };
     try {
-      assert.equal(await downloadHubModel(model, { token: new CancellationToken('moving'), host: host.url }), true);
+      assert.equal(await downloadHubModel(model, { token: new RequestToken('moving'), host: host.url }), true);
     } finally {
       host.onRequest = undefined;
     }
@@ -236,7 +236,7 @@ describe('a model download pinned to one revision and verified', () => {
     const partial = await cancelHalfway(model);
     host.publish(repos[1], other);
     const before = host.requests.length;
-    assert.equal(await downloadHubModel(model, { token: new CancellationToken('resume'), host: host.url }), true);
+    assert.equal(await downloadHubModel(model, { token: new RequestToken('resume'), host: host.url }), true);
     const get = host.requests.slice(before).find((request) => request.method === 'GET' && request.path.endsWith('/model_quantized.onnx'))!;
     assert.equal(get.range, `bytes=${partial}-`);
     assert.equal(get.ifRange, `"${sha256(revisionA(WEIGHTS))}"`, 'the resume names the version its bytes came from');
@@ -250,7 +250,7 @@ describe('a model download pinned to one revision and verified', () => {
     host.publish(repos[2], other);
     host.ignoreIfRange = true;
     try {
-      await assert.rejects(downloadHubModel(model, { token: new CancellationToken('spliced'), host: host.url }), {
+      await assert.rejects(downloadHubModel(model, { token: new RequestToken('spliced'), host: host.url }), {
         message: 'model_quantized.onnx was corrupted in transfer (SHA-256 mismatch); the partial file was deleted, try again.',
       });
     } finally {
@@ -259,7 +259,7 @@ describe('a model download pinned to one revision and verified', () => {
     assert.equal(fs.existsSync(path.join(model.dir, `${WEIGHTS}.part`)), false, 'the spliced part is gone');
     assert.equal(fs.existsSync(path.join(model.dir, WEIGHTS)), false);
     assert.equal(isDownloaded(model), false);
-    assert.equal(await downloadHubModel(model, { token: new CancellationToken('again'), host: host.url }), true);
+    assert.equal(await downloadHubModel(model, { token: new RequestToken('again'), host: host.url }), true);
     assert.deepEqual(onDisk(model, WEIGHTS), other[WEIGHTS]);
   });
 
@@ -270,7 +270,7 @@ describe('a model download pinned to one revision and verified', () => {
       return body;
     };
     try {
-      await assert.rejects(downloadHubModel(model, { token: new CancellationToken('tampered'), host: host.url }), {
+      await assert.rejects(downloadHubModel(model, { token: new RequestToken('tampered'), host: host.url }), {
         message: 'model_quantized.onnx was corrupted in transfer (SHA-256 mismatch); the partial file was deleted, try again.',
       });
     } finally {
@@ -278,7 +278,7 @@ describe('a model download pinned to one revision and verified', () => {
     }
     assert.deepEqual(fs.readdirSync(path.join(model.dir, 'onnx')), [], 'neither the file nor its part is kept');
     assert.equal(isDownloaded(model), false);
-    assert.equal(await downloadHubModel(model, { token: new CancellationToken('clean'), host: host.url }), true);
+    assert.equal(await downloadHubModel(model, { token: new RequestToken('clean'), host: host.url }), true);
     assert.deepEqual(onDisk(model, WEIGHTS), revisionA(WEIGHTS));
   });
 

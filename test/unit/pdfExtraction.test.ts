@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CancellationToken, CancelledError } from '../../src/pipeline/cancellation';
+import { RequestToken, CancelledError } from '../../src/pipeline/cancellation';
 import { ExtractionError } from '../../src/pipeline/indexing/types';
 import { extractPdf, pdfWorkerCount, shutdownPdfWorkers } from '../../src/pipeline/indexing/extract/pdf';
 import {
@@ -42,8 +42,8 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function token(id = 'req-test'): CancellationToken {
-  return new CancellationToken(id);
+function token(id = 'req-test'): RequestToken {
+  return new RequestToken(id);
 }
 
 /** The display path the messages must name: what the indexer would pass. */

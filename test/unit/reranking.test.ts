@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CancellationToken, CancelledError } from '../../src/pipeline/cancellation';
+import { RequestToken, CancelledError } from '../../src/pipeline/cancellation';
 import { Reranker } from '../../src/pipeline/embedding/reranker';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { WorkspaceRetriever } from '../../src/pipeline/retrieval/workspaceRetriever';
@@ -16,7 +16,7 @@ import { writeTinyCrossEncoder } from '../fixtures/tinyOnnx';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-rerank-'));
 const quiet = { log: () => {} };
-const token = () => new CancellationToken('test');
+const token = () => new RequestToken('test');
 const QUESTION = 'coffee music night';
 
 // "night" is rare, "coffee" and "music" common: keyword scoring puts the passage that only

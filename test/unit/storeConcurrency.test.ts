@@ -10,7 +10,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import type { Logger } from '../../src/pipeline/log';
 import { markerOf, type WriterRound } from '../support/storeWriter';
@@ -195,7 +195,7 @@ describe('a writer that finds the store locked', () => {
     const holder = fork(path.join(__dirname, '../support/lockHolder.ts'), [path.join(store, 'store.lock')], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
     try {
       await new Promise((resolve) => holder.once('message', resolve));
-      const token = new CancellationToken('locked');
+      const token = new RequestToken('locked');
       let waiting = false;
       const run = index.indexFiles(files, token, (progress) => {
         if (!progress.waitingForStore || waiting) return;

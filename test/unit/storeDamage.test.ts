@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import type { Logger } from '../../src/pipeline/log';
 
@@ -18,7 +18,7 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
 let tokens = 0;
-const token = () => new CancellationToken(`damage-${++tokens}`);
+const token = () => new RequestToken(`damage-${++tokens}`);
 
 /** A logger that keeps what the user would read in the log. */
 function recorder(): Logger & { lines: string[] } {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CancellationToken } from '../../src/pipeline/cancellation';
+import { RequestToken } from '../../src/pipeline/cancellation';
 import { countUtf8, decode } from '../../src/pipeline/indexing/extract/text';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import type { Logger } from '../../src/pipeline/log';
@@ -56,7 +56,7 @@ describe('UTF-8 with a bad byte', () => {
     assert.equal(text, VIETNAMESE.replace('Tài liệu', '\uFFFDTài liệu'));
 
     const index = await WorkspaceIndex.open(undefined, quiet);
-    const report = await index.indexFiles([write('huong-dan.md', data)], new CancellationToken('index'));
+    const report = await index.indexFiles([write('huong-dan.md', data)], new RequestToken('index'));
     assert.equal(report.indexed, 1, JSON.stringify(report));
     for (const words of ['tiếng Việt', 'bến phà', 'chuyến tàu', 'Dừng']) {
       const hit = index.search(words, 1)[0];
@@ -94,7 +94,7 @@ describe('binary detection over the whole file', () => {
       write('with-nul.md', Buffer.concat([Buffer.from(header), binaryBytes(64 * 1024, true)])),
       write('no-nul.md', Buffer.concat([Buffer.from(header), binaryBytes(64 * 1024, false)])),
     ];
-    const report = await index.indexFiles(files, new CancellationToken('index'));
+    const report = await index.indexFiles(files, new RequestToken('index'));
     assert.equal(report.indexed, 0, JSON.stringify(report));
     assert.deepEqual(
       report.failed.map((failure) => [failure.path, failure.reason]),

@@ -9,7 +9,7 @@
  */
 import type { ChatTurn } from '../../protocol/events';
 import type { PipelineSettings } from '../../protocol/settings';
-import { CancelledError, type CancellationToken } from '../cancellation';
+import { CancelledError, type RequestToken } from '../cancellation';
 import type { ChatModel } from '../llm/chatModel';
 import { describeError, type Logger } from '../log';
 import { exactTerms, foldTerm } from '../indexing/store/terms';
@@ -70,7 +70,7 @@ export async function modelQuery(
   settings: PipelineSettings,
   question: string,
   turns: ChatTurn[],
-  token: CancellationToken,
+  token: RequestToken,
 ): Promise<string | undefined> {
   const recent = turns.filter((turn) => turn.outcome === 'done').slice(-2);
   const conversation = recent
@@ -98,7 +98,7 @@ export async function analyze(
   turns: ChatTurn[],
   model: ChatModel,
   settings: PipelineSettings,
-  token: CancellationToken,
+  token: RequestToken,
   logger: Logger,
 ): Promise<string> {
   const fallback = fallbackQuery(question, turns);

@@ -15,7 +15,7 @@
 import type { ChatEvent, Source } from '../../protocol/events';
 import type { FileRef } from '../../protocol/indexing';
 import { chunkOptionsOf, type PipelineSettings } from '../../protocol/settings';
-import type { CancellationToken } from '../cancellation';
+import type { RequestToken } from '../cancellation';
 import { chunkDocument } from '../indexing/chunk';
 import { extractPdf } from '../indexing/extract/pdf';
 import { DEFAULT_MAX_TEXT_BYTES, extractText, kindOf } from '../indexing/extract/text';
@@ -46,7 +46,7 @@ const SUMMARY_SYSTEM_PROMPT =
 export interface AttachmentContext {
   model: ChatModel;
   settings: PipelineSettings;
-  token: CancellationToken;
+  token: RequestToken;
   /** Phase and status events of the request. */
   send(event: ChatEvent): void;
   /** Summary text as it is written: shown (and kept) ahead of the answer. */
@@ -197,7 +197,7 @@ export class AttachmentRetriever implements Retriever {
     this.averageLength = lengths.reduce((sum, n) => sum + n, 0) / Math.max(1, lengths.length);
   }
 
-  async retrieve(query: string, token: CancellationToken): Promise<Source[]> {
+  async retrieve(query: string, token: RequestToken): Promise<Source[]> {
     token.throwIfCancelled();
     const queryTerms = [...new Set(exactTerms(query).map((term) => foldTerm(term)))];
     const scored = this.chunks

@@ -12,7 +12,7 @@
 import type { ChatEvent, ChatTurn, ProcessingPhase, Source, TerminalEvent } from '../../protocol/events';
 import type { ChatParams } from '../../protocol/rpc';
 import type { PipelineSettings } from '../../protocol/settings';
-import { CancelledError, type CancellationToken, type RequestManager } from '../cancellation';
+import { CancelledError, type RequestToken, type RequestManager } from '../cancellation';
 import type { ChatMessage, ChatModel } from '../llm/chatModel';
 import { ModelUnavailableError } from '../llm/chatModel';
 import { describeError, type Logger } from '../log';
@@ -155,7 +155,7 @@ export class ChatService {
     }
   }
 
-  private enterPhase(token: CancellationToken, phase: ProcessingPhase, send: (event: ChatEvent) => void, status?: string): void {
+  private enterPhase(token: RequestToken, phase: ProcessingPhase, send: (event: ChatEvent) => void, status?: string): void {
     token.throwIfCancelled();
     token.setPhase(phase);
     send({ requestId: token.requestId, phase, status: status ?? chatMessages(this.deps.settings().language).phase[phase] ?? phase });

@@ -8,7 +8,7 @@
  * Stop never waits for the model.
  */
 import { createHash } from 'node:crypto';
-import type { CancellationToken } from '../cancellation';
+import type { RequestToken } from '../cancellation';
 import { defaultThreads, loadFailure, openModelFolder, type ModelDtype } from './modelFolder';
 import { OnnxThread } from './onnxThread';
 import type { Embedded } from './worker/protocol';
@@ -72,7 +72,7 @@ export class Embedder {
    * One normalized vector per text, in the order given. Texts of similar length are
    * batched together (less padding); the token is checked before each batch.
    */
-  async embedPassages(texts: string[], token: CancellationToken, onBatch?: EmbedBatchCallback): Promise<Float32Array[]> {
+  async embedPassages(texts: string[], token: RequestToken, onBatch?: EmbedBatchCallback): Promise<Float32Array[]> {
     this.assertOpen();
     const order = texts.map((_, index) => index).sort((a, b) => texts[a].length - texts[b].length);
     const vectors = new Array<Float32Array>(texts.length);
@@ -89,7 +89,7 @@ export class Embedder {
     return vectors;
   }
 
-  async embedQuery(text: string, token?: CancellationToken): Promise<Float32Array> {
+  async embedQuery(text: string, token?: RequestToken): Promise<Float32Array> {
     this.assertOpen();
     token?.throwIfCancelled();
     const [vector] = await this.embed([this.queryPrefix + text], token);
@@ -102,7 +102,7 @@ export class Embedder {
     await this.thread.unload(this.handle);
   }
 
-  private async embed(texts: string[], token: CancellationToken | undefined): Promise<Float32Array[]> {
+  private async embed(texts: string[], token: RequestToken | undefined): Promise<Float32Array[]> {
     const { data, dimension } = await this.thread.request<Embedded>({ type: 'embed', model: this.handle, texts }, token);
     return texts.map((_, row) => data.subarray(row * dimension, (row + 1) * dimension));
   }

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HUB_MODEL_ID, type DownloadProgress, type DownloadSize } from '../../protocol/models';
-import type { CancellationToken } from '../cancellation';
+import type { RequestToken } from '../cancellation';
 import { writeFileDurably } from '../durableFile';
 import { acquireLock, type FileLock } from '../fileLock';
 import { DTYPE_SUFFIX, type ModelDtype } from './modelFolder';
@@ -163,7 +163,7 @@ export async function downloadSize(model: HubModel, host = modelHost(), signal?:
 }
 
 export interface DownloadOptions {
-  token: CancellationToken;
+  token: RequestToken;
   onProgress?(progress: DownloadProgress): void;
   host?: string;
 }

@@ -7,7 +7,7 @@
  * new worker.
  */
 import { Worker } from 'node:worker_threads';
-import { CancelledError, type CancellationToken } from '../cancellation';
+import { CancelledError, type RequestToken } from '../cancellation';
 import { findWorkerScript } from '../workerScript';
 import type { Loaded, OnnxRequest, OnnxResponse } from './worker/protocol';
 
@@ -76,7 +76,7 @@ export class OnnxThread {
     await this.worker.terminate();
   }
 
-  request<T>(request: Request, token?: CancellationToken): Promise<T> {
+  request<T>(request: Request, token?: RequestToken): Promise<T> {
     if (this.dead) return Promise.reject(new Error(`The embedding models are unavailable: ${this.dead.message}.`));
     token?.throwIfCancelled();
     const id = this.nextId++;

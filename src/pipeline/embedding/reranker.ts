@@ -6,7 +6,7 @@
  * Pairs are scored in batches; the token is checked before every batch, and a cancel
  * during a batch releases the caller at once.
  */
-import type { CancellationToken } from '../cancellation';
+import type { RequestToken } from '../cancellation';
 import { defaultThreads, loadFailure, openModelFolder, type ModelDtype } from './modelFolder';
 import { OnnxThread } from './onnxThread';
 
@@ -48,7 +48,7 @@ export class Reranker {
   }
 
   /** One relevance score (0..1) per passage, in the order given. */
-  async score(query: string, passages: string[], token: CancellationToken): Promise<number[]> {
+  async score(query: string, passages: string[], token: RequestToken): Promise<number[]> {
     this.assertOpen();
     const scores: number[] = [];
     for (let start = 0; start < passages.length; start += this.batchSize) {

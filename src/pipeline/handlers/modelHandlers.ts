@@ -2,7 +2,7 @@
 import type { MessageConnection } from 'vscode-jsonrpc';
 import type { MissingModel } from '../../protocol/models';
 import { DownloadModelRequest, DownloadProgressNotification, ListChatModelsRequest, ModelSizeRequest } from '../../protocol/rpc';
-import { CancellationToken } from '../cancellation';
+import { RequestToken } from '../cancellation';
 import { downloadHubModel, downloadSize, hubModel, type HubModel } from '../embedding/hubModel';
 import { ggufHubModel, listDownloadedChatModels } from '../llm/modelDownload';
 import { requirePipeline, type CurrentPipeline } from '../pipeline';
@@ -22,7 +22,7 @@ export function registerModelHandlers(connection: MessageConnection, current: Cu
     const { downloads, logger } = pipeline;
     if (downloads.has(id)) throw new Error(`${id} is already being downloaded.`);
     downloads.add(id);
-    const token = new CancellationToken(`download-${id}`);
+    const token = new RequestToken(`download-${id}`);
     const subscription = onRpcCancel(rpcToken, () => token.cancel());
     let lastSent = 0;
     try {

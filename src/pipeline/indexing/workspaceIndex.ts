@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { CancelledError, type CancellationToken } from '../cancellation';
+import { CancelledError, type RequestToken } from '../cancellation';
 import { describeError, type Logger } from '../log';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk';
 import { DEFAULT_PDF_MAX_BYTES, extractPdf, pdfTooLarge } from './extract/pdf';
@@ -89,7 +89,7 @@ export class WorkspaceIndex {
    * a vector from this model — all of them after a model change — are embedded now, segment
    * by segment, batch by batch; a cancel keeps the segments embedded so far.
    */
-  async useEmbedder(embedder: Embedder | undefined, token: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<void> {
+  async useEmbedder(embedder: Embedder | undefined, token: RequestToken, onProgress?: (done: number, total: number) => void): Promise<void> {
     this.embedder = embedder;
     if (!embedder) return;
     await this.saving;
@@ -149,7 +149,7 @@ export class WorkspaceIndex {
   }
 
   /** The vector of a query, when an embedding model is in use. */
-  async embedQuery(query: string, token: CancellationToken): Promise<Float32Array | undefined> {
+  async embedQuery(query: string, token: RequestToken): Promise<Float32Array | undefined> {
     return this.isHybrid ? this.embedder!.embedQuery(query, token) : undefined;
   }
 
@@ -157,7 +157,7 @@ export class WorkspaceIndex {
    * Indexes the files given, skipping those unchanged since they were last read. Stops
    * between files when `token` is cancelled; what was indexed until then is kept and saved.
    */
-  async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
+  async indexFiles(files: FileRef[], token: RequestToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
     await this.saving;
     // Files another window indexed meanwhile are not read again.
     await this.store.refresh();
@@ -220,7 +220,7 @@ export class WorkspaceIndex {
    * The I/O for one file: its stat and, when it changed, its bytes (text) or its text (PDF).
    * Every read goes through safeRead: regular files only, bounded, cancellable. Never rejects.
    */
-  private async prepare(file: FileRef, token: CancellationToken): Promise<Prepared> {
+  private async prepare(file: FileRef, token: RequestToken): Promise<Prepared> {
     const prepared: Prepared = {};
     try {
       const stat = await fs.stat(file.absPath);
@@ -268,7 +268,7 @@ export class WorkspaceIndex {
     return batched(this.pending) ?? batched(this.flushing) ?? this.store.files.get(displayPath);
   }
 
-  private async indexFile(file: FileRef, prepared: Prepared, token: CancellationToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
+  private async indexFile(file: FileRef, prepared: Prepared, token: RequestToken): Promise<'indexed' | 'unchanged' | IndexFailure> {
     const previous = this.entry(file.displayPath);
     const { stat, data } = prepared;
     if (!stat) return this.fail(file, { size: 0, mtimeMs: 0, hash: '' }, prepared.error);

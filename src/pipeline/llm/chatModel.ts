@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatHistoryItem, Llama, LlamaChatSession, LlamaContext, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import type { DeviceInfo } from '../../protocol/rpc';
 import type { PipelineSettings } from '../../protocol/settings';
-import type { CancellationToken } from '../cancellation';
+import type { RequestToken } from '../cancellation';
 import { describeError, type Logger } from '../log';
 import { createLlama, describeDevice, loadNodeLlamaCpp } from './llamaRuntime';
 import { chooseThreads } from './threads';
@@ -43,7 +43,7 @@ export interface PromptMeasure {
 
 export interface GenerateRequest extends PromptParts {
   maxTokens: number;
-  token: CancellationToken;
+  token: RequestToken;
   onText(text: string): void;
   /**
    * Called once the model is loaded (its tokenizer and context size known): returns the
@@ -144,7 +144,7 @@ export class ChatModel {
    * The context window the model runs with, loading it if need be: what a prompt must fit
    * in once the setting is clamped to the model and to memory (the setting itself may say 1e6).
    */
-  async contextTokens(settings: PipelineSettings, token: CancellationToken): Promise<number> {
+  async contextTokens(settings: PipelineSettings, token: RequestToken): Promise<number> {
     const release = await this.generationLock.acquire();
     try {
       return (await this.ensureLoaded(settings, token)).context.contextSize;
@@ -163,7 +163,7 @@ export class ChatModel {
     await loaded?.llama.dispose().catch(() => {});
   }
 
-  private async ensureLoaded(settings: PipelineSettings, token: CancellationToken): Promise<Loaded> {
+  private async ensureLoaded(settings: PipelineSettings, token: RequestToken): Promise<Loaded> {
     const key = JSON.stringify([settings.chatModel, settings.gpuLayers, settings.threads, settings.contextSize]);
     if (this.loaded?.key === key) return this.loaded;
     // Checked before unloading: a typo in the setting must not throw away a working model.

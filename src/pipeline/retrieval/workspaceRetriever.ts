@@ -1,5 +1,5 @@
 import type { Source } from '../../protocol/events';
-import { CancelledError, type CancellationToken } from '../cancellation';
+import { CancelledError, type RequestToken } from '../cancellation';
 import type { Reranker } from '../embedding/reranker';
 import type { WorkspaceIndex } from '../indexing/workspaceIndex';
 import type { Logger } from '../log';
@@ -31,7 +31,7 @@ export class WorkspaceRetriever implements Retriever {
     return files === 0 && failures.length === 0;
   }
 
-  async retrieve(query: string, token: CancellationToken): Promise<Source[]> {
+  async retrieve(query: string, token: RequestToken): Promise<Source[]> {
     token.throwIfCancelled();
     const index = this.index();
     if (!index) return [];
@@ -51,7 +51,7 @@ export class WorkspaceRetriever implements Retriever {
   }
 
   /** Orders the candidates by the cross-encoder's score; on a model failure keeps the fused order. */
-  private async rerank<T extends { text: string; score: number }>(reranker: Reranker, query: string, hits: T[], token: CancellationToken): Promise<T[]> {
+  private async rerank<T extends { text: string; score: number }>(reranker: Reranker, query: string, hits: T[], token: RequestToken): Promise<T[]> {
     if (hits.length < 2) return hits;
     try {
       const scores = await reranker.score(query, hits.map((hit) => hit.text), token);

@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CancelledError, type CancellationToken } from '../../cancellation';
+import { CancelledError, type RequestToken } from '../../cancellation';
 import { ExtractionError, type ExtractedDocument } from '../types';
 import { findWorkerScript } from '../../workerScript';
 import { statRegularFile } from './safeRead';
@@ -54,7 +54,7 @@ export interface PdfExtractOptions {
 export async function extractPdf(
   filePath: string,
   displayPath: string,
-  token: CancellationToken,
+  token: RequestToken,
   options: PdfExtractOptions = {},
 ): Promise<ExtractedDocument> {
   token.throwIfCancelled();

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { CancellationToken } from '../../cancellation';
+import type { RequestToken } from '../../cancellation';
 import { ExtractionError } from '../types';
 
 /** Bytes read per step; a cancel is seen between steps. */
@@ -36,7 +36,7 @@ export interface SafeReadOptions {
   /** The refusal for a file over `maxBytes` (its size as far as it was read). */
   tooLarge: (size: number) => ExtractionError;
   /** Checked between reads: a cancel stops a long read. */
-  token?: CancellationToken;
+  token?: RequestToken;
 }
 
 /** What kind of thing a path is, in words, when it is not a regular file. */

@@ -1,6 +1,6 @@
 /** Text, Markdown and code files: encoding detected, binary files refused. */
 import * as path from 'node:path';
-import type { CancellationToken } from '../../cancellation';
+import type { RequestToken } from '../../cancellation';
 import { ExtractionError, type ExtractedDocument } from '../types';
 import { readRegularFile, type FileFacts } from './safeRead';
 
@@ -26,7 +26,7 @@ export async function extractText(
   filePath: string,
   displayPath: string,
   maxBytes = DEFAULT_MAX_TEXT_BYTES,
-  token?: CancellationToken,
+  token?: RequestToken,
 ): Promise<ExtractedDocument> {
   return textDocument((await readTextFile(filePath, displayPath, maxBytes, token)).data, filePath, displayPath);
 }
@@ -36,7 +36,7 @@ export function readTextFile(
   filePath: string,
   displayPath: string,
   maxBytes = DEFAULT_MAX_TEXT_BYTES,
-  token?: CancellationToken,
+  token?: RequestToken,
 ): Promise<{ data: Buffer; facts: FileFacts }> {
   return readRegularFile(filePath, displayPath, {
     maxBytes,

@@ -27,7 +27,7 @@
 import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CancellationToken } from '../../cancellation';
+import type { RequestToken } from '../../cancellation';
 import { acquireLock } from '../../fileLock';
 import { describeError, type Logger } from '../../log';
 import { Mutex } from '../../mutex';
@@ -72,7 +72,7 @@ export interface OpenOptions {
 
 export interface SaveOptions {
   /** Cancels waiting for the lock; what was indexed stays in memory for the next save. */
-  token?: CancellationToken;
+  token?: RequestToken;
   /** Called once when another process holds the lock and this save waits for it. */
   onWaiting?: () => void;
   timeoutMs?: number;
