@@ -40,6 +40,7 @@ export class IndexController implements vscode.Disposable {
   private readonly skipped = new Map<string, IndexFailure>();
   /** Files the last Index Workspace left out past localRag.maxFiles. */
   private leftOut: string[] = [];
+  private watcher: vscode.Disposable;
 
   constructor(
     private readonly client: PipelineClient,
@@ -51,13 +52,27 @@ export class IndexController implements vscode.Disposable {
     this.statusItem.command = 'localRag.showIndexSummary';
     this.render();
     this.statusItem.show();
-    const watcher = vscode.workspace.createFileSystemWatcher(includePattern());
+    this.watcher = this.watch();
     this.subscriptions.push(
+      this.gitignore.onDidChange((change) => void this.applyGitignoreChange(change)),
+      // A watcher's glob is fixed when it is made: a new localRag.include needs a new one.
+      // (localRag.exclude needs none: each flush reads it.)
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration('localRag.include')) return;
+        this.watcher.dispose();
+        this.watcher = this.watch();
+      }),
+    );
+  }
+
+  /** Queues what is saved, created or deleted under localRag.include as it is now. */
+  private watch(): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher(includePattern());
+    return vscode.Disposable.from(
       watcher,
       watcher.onDidChange((uri) => this.queue(uri)),
       watcher.onDidCreate((uri) => this.queue(uri)),
       watcher.onDidDelete((uri) => this.queueDelete(uri)),
-      this.gitignore.onDidChange((change) => void this.applyGitignoreChange(change)),
     );
   }
 
@@ -181,6 +196,7 @@ export class IndexController implements vscode.Disposable {
   dispose(): void {
     this.statusChanged.dispose();
     clearTimeout(this.watchTimer);
+    this.watcher.dispose();
     this.subscriptions.forEach((subscription) => subscription.dispose());
   }
 

@@ -217,6 +217,23 @@ describe('Local RAG in VS Code', () => {
     assert.ok(!(await cites('dist/bundle-notes.md')), 'the file under dist/ (excluded by default) was not');
   });
 
+  it('a new localRag.include is followed: a file it now takes in is indexed when saved', async () => {
+    const local = await api();
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const config = vscode.workspace.getConfiguration('localRag');
+    const include = config.inspect<string>('include')!.defaultValue!;
+    const file = vscode.Uri.joinPath(folder, 'docs', 'tides.org');
+    await config.update('include', include.replace(/}$/, ',org}'), vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.workspace.fs.writeFile(file, Buffer.from('* Tides\n\nThe narwhal tide table is printed weekly.\n'));
+      const cited = async () => (await sourcesFor(local, 'narwhal tide table')).some((source) => source.path === 'docs/tides.org');
+      assert.ok(await eventually(cited), 'the .org file saved after the change was indexed by the watcher');
+    } finally {
+      await vscode.workspace.fs.delete(file).then(undefined, () => {});
+      await config.update('include', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('editing .gitignore drops newly ignored files from the index and takes back un-ignored ones', async () => {
     const local = await api();
     const folder = vscode.workspace.workspaceFolders![0].uri;
