@@ -319,17 +319,18 @@ input.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     send();
-  } else if (event.key === 'Escape') {
-    event.preventDefault();
-    stop();
   } else if (event.key === 'ArrowUp' && input.value === '' && lastQuestion) {
     event.preventDefault();
     input.value = lastQuestion;
   }
 });
 input.addEventListener('input', () => vscode.setState({ draft: input.value }));
+// Esc stops the answer wherever the focus is in the view, the input included: one listener,
+// so one key press posts one Stop.
 document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && currentRequestId) stop();
+  if (event.key !== 'Escape') return;
+  if (event.target === input) event.preventDefault();
+  stop();
 });
 
 const saved = vscode.getState() as { draft?: string } | undefined;

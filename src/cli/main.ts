@@ -186,7 +186,6 @@ async function ask(
   const model = new ChatModel(logger);
   const history = await ChatHistory.open(path.join(store, 'chat-history.json'), logger);
   const service = new ChatService({
-    requests,
     model,
     retriever: new WorkspaceRetriever(() => workspace, logger),
     history,
@@ -195,13 +194,16 @@ async function ask(
   });
   onInterrupt(() => requests.cancelCurrent());
   const attachment = options.attach ? { absPath: path.resolve(options.attach), displayPath: path.basename(options.attach) } : undefined;
-  const terminal = await service.handle({ requestId: 'cli', question, ...(attachment ? { attachment } : {}) }, (event) => {
-    if ('status' in event) process.stderr.write(`${event.status}\n`);
-    else if ('content' in event) process.stdout.write(event.content);
-    else if ('sources' in event) {
-      for (const [n, source] of event.sources.entries()) process.stderr.write(`  [${n + 1}] ${source.path}:${source.startLine ?? ''}\n`);
-    }
-  });
+  const params = { requestId: 'cli', question, ...(attachment ? { attachment } : {}) };
+  const terminal = await requests.run(params.requestId, (token) =>
+    service.handle(params, token, (event) => {
+      if ('status' in event) process.stderr.write(`${event.status}\n`);
+      else if ('content' in event) process.stdout.write(event.content);
+      else if ('sources' in event) {
+        for (const [n, source] of event.sources.entries()) process.stderr.write(`  [${n + 1}] ${source.path}:${source.startLine ?? ''}\n`);
+      }
+    }),
+  );
   process.stdout.write('\n');
   await Promise.all([history.flush(), model.dispose()]);
   if ('error' in terminal) {

@@ -75,11 +75,7 @@ export class ChatController {
     replaceLast = false,
   ): Promise<TerminalEvent> {
     const ticket = ++this.asked;
-    const previous = this.active;
-    if (previous) {
-      previous.source.cancel();
-      await previous.finished;
-    }
+    await this.stopAndWait();
     const requestId = randomUUID();
     // Superseded while waiting: an even newer question (or a cancel) came in meanwhile.
     if (ticket !== this.asked || token?.isCancellationRequested) return { requestId, cancelled: true };
@@ -120,13 +116,24 @@ export class ChatController {
     return true;
   }
 
+  /**
+   * Stops the current question and waits for its end ({cancelled}, a few milliseconds), so
+   * that its partial answer is saved where it was asked before the conversation changes.
+   */
+  private async stopAndWait(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    active.source.cancel();
+    await active.finished;
+  }
+
   async history(): Promise<ChatTurn[]> {
     return this.client.getHistory();
   }
 
   /** Starts a fresh conversation; the one left behind can be reopened. */
   async newChat(): Promise<void> {
-    this.stop();
+    await this.stopAndWait();
     await this.client.clearHistory();
     this.broadcast({ type: 'history', turns: [] });
   }
@@ -141,7 +148,7 @@ export class ChatController {
 
   /** Continues an earlier conversation; reports whether it still existed. */
   async openConversation(id: string): Promise<boolean> {
-    this.stop();
+    await this.stopAndWait();
     const turns = await this.client.openConversation(id);
     if (turns) this.broadcast({ type: 'history', turns });
     return turns !== undefined;

@@ -31,7 +31,6 @@ import {
   ModelSizeRequest,
   ModelsStateNotification,
   RemoveFilesRequest,
-  StopRequest,
   type ChatParams,
   type DeviceInfo,
   type LogLevel,
@@ -102,6 +101,9 @@ export class PipelineClient {
   /**
    * Runs one chat request. Every event is passed to `onEvent`, the terminal one last; the
    * promise resolves with that terminal event. Cancelling `token` stops the request.
+   * The pipeline notifies the events before the end and answers the request with the end;
+   * `deliver` passes on one terminal event, whichever of the response, a dead process or
+   * the Stop grace timer comes first.
    */
   async chat(params: ChatParams, token: CancellationToken, onEvent: (event: ChatEvent) => void): Promise<TerminalEvent> {
     return new Promise<TerminalEvent>((resolve) => {
@@ -154,13 +156,6 @@ export class PipelineClient {
           deliver({ requestId: params.requestId, error: this.describeFailure(error), code: 'pipelineExited' });
         });
     });
-  }
-
-  /** Stops whatever request is running; reports whether one was. */
-  async stop(): Promise<boolean> {
-    if (!this.running) return false;
-    const connection = await this.ensureStarted();
-    return (await connection.sendRequest(StopRequest)).cancelled;
   }
 
   async getHistory(): Promise<ChatTurn[]> {

@@ -94,8 +94,10 @@ export class RequestToken {
 }
 
 /**
- * One active chat request at a time: starting a request cancels the one before it, and a
- * request finishing late never clears the token of the request that replaced it.
+ * One active chat request at a time, for a caller with no host to decide it (the CLI):
+ * starting a request cancels the one before it, and a request finishing late never clears
+ * the token of the request that replaced it. The pipeline process does not use it: there
+ * the host's ChatController decides which question runs, and each request has its own token.
  */
 export class RequestManager {
   private current: RequestToken | undefined;
@@ -109,6 +111,16 @@ export class RequestManager {
     const token = new RequestToken(requestId ?? `req-${this.counter}`, this.onCallbackError);
     this.current = token;
     return token;
+  }
+
+  /** Runs `work` as the current request, cancelling the one before it. */
+  async run<T>(requestId: string | undefined, work: (token: RequestToken) => Promise<T>): Promise<T> {
+    const token = this.startRequest(requestId);
+    try {
+      return await work(token);
+    } finally {
+      this.finishRequest(token);
+    }
   }
 
   /** Reports whether a request was running (and is now cancelled). */

@@ -8,7 +8,7 @@ import { DeviceNotification, ModelsStateNotification, type InitializeParams } fr
 import { chunkOptionsOf, type PipelineSettings } from '../protocol/settings';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { RequestToken, RequestManager } from './cancellation';
+import { RequestToken } from './cancellation';
 import { ChatHistory } from './chat/history';
 import { ChatService } from './chat/chatService';
 import { OnnxModels } from './embedding/onnxModels';
@@ -71,13 +71,14 @@ async function openIndex(dir: string, settings: SettingsCell, logger: Logger): P
 }
 
 export class Pipeline {
-  readonly requests: RequestManager;
   readonly model: ChatModel;
   readonly chat: ChatService;
   /** Model ids being downloaded: a second download of one is refused. */
   readonly downloads = new Set<string>();
   /** One indexing run at a time (embedding and re-chunking included); a second waits. */
   readonly indexLock = new Mutex();
+  /** The questions being answered: one, unless a host asks again before the last ended. */
+  private readonly questions = new Set<RequestToken>();
   private runs = 0;
 
   constructor(
@@ -88,12 +89,10 @@ export class Pipeline {
     readonly logger: Logger,
     private readonly connection: MessageConnection,
   ) {
-    this.requests = new RequestManager((error) => logger.log('error', `A cancel callback failed: ${describeError(error)}`));
     this.model = new ChatModel(logger, (device) =>
       connection.sendNotification(DeviceNotification, { ...device, modelPath: this.chatSettings().chatModel }).catch(() => {}),
     );
     this.chat = new ChatService({
-      requests: this.requests,
       model: this.model,
       retriever: new WorkspaceRetriever(() => index, logger, undefined, () => models.reranker),
       history,
@@ -105,6 +104,17 @@ export class Pipeline {
   /** An `hf:` or empty chat model setting becomes the downloaded file (or empty until then). */
   chatSettings(): PipelineSettings {
     return withChatModelFile(this.settings.current, this.models.modelsDir);
+  }
+
+  /** A question's token, cancelled by the host or when the process ends. */
+  startQuestion(requestId: string): RequestToken {
+    const token = new RequestToken(requestId, (error) => this.logger.log('error', `A cancel callback failed: ${describeError(error)}`));
+    this.questions.add(token);
+    return token;
+  }
+
+  endQuestion(token: RequestToken): void {
+    this.questions.delete(token);
   }
 
   /** A token for one indexing or embedding run, numbered across both. */
@@ -145,9 +155,9 @@ export class Pipeline {
     }
   }
 
-  /** Stops the running question, saves, and lets go of every model and worker. */
+  /** Stops the running question (its partial answer is saved), saves, and lets go of every model and worker. */
   async dispose(): Promise<void> {
-    this.requests.cancelCurrent();
+    for (const token of this.questions) token.cancel();
     await Promise.all([this.history.flush(), this.index.close(), this.model.dispose(), shutdownPdfWorkers(), this.models.dispose()]);
   }
 }

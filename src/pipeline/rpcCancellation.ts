@@ -1,14 +1,16 @@
 /**
  * The one bridge from vscode-jsonrpc's cancellation (`$/cancelRequest` from the host) to
- * the pipeline's own token, which carries phases and callbacks the RPC token does not.
+ * the pipeline's own RequestToken, which carries phases and callbacks the RPC token does not.
  */
-import type { CancellationToken as RpcCancellationToken, Disposable } from 'vscode-jsonrpc';
+import type { CancellationToken, Disposable } from 'vscode-jsonrpc';
+import type { RequestToken } from './cancellation';
 
 /**
- * Runs `cancel` when the host cancels the request, at once if it already has (a cancel can
- * arrive before the handler runs). Dispose the result when the request is answered.
+ * Cancels `token` when the host cancels the request, at once if it already has (a cancel
+ * can arrive before the handler runs). Dispose the result when the request is answered.
  */
-export function onRpcCancel(rpcToken: RpcCancellationToken, cancel: () => void): Disposable {
+export function cancelOnRpc(rpcToken: CancellationToken, token: RequestToken): Disposable {
+  const cancel = () => token.cancel();
   if (rpcToken.isCancellationRequested) cancel();
   return rpcToken.onCancellationRequested(cancel);
 }

@@ -35,16 +35,15 @@ export interface ChatParams {
   /** Regenerate: the answer replaces the conversation's last turn instead of following it. */
   replaceLast?: boolean;
 }
-/** The request resolves with the same terminal event that was streamed last. */
+/**
+ * The request resolves with the terminal event (done, cancelled or error), which is sent
+ * no other way; the events before it are `chat/event` notifications, which the one channel
+ * delivers before the response.
+ */
 export const ChatRequest = new RequestType<ChatParams, TerminalEvent, void>('chat');
 
-export const ChatEventNotification = new NotificationType<ChatEvent>('chat/event');
-
-export interface StopResult {
-  /** Whether a request was running. */
-  cancelled: boolean;
-}
-export const StopRequest = new RequestType0<StopResult, void>('stop');
+/** A chat request's events before its end: phases, sources, content. */
+export const ChatEventNotification = new NotificationType<Exclude<ChatEvent, TerminalEvent>>('chat/event');
 
 export const GetHistoryRequest = new RequestType0<ChatTurn[], void>('history/get');
 /** New Chat: the current conversation is kept among the earlier ones, and a fresh one begins. */

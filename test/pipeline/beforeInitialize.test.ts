@@ -26,7 +26,6 @@ import {
   ModelSizeRequest,
   OpenConversationRequest,
   RemoveFilesRequest,
-  StopRequest,
 } from '../../src/protocol/rpc';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../src/protocol/settings';
 import { PIPELINE_SCRIPT, until, writeSampleDocs } from '../support/pipelineHarness';
@@ -84,7 +83,6 @@ describe('the pipeline process before initialize', () => {
 
       assert.deepEqual(await connection.sendRequest(IndexStatusRequest), { files: 0, chunks: 0, failures: [] });
       assert.equal(await connection.sendRequest(RemoveFilesRequest, { paths: ['a.md'] }), 0);
-      assert.deepEqual(await connection.sendRequest(StopRequest), { cancelled: false });
       assert.deepEqual(await connection.sendRequest(GetHistoryRequest), []);
       assert.deepEqual(await connection.sendRequest(ListConversationsRequest), []);
       assert.equal(await connection.sendRequest(OpenConversationRequest, { id: 'c1' }), null);

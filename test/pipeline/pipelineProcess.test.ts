@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ChatController, type ChatUpdate } from '../../src/host/chatController';
 import { STOPPED_MARKER, isTerminalEvent, type ChatEvent, type Source } from '../../src/protocol/events';
-import { ask, contentOf, indexSampleDocs, isAlive, SAMPLE_QUESTIONS, startHarness, type Harness } from '../support/pipelineHarness';
+import { ask, contentOf, indexSampleDocs, isAlive, SAMPLE_QUESTIONS, startHarness, type Collected, type Harness } from '../support/pipelineHarness';
 
 /** The passages an answer was given from (the last list sent). */
 function sourcesOf(events: ChatEvent[]): Source[] {
@@ -75,14 +75,28 @@ describe('pipeline process', () => {
     await waitUntil(() => fs.readFileSync(path.join(harness.storageDir, 'chat-history.json'), 'utf8').includes(STOPPED_MARKER), 2000, 'history on disk');
   });
 
-  test('the stop request stops the running question', async () => {
-    let stopResult: Promise<boolean> | undefined;
-    const result = await ask(harness.client, 'stop-2', 'Explain how cancellation ends a request.', (event, events) => {
-      if ('content' in event && events.filter((e) => 'content' in e).length === 10) stopResult = harness.client.stop();
+  test('a second question sent before the first ended (a second client) runs beside it: each ends once, by its own token', async () => {
+    const contents = (events: ChatEvent[]) => events.filter((e) => 'content' in e).length;
+    let second: Promise<Collected> | undefined;
+    const first = await ask(harness.client, 'beside-1', SAMPLE_QUESTIONS[0], (event, events, source) => {
+      if (!('content' in event)) return;
+      if (contents(events) === 5) second = ask(harness.client, 'beside-2', SAMPLE_QUESTIONS[1]);
+      if (contents(events) === 25) source.cancel();
     });
-    assert.deepEqual(result.terminal, { requestId: 'stop-2', cancelled: true });
-    assert.equal(await stopResult, true);
-    assert.equal(await harness.client.stop(), false, 'nothing is running any more');
+    assert.ok(second, 'the second question was sent while the first streamed');
+    const next = await second;
+    // Which question runs is the host's decision: the pipeline cancels a request only when its own token is.
+    assert.deepEqual(first.terminal, { requestId: 'beside-1', cancelled: true });
+    assert.ok(contents(first.events) >= 25, `the first question streamed on until its own Stop (${contents(first.events)} chunks)`);
+    assert.deepEqual(next.terminal, { requestId: 'beside-2', done: true });
+    for (const [id, result] of [['beside-1', first], ['beside-2', next]] as const) {
+      assert.equal(result.events.filter(isTerminalEvent).length, 1);
+      assert.equal(result.events.at(-1), result.terminal);
+      assert.ok(result.events.every((event) => event.requestId === id), 'no event of one request reached the other');
+    }
+    const history = await harness.client.getHistory();
+    assert.equal(history.find((turn) => turn.question === SAMPLE_QUESTIONS[0] && turn.answer.endsWith(STOPPED_MARKER))?.outcome, 'cancelled');
+    assert.equal(history.find((turn) => turn.question === SAMPLE_QUESTIONS[1])?.answer, next.text);
   });
 
   test('a newer question stops the old one, with no cross-talk', async () => {

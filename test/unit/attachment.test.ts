@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { RequestManager } from '../../src/pipeline/cancellation';
 import { pickSections } from '../../src/pipeline/chat/attachment';
 import { ChatService } from '../../src/pipeline/chat/chatService';
+import { headlessChat, type HeadlessChat } from '../support/headlessChat';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { pdfWorkerCount, shutdownPdfWorkers } from '../../src/pipeline/indexing/extract/pdf';
 import type { Chunk } from '../../src/pipeline/indexing/types';
@@ -74,14 +75,13 @@ async function setup(overrides: { contextSize?: number } = {}) {
   histories.push(history);
   const requests = new RequestManager();
   const settings = tinyModelSettings(modelPathForSettings, { maxAnswerTokens: MAX_TOKENS, ...overrides });
-  const service = new ChatService({
-    requests,
+  const service = headlessChat(new ChatService({
     model,
     retriever: new WorkspaceRetriever(() => undefined, logger),
     history,
     settings: () => settings,
     logger,
-  });
+  }), requests);
   return { service, requests, history };
 }
 
@@ -91,7 +91,7 @@ interface Asked {
 }
 
 async function ask(
-  service: ChatService,
+  service: HeadlessChat,
   requestId: string,
   question: string,
   attachment: FileRef | undefined,

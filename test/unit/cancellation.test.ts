@@ -1,6 +1,7 @@
 /**
  * RequestToken and RequestManager (guide §3, DESIGN "Cancellation"): the rules every
- * Stop in the product relies on.
+ * Stop in the product relies on. RequestManager is the headless owner of "one question at a
+ * time" (the CLI); in the extension the host's ChatController owns it (pipelineProcess.test.ts).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -421,5 +422,26 @@ describe('RequestManager', () => {
     });
     assert.equal(requests.cancelCurrent(), true);
     assert.deepEqual(reported, [boom, boom]);
+  });
+
+  test('run: a newer request cancels the running one, and each clears only itself, even when it fails', async () => {
+    const requests = new RequestManager();
+    let release!: () => void;
+    let older: RequestToken | undefined;
+    const first = requests.run('a', async (token) => {
+      older = token;
+      await new Promise<void>((resolve) => (release = resolve));
+      throw new Error('unwound late');
+    });
+    const second = requests.run('b', async (token) => {
+      assert.equal(older?.isCancelled, true, 'the older request was cancelled when the newer one started');
+      assert.equal(requests.currentToken, token);
+      release();
+      await assert.rejects(first, /unwound late/);
+      assert.equal(requests.currentToken, token, 'the older request finishing late did not clear the newer one');
+      return token.requestId;
+    });
+    assert.equal(await second, 'b');
+    assert.equal(requests.isBusy, false);
   });
 });

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { RequestToken, RequestManager } from '../../src/pipeline/cancellation';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { ChatService } from '../../src/pipeline/chat/chatService';
+import { headlessChat, type HeadlessChat } from '../support/headlessChat';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import type { Logger } from '../../src/pipeline/log';
@@ -72,7 +73,7 @@ after(async () => {
 });
 
 interface Setup {
-  service: ChatService;
+  service: HeadlessChat;
   requests: RequestManager;
   history: ChatHistory;
   historyFile: string;
@@ -91,14 +92,13 @@ async function setup(overrides: Partial<PipelineSettings> = {}, chatModel: ChatM
   histories.push(history);
   const requests = new RequestManager((error) => logs.push(`[callback error] ${String(error)}`));
   const settings = tinyModelSettings(modelPath, { maxAnswerTokens: MAX_ANSWER_TOKENS, ...overrides });
-  const service = new ChatService({
-    requests,
+  const service = headlessChat(new ChatService({
     model: chatModel,
     retriever: new WorkspaceRetriever(() => index, logger),
     history,
     settings: () => settings,
     logger,
-  });
+  }), requests);
   return { service, requests, history, historyFile, settings, logs };
 }
 
@@ -109,7 +109,7 @@ interface Asked {
 
 /** Asks one question and collects its events; `onEvent` may act mid-stream (press Stop, say). */
 async function ask(
-  service: ChatService,
+  service: HeadlessChat,
   requestId: string,
   question: string,
   onEvent: (event: ChatEvent, events: ChatEvent[]) => void = () => {},
@@ -475,14 +475,13 @@ describe('answers worth trusting', () => {
   async function trustSetup(overrides: Partial<PipelineSettings> = {}): Promise<Setup> {
     const made = await setup(overrides);
     const logger: Logger = { log: (level, message) => made.logs.push(`[${level}] ${message}`) };
-    const service = new ChatService({
-      requests: made.requests,
+    const service = headlessChat(new ChatService({
       model,
       retriever: new WorkspaceRetriever(() => docsIndex, logger),
       history: made.history,
       settings: () => made.settings,
       logger,
-    });
+    }), made.requests);
     return { ...made, service };
   }
 

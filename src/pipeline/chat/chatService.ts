@@ -12,7 +12,7 @@
 import type { ChatEvent, ChatTurn, ProcessingPhase, Source, TerminalEvent } from '../../protocol/events';
 import type { ChatParams } from '../../protocol/rpc';
 import type { PipelineSettings } from '../../protocol/settings';
-import { CancelledError, type RequestToken, type RequestManager } from '../cancellation';
+import { CancelledError, type RequestToken } from '../cancellation';
 import type { ChatMessage, ChatModel } from '../llm/chatModel';
 import { ModelUnavailableError } from '../llm/chatModel';
 import { describeError, type Logger } from '../log';
@@ -31,7 +31,6 @@ import { relevantSources } from './relevance';
 const HISTORY_TURNS_IN_PROMPT = 2;
 
 export interface ChatServiceDeps {
-  requests: RequestManager;
   model: ChatModel;
   retriever: Retriever;
   history: ChatHistory;
@@ -42,10 +41,15 @@ export interface ChatServiceDeps {
 export class ChatService {
   constructor(private readonly deps: ChatServiceDeps) {}
 
-  async handle(params: ChatParams, emit: (event: ChatEvent) => void): Promise<TerminalEvent> {
-    const { requests, history, logger } = this.deps;
+  /**
+   * Answers one question on `token`, which only its caller cancels: which question runs is
+   * the caller's decision (the host's ChatController, or a RequestManager headless).
+   * `emit` gets every event, the terminal one last; the promise resolves with that one
+   * once the work has unwound.
+   */
+  async handle(params: ChatParams, token: RequestToken, emit: (event: ChatEvent) => void): Promise<TerminalEvent> {
+    const { history, logger } = this.deps;
     const { requestId, question } = params;
-    const token = requests.startRequest(requestId);
     const askedAt = Date.now();
     let answer = '';
     let sources: Source[] = [];
@@ -151,7 +155,6 @@ export class ChatService {
     } finally {
       token.unregisterCallback(onCancel);
       token.setPhase('IDLE');
-      requests.finishRequest(token);
     }
   }
 

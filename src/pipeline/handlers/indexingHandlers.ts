@@ -4,14 +4,14 @@ import { IndexFilesRequest, IndexProgressNotification, IndexStatusRequest, Remov
 import { describeError } from '../log';
 import { requirePipeline, type CurrentPipeline } from '../pipeline';
 import { searchMode } from '../retrieval/searchMode';
-import { onRpcCancel } from '../rpcCancellation';
+import { cancelOnRpc } from '../rpcCancellation';
 
 export function registerIndexingHandlers(connection: MessageConnection, current: CurrentPipeline): void {
   connection.onRequest(IndexFilesRequest, async ({ files }, rpcToken) => {
     const pipeline = requirePipeline(current);
     const release = await pipeline.indexLock.acquire();
     const token = pipeline.newRunToken('index');
-    const subscription = onRpcCancel(rpcToken, () => token.cancel());
+    const subscription = cancelOnRpc(rpcToken, token);
     try {
       return await pipeline.index.indexFiles(files, token, (progress) => {
         connection.sendNotification(IndexProgressNotification, progress).catch(() => {});

@@ -6,7 +6,7 @@ import { RequestToken } from '../cancellation';
 import { downloadHubModel, downloadSize, hubModel, type HubModel } from '../embedding/hubModel';
 import { ggufHubModel, listDownloadedChatModels } from '../llm/modelDownload';
 import { requirePipeline, type CurrentPipeline } from '../pipeline';
-import { onRpcCancel } from '../rpcCancellation';
+import { cancelOnRpc } from '../rpcCancellation';
 
 export function registerModelHandlers(connection: MessageConnection, current: CurrentPipeline): void {
   /** A chat model is one GGUF file of a hub repository; the ONNX models are folders. */
@@ -23,7 +23,7 @@ export function registerModelHandlers(connection: MessageConnection, current: Cu
     if (downloads.has(id)) throw new Error(`${id} is already being downloaded.`);
     downloads.add(id);
     const token = new RequestToken(`download-${id}`);
-    const subscription = onRpcCancel(rpcToken, () => token.cancel());
+    const subscription = cancelOnRpc(rpcToken, token);
     let lastSent = 0;
     try {
       const completed = await downloadHubModel(hubModelOf({ role, id }), {
