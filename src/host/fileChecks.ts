@@ -12,6 +12,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FileRef, IndexFailure } from '../protocol/indexing';
+import { isInside as isInsideFolder } from '../protocol/paths';
+import { HOST_PATHS, relativeTo } from './gitignore';
 import { folderOf } from './workspaceFiles';
 
 /** File system calls in flight at once: enough to keep the disk busy, few enough to leave libuv's pool to others. */
@@ -28,10 +30,9 @@ export interface CheckedFiles {
   dropped: string[];
 }
 
-/** Whether `inner` is `outer` or lies under it (real, absolute paths). */
+/** Whether `inner` is `outer` or lies under it (real, absolute paths; without case on Windows and macOS). */
 export function isInside(outer: string, inner: string): boolean {
-  const relative = path.relative(outer, inner);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  return isInsideFolder(outer, inner, HOST_PATHS);
 }
 
 export function notAFileMessage(displayPath: string): string {
@@ -121,7 +122,7 @@ async function linkedFolderAbove(
   realFolder: string,
   real: (dir: string) => Promise<string>,
 ): Promise<Verdict> {
-  const parts = path.relative(folder.uri.fsPath, path.dirname(ref.absPath)).split(path.sep);
+  const parts = relativeTo(folder.uri.fsPath, path.dirname(ref.absPath))?.split('/') ?? [];
   const shown = ref.displayPath.split('/');
   for (let depth = 1; depth <= parts.length; depth++) {
     const target = await real(path.join(folder.uri.fsPath, ...parts.slice(0, depth)));

@@ -7,6 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import * as vscode from 'vscode';
+import { pathRules, relativeInside } from '../protocol/paths';
+
+/** This machine's path rules: Windows and macOS compare names without case. */
+export const HOST_PATHS = pathRules(path, process.platform);
 
 export interface GitignoreChange {
   folder: vscode.WorkspaceFolder;
@@ -113,9 +117,5 @@ export function ignoredIn(rules: Ignore, folder: vscode.WorkspaceFolder, fsPath:
 
 /** `fsPath` relative to `root` with forward slashes, or undefined when it is not inside it. */
 export function relativeTo(root: string, fsPath: string): string | undefined {
-  // A prefix test instead of path.relative: it runs for every file of the workspace.
-  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-  if (!fsPath.startsWith(prefix) || fsPath.length === prefix.length) return undefined;
-  const relative = fsPath.slice(prefix.length);
-  return path.sep === '/' ? relative : relative.split(path.sep).join('/');
+  return relativeInside(root, fsPath, HOST_PATHS);
 }

@@ -4,9 +4,10 @@
  * only as far as it names a source the pipeline cited, inside a workspace folder, at lines
  * the file still has.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Source } from '../protocol/events';
+import { underFolder } from '../protocol/paths';
+import { HOST_PATHS } from './gitignore';
 import type { SourceLocation } from '../protocol/webviewMessages';
 
 export function locationKey(location: SourceLocation): string {
@@ -43,12 +44,9 @@ export function resolveDisplayPath(displayPath: string, folders: readonly vscode
     folder = folders.find((candidate) => candidate.name === displayPath.slice(0, slash));
     relative = displayPath.slice(slash + 1);
   }
-  if (!folder || folder.uri.scheme !== 'file' || path.isAbsolute(relative)) return undefined;
-  const root = folder.uri.fsPath;
-  const target = path.resolve(root, relative);
-  const inside = path.relative(root, target);
-  if (!inside || inside.startsWith('..') || path.isAbsolute(inside)) return undefined;
-  return vscode.Uri.file(target);
+  if (!folder || folder.uri.scheme !== 'file') return undefined;
+  const target = underFolder(folder.uri.fsPath, relative, HOST_PATHS);
+  return target === undefined ? undefined : vscode.Uri.file(target);
 }
 
 /** Opens the location; returns a message for the user when it cannot. */

@@ -28,10 +28,38 @@ export async function writeAtomically(file: string, data: string | Uint8Array): 
     } finally {
       await handle.close();
     }
-    await fs.rename(temp, file);
+    await renameReplacing(temp, file);
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
+  }
+}
+
+/** What Windows answers while another program (a virus scanner, the search indexer) holds the file open. */
+const BUSY = new Set(['EPERM', 'EACCES', 'EBUSY']);
+/** How long a rename is retried on Windows: scanners let go within a second or two. */
+const RENAME_RETRY_MS = 3000;
+
+/**
+ * fs.rename, retried for a while on Windows when the source or the target is open elsewhere
+ * (there a rename fails instead of replacing a file that is open without FILE_SHARE_DELETE,
+ * and scanners open every new file). Elsewhere a failure is final at once.
+ */
+export async function renameReplacing(
+  from: string,
+  to: string,
+  { platform = process.platform, rename = fs.rename }: { platform?: string; rename?: (from: string, to: string) => Promise<void> } = {},
+): Promise<void> {
+  for (let waited = 0; ; ) {
+    try {
+      return await rename(from, to);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (platform !== 'win32' || !BUSY.has(code) || waited >= RENAME_RETRY_MS) throw error;
+      const delay = Math.min(250, 20 + waited);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      waited += delay;
+    }
   }
 }
 
@@ -68,7 +96,7 @@ export async function moveAside(file: string, now = new Date()): Promise<string 
       // Filesystems without hard links: check, then rename (the caller holds the file's lock).
       if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
         if (await exists(target)) continue;
-        await fs.rename(file, target);
+        await renameReplacing(file, target);
         return target;
       }
       throw error;

@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { renameReplacing } from '../durableFile';
 
 /** What the hub publishes for a file: the SHA-256 of an LFS file, the git blob SHA-1 of a small one. */
 export interface PublishedHash {
@@ -133,7 +134,7 @@ export async function downloadFile({ url, dest, size, hash, signal, onBytes }: F
     removePart(part, meta);
     throw new CorruptDownloadError(name, hash);
   }
-  fs.renameSync(part, dest);
+  await renameReplacing(part, dest);
   fs.rmSync(meta, { force: true });
 }
 

@@ -13,6 +13,7 @@ import type { Dirent, Stats } from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileRef, IndexFailure } from '../../protocol/indexing';
+import { isInside as isInsideFolder, pathRules, toSlashes } from '../../protocol/paths';
 import { CODE_EXTENSIONS, MARKDOWN_EXTENSIONS, TEXT_EXTENSIONS } from './extract/text';
 
 const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'out', 'build', 'target', '__pycache__', 'venv', '.venv']);
@@ -54,10 +55,12 @@ export async function walkFolderReport(root: string, { maxFiles = DEFAULT_MAX_FI
   return { files: found.slice(0, maxFiles), skipped: walk.skipped, leftOut: found.slice(maxFiles) };
 }
 
+/** This machine's path rules: Windows and macOS compare names without case. */
+const PATHS = pathRules(path, process.platform);
+
 /** Whether `inner` is `outer` or lies under it (both real, absolute paths). */
 export function isInside(outer: string, inner: string): boolean {
-  const relative = path.relative(outer, inner);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  return isInsideFolder(outer, inner, PATHS);
 }
 
 class Walk {
@@ -87,7 +90,7 @@ class Walk {
 
   private async entry(dir: string, realDir: string, entry: Dirent): Promise<void> {
     const absPath = path.join(dir, entry.name);
-    const relative = path.relative(this.root, absPath).split(path.sep).join('/');
+    const relative = toSlashes(path.relative(this.root, absPath), path.sep);
     const wantedFolder = () => !entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name) && !this.rules.ignores(`${relative}/`);
     const wantedFile = () => isIndexable(entry.name) && !this.rules.ignores(relative);
     if (entry.isDirectory()) {
