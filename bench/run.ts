@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchChatRender } from './chatRender';
+import { benchChatViewLayout } from './chatViewLayout';
 import { benchHostEventLoop } from './hostEventLoop';
 import { benchIndexing } from './indexing';
 import { benchRetrievalQuality } from './retrievalQuality';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchFaults()));
   figures.push(...(await benchHostEventLoop()));
+  figures.push(...(await benchChatViewLayout()));
   figures.push(...(await benchChatRender()));
 
   console.log(`\nLocal RAG benchmarks — ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}`);

@@ -17,7 +17,20 @@ interface Shown {
   elements: Element[];
   pieces: number;
   live: ChildNode[];
+  /** A paragraph's frozen nodes not yet put in a run of their own, and their length. */
+  open: ChildNode[];
+  openChars: number;
 }
+
+/**
+ * Chromium lays out a paragraph's lines as one unit: appending a few words to a 200 KB
+ * paragraph laid out all of it again, 30 ms and more a frame (bench/chatRender.ts). So a
+ * paragraph's frozen text, once this long, moves into a run that is a block of its own
+ * (`span.run`), and each frame lays out only the last run's worth. The price is a line that
+ * ends early where a run ends, once every RUN_CHARS of one unbroken paragraph; answers with
+ * paragraphs shorter than that never get a run.
+ */
+const RUN_CHARS = 8192;
 
 const answers = new WeakMap<HTMLElement, { stream: StreamingAnswer; shown: Shown[] }>();
 
@@ -42,7 +55,7 @@ export function showAnswer(container: HTMLElement, text: string, citations: Cita
       shown = growParagraph(previous, block);
     } else {
       previous?.elements.forEach((element) => element.remove());
-      shown = block.kind === 'html' ? { block, elements: elementsOf(block.html), pieces: 0, live: [] } : newParagraph(block);
+      shown = block.kind === 'html' ? { block, elements: elementsOf(block.html), pieces: 0, live: [], open: [], openChars: 0 } : newParagraph(block);
       if (after) after.after(...shown.elements);
       else container.prepend(...shown.elements);
     }
@@ -56,7 +69,9 @@ export function showAnswer(container: HTMLElement, text: string, citations: Cita
 
 /**
  * The answer is complete: a paragraph shown in pieces has its adjacent text nodes merged, so
- * the DOM is the one a single render of the whole text gives. A later showAnswer renders anew.
+ * the DOM is the one a single render of the whole text gives, but for the runs of a very
+ * long paragraph (kept: taking them apart would lay the whole paragraph out in one frame).
+ * A later showAnswer renders anew.
  */
 export function settleAnswer(container: HTMLElement): void {
   const answer = answers.get(container);
@@ -79,20 +94,32 @@ function elementsOf(html: string): Element[] {
 
 function newParagraph(block: Extract<Block, { kind: 'paragraph' }>): Shown {
   const paragraph = document.createElement('p');
-  for (const piece of block.frozen) paragraph.append(nodesOf(piece));
-  const live = Array.from(nodesOf(block.live).childNodes);
-  paragraph.append(...live);
-  return { block, elements: [paragraph], pieces: block.frozen.length, live };
+  const shown: Shown = { block, elements: [paragraph], pieces: 0, live: [], open: [], openChars: 0 };
+  return growParagraph(shown, block);
 }
 
 /** Only the new pieces and the live rest change; the nodes of earlier pieces stay. */
 function growParagraph(shown: Shown, block: Extract<Block, { kind: 'paragraph' }>): Shown {
   const paragraph = shown.elements[0];
   shown.live.forEach((node) => node.remove());
-  for (const piece of block.frozen.slice(shown.pieces)) paragraph.append(nodesOf(piece));
+  let { open, openChars } = shown;
+  for (const piece of block.frozen.slice(shown.pieces)) {
+    const nodes = Array.from(nodesOf(piece).childNodes);
+    paragraph.append(...nodes);
+    open = [...open, ...nodes];
+    openChars += nodes.reduce((sum, node) => sum + (node.textContent?.length ?? 0), 0);
+    if (openChars >= RUN_CHARS) {
+      const run = document.createElement('span');
+      run.className = 'run';
+      open[0].before(run);
+      run.append(...open);
+      open = [];
+      openChars = 0;
+    }
+  }
   const live = Array.from(nodesOf(block.live).childNodes);
   paragraph.append(...live);
-  return { block, elements: shown.elements, pieces: block.frozen.length, live };
+  return { block, elements: shown.elements, pieces: block.frozen.length, live, open, openChars };
 }
 
 const COPIED_FOR_MS = 1500;
