@@ -3,8 +3,8 @@
  * documents and models goes into the DOM as text, or as Markdown rendered and sanitized
  * by answerContent.ts — never as HTML of its own.
  */
-import type { ChatEvent, ChatTurn, ErrorCode, Source } from '../src/protocol/events';
-import type { HostToWebview, IndexState, WebviewToHost } from '../src/protocol/webviewMessages';
+import type { ChatEvent, ErrorCode, Source } from '../src/protocol/events';
+import type { HostToWebview, IndexState, ShownAttachment, ShownTurn, WebviewToHost } from '../src/protocol/webviewMessages';
 import { handleAnswerActions, settleAnswer, showAnswer } from './answerContent';
 import { setupAttachments } from './attach';
 import { addIndexAndAnswer, addRetry, addStoppedBadge, moveLastAnswerActions, PhaseClock, type TurnAction } from './actions';
@@ -192,13 +192,20 @@ messages.addEventListener('click', (event) => {
 
 handleAnswerActions(messages, (message) => vscode.postMessage(message));
 
-function renderHistory(history: ChatTurn[]): void {
+/** "Attached: …" under the question; the turn keeps the file's id, so asking again sends it. */
+function showAttached(view: TurnView, attachment: ShownAttachment): void {
+  view.root.querySelector('.question')?.append(element('div', 'attached-file', fmt(s.attached, attachment.name)));
+  view.root.dataset.attachmentId = attachment.id;
+}
+
+function renderHistory(history: ShownTurn[]): void {
   messages.replaceChildren();
   turns.clear();
   currentRequestId = undefined;
   setBusy(false);
   for (const turn of history) {
     const view = addTurn(turn.question);
+    if (turn.attachment) showAttached(view, turn.attachment);
     view.text = turn.answer;
     view.phase.hidden = true;
     view.root.classList.add(turn.outcome);
@@ -231,7 +238,7 @@ window.addEventListener('message', (message: MessageEvent<HostToWebview>) => {
       lastQuestion = data.question;
       {
         const turn = addTurn(data.question, data.requestId);
-        if (data.attachment) turn.root.querySelector('.question')?.append(element('div', 'attached-file', fmt(s.attached, data.attachment)));
+        if (data.attachment) showAttached(turn, data.attachment);
       }
       setBusy(true);
       break;
@@ -293,15 +300,17 @@ messages.addEventListener('click', (event) => {
   const root = target?.closest<HTMLElement>('.turn');
   if (!target || !root) return;
   const question = root.querySelector('.question')?.firstChild?.textContent ?? '';
+  // Asked with a file, it is asked again with that file.
+  const again = root.dataset.attachmentId ? { attachmentId: root.dataset.attachmentId } : {};
   const action = target.dataset.action as TurnAction;
   // Asking again is asking: the view follows the new answer.
   if (action !== 'copy') follow.resume();
   switch (action) {
     case 'retry':
-      if (question) vscode.postMessage({ type: 'ask', question });
+      if (question) vscode.postMessage({ type: 'ask', question, ...again });
       break;
     case 'regenerate':
-      if (question) vscode.postMessage({ type: 'ask', question, replaceLast: true });
+      if (question) vscode.postMessage({ type: 'ask', question, ...again, replaceLast: true });
       break;
     case 'indexAndAsk':
       if (question) vscode.postMessage({ type: 'indexAndAsk', question });

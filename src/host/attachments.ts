@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { FileRef } from '../protocol/indexing';
+import type { ShownAttachment } from '../protocol/webviewMessages';
 import { attachmentProblem } from './fileChecks';
 import { toFileRef } from './workspaceFiles';
 
@@ -60,11 +61,12 @@ export function firstDroppedUri(uris: readonly string[]): vscode.Uri | undefined
 }
 
 /**
- * Attachments the chat view was offered, by id: the webview names a file only through an
- * id the host gave it, never by path.
+ * Attachments the chat view was offered, and the files its turns were asked with, by id:
+ * the webview names a file only through an id the host gave it, never by path.
  */
 export class OfferedAttachments {
   private readonly offered = new Map<string, FileRef>();
+  private readonly onTurns = new Map<string, FileRef>();
 
   offer(file: FileRef): string {
     // Only the latest offer is live: the view shows one attachment at a time.
@@ -74,8 +76,21 @@ export class OfferedAttachments {
     return id;
   }
 
+  /** The file a turn shown was asked with: Retry and Regenerate name it to ask with it again. */
+  showOnTurn(file: FileRef): ShownAttachment {
+    const id = randomUUID();
+    this.onTurns.set(id, file);
+    return { id, name: file.displayPath };
+  }
+
+  /** The view shows other turns now (a conversation opened, a reload). */
+  forgetTurns(): void {
+    this.onTurns.clear();
+  }
+
+  /** An offer is taken once; a turn's file as often as the turn is asked again. */
   take(id: string): FileRef | undefined {
-    const file = this.offered.get(id);
+    const file = this.offered.get(id) ?? this.onTurns.get(id);
     this.offered.delete(id);
     return file;
   }

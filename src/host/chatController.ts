@@ -14,7 +14,7 @@ import type { FileRef, IndexStatus } from '../protocol/indexing';
 import type { PipelineClient } from './pipelineClient';
 
 export type ChatUpdate =
-  | { type: 'started'; requestId: string; question: string; attachment?: string; replaceLast?: boolean }
+  | { type: 'started'; requestId: string; question: string; attachment?: FileRef; replaceLast?: boolean }
   | { type: 'event'; event: ChatEvent }
   /** The conversation shown changed (New Chat, an earlier one reopened). */
   | { type: 'history'; turns: ChatTurn[] };
@@ -23,8 +23,8 @@ export type ChatUpdate =
 export interface ActiveRequest {
   requestId: string;
   question: string;
-  /** Display path of the file attached to the question. */
-  attachment?: string;
+  /** The file attached to the question. */
+  attachment?: FileRef;
   phase: ProcessingPhase;
   status: string;
   answer: string;
@@ -84,10 +84,9 @@ export class ChatController {
     const link = token?.onCancellationRequested(() => source.cancel());
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    const shown = attachment?.displayPath;
-    const active: Active = { requestId, question, attachment: shown, phase: 'IDLE', status: '', answer: '', sources: [], source, finished };
+    const active: Active = { requestId, question, attachment, phase: 'IDLE', status: '', answer: '', sources: [], source, finished };
     this.active = active;
-    this.broadcast({ type: 'started', requestId, question, ...(shown ? { attachment: shown } : {}), ...(replaceLast ? { replaceLast } : {}) });
+    this.broadcast({ type: 'started', requestId, question, ...(attachment ? { attachment } : {}), ...(replaceLast ? { replaceLast } : {}) });
     try {
       const params = { requestId, question, ...(attachment ? { attachment } : {}), ...(replaceLast ? { replaceLast } : {}) };
       return await this.client.chat(params, source.token, (event) => {

@@ -4,10 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webviewMessages';
+import type { ChatTurn } from '../protocol/events';
+import { isWebviewToHost, type HostToWebview, type ShownTurn, type WebviewToHost } from '../protocol/webviewMessages';
 import type { IndexReport } from '../protocol/indexing';
 import { attachable, firstDroppedUri, OfferedAttachments, pickAttachmentUri } from './attachments';
-import type { ChatController } from './chatController';
+import type { ChatController, ChatUpdate } from './chatController';
 import type { Log } from './log';
 import { CitedSources, openSource } from './openSource';
 import { htmlStrings, attribute } from './webviewHtmlStrings';
@@ -28,7 +29,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   ) {
     this.subscriptions.push(
       controller.onUpdate((update) => {
-        this.post(update);
+        this.post(this.shown(update));
         // The empty state shows the index; a fresh conversation shows the empty state.
         if (update.type === 'history' && update.turns.length === 0) void this.sendIndexState();
       }),
@@ -66,7 +67,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   /** Clears what the view shows (after New Chat). */
   clear(): void {
-    this.post({ type: 'history', turns: [] });
+    this.post(this.shown({ type: 'history', turns: [] }));
   }
 
   dispose(): void {
@@ -148,7 +149,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.post({ type: 'attachment', attachment: undefined });
       return;
     }
-    void this.controller.ask(question, undefined, undefined, file);
+    void this.controller.ask(question, undefined, undefined, file, replaceLast);
   }
 
   /** Offers a file to the view as the next question's attachment. */
@@ -170,11 +171,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.log.error(`Chat history could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
     }
     this.ready = true;
-    this.post({ type: 'history', turns });
+    this.post(this.shown({ type: 'history', turns }));
     void this.sendIndexState();
     const current = this.controller.current;
     if (current) {
-      this.post({ type: 'started', requestId: current.requestId, question: current.question, ...(current.attachment ? { attachment: current.attachment } : {}) });
+      this.post(this.shown({ type: 'started', requestId: current.requestId, question: current.question, ...(current.attachment ? { attachment: current.attachment } : {}) }));
       const { requestId } = current;
       if (current.status) this.post({ type: 'event', event: { requestId, phase: current.phase, status: current.status } });
       if (current.sources.length) this.post({ type: 'event', event: { requestId, sources: current.sources } });
@@ -225,6 +226,23 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.log.error(`Opening ${location.path} failed: ${error instanceof Error ? error.message : String(error)}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Local RAG could not open {0}.', location.path));
     }
+  }
+
+  /** What the view gets of an update: the files of its turns by id, never by path. */
+  private shown(update: ChatUpdate): HostToWebview {
+    if (update.type === 'history') {
+      this.attachments.forgetTurns();
+      return { type: 'history', turns: update.turns.map((turn) => this.shownTurn(turn)) };
+    }
+    if (update.type === 'started') {
+      const { attachment, ...started } = update;
+      return attachment ? { ...started, attachment: this.attachments.showOnTurn(attachment) } : started;
+    }
+    return update;
+  }
+
+  private shownTurn({ attachment, ...turn }: ChatTurn): ShownTurn {
+    return attachment ? { ...turn, attachment: this.attachments.showOnTurn(attachment) } : turn;
   }
 
   private post(message: HostToWebview): void {

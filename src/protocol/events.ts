@@ -4,6 +4,8 @@
  * ends a request.
  */
 
+import type { FileRef } from './indexing';
+
 export const PHASES = [
   'IDLE',
   'FILE_EXTRACTION',
@@ -79,4 +81,6 @@ export interface ChatTurn {
   sources: Source[];
   /** Epoch milliseconds when the question was asked. */
   askedAt: number;
+  /** The file the question was asked with: Retry and Regenerate ask with it again. */
+  attachment?: FileRef;
 }

@@ -6,8 +6,9 @@ import { openableLink } from './links';
 export type WebviewToHost =
   | { type: 'ready' }
   /**
-   * `attachmentId`: a file the host offered with an `attachment` message. `replaceLast`:
-   * Regenerate, the answer takes the place of the conversation's last one.
+   * `attachmentId`: a file the host offered with an `attachment` message, or the one a turn
+   * shown was asked with (Retry, Regenerate). `replaceLast`: Regenerate, the answer takes
+   * the place of the conversation's last one.
    */
   | { type: 'ask'; question: string; attachmentId?: string; replaceLast?: boolean }
   /** The button of a question asked before anything was indexed: index the workspace, then answer it in place. */
@@ -46,14 +47,23 @@ export interface IndexState {
   chunks: number;
 }
 
+/** A file as the view knows it: its display path, and an id the host gave to name it back. */
+export interface ShownAttachment {
+  id: string;
+  name: string;
+}
+
+/** A turn as the view gets it: its file by id and name, never by path. */
+export type ShownTurn = Omit<ChatTurn, 'attachment'> & { attachment?: ShownAttachment };
+
 export type HostToWebview =
-  | { type: 'history'; turns: ChatTurn[] }
-  | { type: 'started'; requestId: string; question: string; attachment?: string; replaceLast?: boolean }
+  | { type: 'history'; turns: ShownTurn[] }
+  | { type: 'started'; requestId: string; question: string; attachment?: ShownAttachment; replaceLast?: boolean }
   | { type: 'conversations'; conversations: ConversationSummary[] }
   | { type: 'indexState'; state: IndexState | undefined }
   | { type: 'event'; event: ChatEvent }
-  /** The file the next question goes with (undefined: none); `name` is its display path. */
-  | { type: 'attachment'; attachment: { id: string; name: string } | undefined };
+  /** The file the next question goes with (undefined: none). */
+  | { type: 'attachment'; attachment: ShownAttachment | undefined };
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;

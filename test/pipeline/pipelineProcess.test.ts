@@ -157,6 +157,52 @@ describe('pipeline process', () => {
     assert.deepEqual(started, [one, three]);
   });
 
+  test('New Chat while an answer streams: the stopped turn stays in the conversation it was asked in', async () => {
+    const controller = new ChatController(harness.client);
+    const question = `${SAMPLE_QUESTIONS[1]} (New Chat)`;
+    let chunks = 0;
+    let cleared: Promise<void> | undefined;
+    controller.onUpdate((update) => {
+      if (update.type === 'event' && 'content' in update.event && ++chunks === 10) cleared = controller.newChat();
+    });
+    const stopped = await controller.ask(question);
+    assert.ok('cancelled' in stopped, JSON.stringify(stopped));
+    await cleared;
+    assert.deepEqual(await controller.history(), [], 'the new conversation starts empty');
+    const [earlier] = await controller.conversations();
+    assert.ok(earlier && (await controller.openConversation(earlier.id)), 'the conversation left behind is listed first');
+    const last = (await controller.history()).at(-1);
+    assert.equal(last?.question, question);
+    assert.equal(last?.outcome, 'cancelled');
+  });
+
+  test('a question asked with a file keeps the file in its turn, and Regenerate from that turn reads the file again', async () => {
+    const controller = new ChatController(harness.client);
+    const notes = path.join(harness.storageDir, 'notes');
+    fs.mkdirSync(notes, { recursive: true });
+    fs.writeFileSync(path.join(notes, 'harbour.md'), '# Harbour\n\nThe harbour opens at dawn.\n\n## Lighthouse\n\nThe keeper logs every passing albatross.\n');
+    const attachment = { absPath: path.join(notes, 'harbour.md'), displayPath: 'notes/harbour.md' };
+    assert.ok('done' in (await controller.ask('What does the keeper log?', undefined, undefined, attachment)));
+    const asked = (await controller.history()).at(-1);
+    assert.deepEqual(asked?.attachment, attachment, 'the turn keeps the file it was asked with');
+
+    // Regenerate as the chat view asks it: the turn's question, with the turn's file, in its place.
+    const updates: ChatUpdate[] = [];
+    controller.onUpdate((update) => updates.push(update));
+    const turnsBefore = (await controller.history()).length;
+    assert.ok('done' in (await controller.ask(asked.question, undefined, undefined, asked.attachment, true)));
+    const started = updates.find((update) => update.type === 'started');
+    assert.equal(started?.type === 'started' && started.attachment?.displayPath, 'notes/harbour.md', 'the view shows the file again');
+    const events = updates.flatMap((update) => (update.type === 'event' ? [update.event] : []));
+    const phases = events.flatMap((event) => ('phase' in event ? [event.phase] : []));
+    assert.deepEqual(phases.slice(0, 2), ['FILE_EXTRACTION', 'SUMMARIZATION'], 'the file is read again');
+    const sources = sourcesOf(events);
+    assert.ok(sources.length > 0 && sources.every((source) => source.path === 'notes/harbour.md'), JSON.stringify(sources));
+    const turns = await controller.history();
+    assert.equal(turns.length, turnsBefore, 'the answer replaced the last one');
+    assert.deepEqual(turns.at(-1)?.attachment, attachment);
+  });
+
   test('a cancelled VS Code-style token before the pipeline answers ends at once', async () => {
     const source = new CancellationTokenSource();
     source.cancel();

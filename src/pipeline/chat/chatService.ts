@@ -67,7 +67,7 @@ export class ChatService {
       // Tokens produced before the end are part of the answer the user sees and keeps.
       batcher.flush();
       terminal = event;
-      const turn: ChatTurn = { question, answer: answer + marker, outcome, sources, askedAt };
+      const turn: ChatTurn = { question, answer: answer + marker, outcome, sources, askedAt, ...(params.attachment ? { attachment: params.attachment } : {}) };
       if (params.replaceLast) history.replaceLast(turn);
       else history.add(turn);
       emit(event);

@@ -19,6 +19,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ConversationSummary } from '../../protocol/conversations';
 import type { ChatTurn } from '../../protocol/events';
+import type { FileRef } from '../../protocol/indexing';
 import { moveAside, writeFileDurably } from '../durableFile';
 import { acquireLock, type FileLock } from '../fileLock';
 import { describeError, type Logger } from '../log';
@@ -311,12 +312,18 @@ function isConversation(value: unknown): value is Conversation {
 
 function isTurn(value: unknown): value is ChatTurn {
   const turn = value as ChatTurn;
-  return (
+  const valid =
     typeof turn === 'object' &&
     turn !== null &&
     typeof turn.question === 'string' &&
     typeof turn.answer === 'string' &&
     (turn.outcome === 'done' || turn.outcome === 'cancelled' || turn.outcome === 'error') &&
-    Array.isArray(turn.sources)
-  );
+    Array.isArray(turn.sources);
+  // A damaged attachment costs only the file to ask again with, not the turn.
+  if (valid && turn.attachment !== undefined && !isFileRef(turn.attachment)) delete turn.attachment;
+  return valid;
+}
+
+function isFileRef(value: unknown): value is FileRef {
+  return isRecord(value) && typeof value.absPath === 'string' && typeof value.displayPath === 'string';
 }

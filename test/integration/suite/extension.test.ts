@@ -416,13 +416,14 @@ describe('Attached files and the quick-pick', () => {
       const result = (await vscode.commands.executeCommand('localRag.askAboutFile', undefined, 'What does the keeper log?')) as TerminalEvent;
       assert.ok('done' in result, JSON.stringify(result));
       const started = seen.updates.find((u) => u.type === 'started');
-      assert.equal(started?.type === 'started' && started.attachment, 'notes/harbour.md', 'the chat shows which file was attached');
+      assert.equal(started?.type === 'started' && started.attachment?.displayPath, 'notes/harbour.md', 'the chat shows which file was attached');
       assert.deepEqual(phasesOf(seen.updates), ['FILE_EXTRACTION', 'SUMMARIZATION', 'ANALYSIS', 'RETRIEVAL', 'GENERATION']);
       const sources = sourcesOf(seen.updates);
       assert.ok(sources.length >= 2 && sources.every((source) => source.path === 'notes/harbour.md'), JSON.stringify(sources));
       assert.ok(sources.some((source) => /albatross/.test(source.excerpt)), 'the passage with the question’s words is cited');
       const turn = (await local.controller.history()).at(-1);
       assert.equal(turn?.question, 'What does the keeper log?');
+      assert.equal(turn?.attachment?.displayPath, 'notes/harbour.md', 'the turn keeps its file, for Retry and Regenerate');
       assert.match(turn?.answer ?? '', /^Summary of notes\/harbour\.md:\n\S/);
     } finally {
       seen.dispose();
