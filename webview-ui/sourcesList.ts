@@ -10,19 +10,23 @@ import { fmt, s } from './strings';
 /** Paths longer than this are shortened in the middle. */
 const PATH_CHARS = 36;
 
-/** "docs/guides/install/linux/setup.md" → "docs/…/linux/setup.md": first folder and the end kept. */
+/**
+ * "docs/guides/install/linux/setup.md" → "docs/…/linux/setup.md": first folder and the end
+ * kept. A file outside the workspace is named by its absolute path, on Windows with backslashes.
+ */
 export function shortenPath(path: string, max = PATH_CHARS): string {
   if (path.length <= max) return path;
-  const parts = path.split('/');
+  const sep = !path.includes('/') && path.includes('\\') ? '\\' : '/';
+  const parts = path.split(sep);
   const file = parts.pop() ?? path;
   if (file.length >= max - 2 || parts.length === 0) return file.length > max ? `…${file.slice(file.length - max + 1)}` : file;
   let tail = file;
   for (let i = parts.length - 1; i >= 1; i--) {
-    const longer = `${parts[i]}/${tail}`;
+    const longer = `${parts[i]}${sep}${tail}`;
     if (parts[0].length + longer.length + 3 > max) break;
     tail = longer;
   }
-  return `${parts[0]}/…/${tail}`;
+  return `${parts[0]}${sep}…${sep}${tail}`;
 }
 
 export function whereOf(source: Source): string {

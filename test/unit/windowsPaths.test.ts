@@ -15,6 +15,7 @@ import { chunkDocument } from '../../src/pipeline/indexing/chunk';
 import { textDocument } from '../../src/pipeline/indexing/extract/text';
 import { walkFolderReport } from '../../src/pipeline/indexing/walk';
 import { renameReplacing } from '../../src/pipeline/durableFile';
+import { shortenPath } from '../../webview-ui/sourcesList';
 
 const windows = pathRules(path.win32, 'win32');
 const mac = pathRules(path.posix, 'darwin');
@@ -38,6 +39,13 @@ describe('display paths on Windows', () => {
   it('turn backslashes into forward slashes, and leave POSIX paths as they are', () => {
     assert.equal(toSlashes('docs\\a b\\ü.md', path.win32.sep), 'docs/a b/ü.md');
     assert.equal(toSlashes('docs/a\\b.md', path.posix.sep), 'docs/a\\b.md');
+  });
+});
+
+describe('the sources list in a narrow chat view', () => {
+  it('shortens a Windows absolute path (a file outside the workspace) at its backslashes, keeping the drive and the file name', () => {
+    assert.equal(shortenPath('C:\\Users\\Me\\Downloads\\Reports\\2026\\Q3\\báo cáo quý.pdf'), 'C:\\…\\Reports\\2026\\Q3\\báo cáo quý.pdf');
+    assert.equal(shortenPath('docs/guides/install/linux/more/setup-guide.md'), 'docs/…/linux/more/setup-guide.md');
   });
 });
 
