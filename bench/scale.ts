@@ -11,7 +11,6 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Embedder } from '../src/pipeline/embedding/embedder';
 import { writeTinyEmbedder } from '../test/fixtures/tinyOnnx';
 import { buildXquadStore, xquadText, XQUAD } from './xquadStore';

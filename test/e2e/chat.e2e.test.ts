@@ -9,66 +9,34 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
-import { indexWorkspace, openChatView, type CodeServerHarness } from '../support/chatView';
-import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
+import type { FrameLocator, Locator } from 'playwright-core';
+import { answerOf, ask, askUntil, send, useChatWorkbench, waitForStreaming } from '../support/chatView';
+import { until } from '../support/until';
+import { EXTENSION_ID } from '../support/vscodeFixtures';
 
 
 describe('chat view in the browser', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
+  // A long context so an answer streams for many seconds: Stop must land mid-stream.
+  const view = useChatWorkbench({ fixture: { contextLength: 16384, maxAnswerTokens: 12000 }, index: true });
 
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    // A long context so an answer streams for many seconds: Stop must land mid-stream.
-    fixture = createVsCodeFixture({ contextLength: 16384, maxAnswerTokens: 12000 });
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: fixture.userSettings,
-    });
-    page = workbench.page;
-    chat = await openChatView(harness, page);
-    // Answers come from indexed passages: with none, the answer says nothing was found.
-    await indexWorkspace(harness, page);
-  });
-
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
-
-  async function lastTurnText(): Promise<string> {
-    return (await chat.locator('.turn').last().locator('.content').textContent()) ?? '';
-  }
-
-  async function waitForStreaming(minChars: number): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while ((await lastTurnText()).length < minChars) {
-      if (Date.now() > deadline) throw new Error('the answer did not stream');
-      await page.waitForTimeout(50);
-    }
-  }
+  const lastTurnText = () => answerOf(view.chat.locator('.turn').last());
 
   test('after Index Workspace from the command palette, the empty state shows the index', async () => {
-    await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: \d+ files?, \d+ passages/ }).waitFor({ timeout: 30_000 });
+    await view.chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: \d+ files?, \d+ passages/ }).waitFor({ timeout: 30_000 });
   });
 
   test('the controls have accessible names', async () => {
+    const { chat } = view;
     for (const name of ['Ask a question']) await chat.getByRole('textbox', { name }).waitFor();
     await chat.getByRole('button', { name: 'Send' }).waitFor();
     assert.equal(await chat.getByRole('log', { name: 'Conversation' }).count(), 1);
   });
 
   test('ask, see tokens stream, press Stop, see [Stopped]', async () => {
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await input.fill('How does Stop work?');
-    await input.press('Enter');
+    const { chat, page } = view;
+    await send(chat, 'How does Stop work?');
     await chat.locator('.turn .question', { hasText: 'How does Stop work?' }).waitFor();
-    await waitForStreaming(40);
+    await waitForStreaming(chat, 40);
     const before = (await lastTurnText()).length;
     await page.waitForTimeout(200);
     assert.ok((await lastTurnText()).length > before, 'the answer keeps growing token by token');
@@ -87,23 +55,23 @@ describe('chat view in the browser', () => {
   });
 
   test('Esc in the input stops, and a newer question replaces the old one', async () => {
+    const { chat } = view;
     const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await input.fill('First question about Stop');
-    await input.press('Enter');
-    await waitForStreaming(20);
-    await input.fill('Second question about the Stop button');
-    await input.press('Enter');
+    await send(chat, 'First question about Stop');
+    await waitForStreaming(chat, 20);
+    await send(chat, 'Second question about the Stop button');
     const first = chat.locator('.turn', { has: chat.locator('.question', { hasText: 'First question about Stop' }) });
     await first.and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     const firstText = await first.locator('.content').textContent();
     await chat.locator('.turn', { has: chat.locator('.question', { hasText: 'Second question about the Stop button' }) }).waitFor();
-    await waitForStreaming(20);
+    await waitForStreaming(chat, 20);
     await input.press('Escape');
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     assert.equal(await first.locator('.content').textContent(), firstText, 'no token of the old answer after the new one started');
   });
 
   test('Ask About Workspace Docs: the quick-pick lists the passages while the answer streams into the view; Esc stops it', async () => {
+    const { harness, page, chat } = view;
     await harness.runCommand(page, 'Local RAG: Ask About Workspace Docs');
     const box = page.locator('.quick-input-widget input');
     await box.waitFor({ state: 'visible' });
@@ -111,7 +79,7 @@ describe('chat view in the browser', () => {
     await box.press('Enter');
     await chat.locator('.turn .question', { hasText: 'What does the Stop button do?' }).waitFor({ timeout: 30_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'stop.md' }).first().waitFor({ timeout: 30_000 });
-    await waitForStreaming(40);
+    await waitForStreaming(chat, 40);
     await box.press('Escape');
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     assert.match(await lastTurnText(), /\[Stopped\]$/);
@@ -119,44 +87,12 @@ describe('chat view in the browser', () => {
 });
 
 describe('citations in the browser', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
-
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    fixture = createVsCodeFixture();
-    // No chat model: the answer quotes the passages with their [n], deterministically.
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
-    });
-    page = workbench.page;
-    chat = await openChatView(harness, page);
-    await indexWorkspace(harness, page);
-  });
-
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
+  // No chat model: the answer quotes the passages with their [n], deterministically.
+  const view = useChatWorkbench({ settings: { 'localRag.chatModel': '' }, index: true });
 
   test('clicking [1] opens the cited file with the cited lines selected', async () => {
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    const turn = chat.locator('.turn').last();
-    // The index may still be settling: ask until the answer cites.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      await input.fill('What does the Stop button keep?');
-      await input.press('Enter');
-      await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 30_000 });
-      if ((await turn.locator('button.citation').count()) > 0) break;
-      if (Date.now() > deadline) throw new Error(`no citation: ${await turn.textContent()}`);
-      await page.waitForTimeout(1000);
-    }
+    const { page, chat } = view;
+    const turn = await askUntil(chat, 'What does the Stop button keep?', async (turn) => (await turn.locator('button.citation').count()) > 0);
     assert.match((await turn.locator('.content').textContent()) ?? '', /Local RAG: Download Models/);
     const first = turn.getByRole('button', { name: /^Source 1: / });
     assert.match((await first.getAttribute('aria-label')) ?? '', /docs\/stop\.md/);
@@ -173,49 +109,21 @@ describe('citations in the browser', () => {
 });
 
 describe('conversation features in the browser', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
+  // No chat model: answers quote the passages, quickly and deterministically.
+  const view = useChatWorkbench({ settings: { 'localRag.chatModel': '' }, clipboard: true });
   const QUESTION = 'What does the Stop button keep?';
 
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    fixture = createVsCodeFixture();
-    // No chat model: answers quote the passages, quickly and deterministically.
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
-    });
-    page = workbench.page;
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-    chat = await openChatView(harness, page);
-  });
-
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
-
-  const input = () => chat.getByRole('textbox', { name: 'Ask a question' });
-  const lastTurn = () => chat.locator('.turn').last();
+  const input = () => view.chat.getByRole('textbox', { name: 'Ask a question' });
+  const lastTurn = () => view.chat.locator('.turn').last();
 
   /** Writes the workspace's own settings (they override the user's), as a person editing settings.json. */
   function setWorkspaceSettings(settings: Record<string, unknown>): void {
-    fs.mkdirSync(path.join(fixture.workspace, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(fixture.workspace, '.vscode', 'settings.json'), JSON.stringify(settings));
-  }
-
-  async function ask(question: string, outcome = 'done'): Promise<void> {
-    const count = await chat.locator('.turn').count();
-    await input().fill(question);
-    await input().press('Enter');
-    await chat.locator('.turn').nth(count).and(chat.locator(`.turn.${outcome}`)).waitFor({ timeout: 30_000 });
+    fs.mkdirSync(path.join(view.fixture.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(view.fixture.workspace, '.vscode', 'settings.json'), JSON.stringify(settings));
   }
 
   test('the empty state says what the assistant does, shows the index state, and its buttons index and pick models', async () => {
+    const { page, chat } = view;
     const empty = chat.locator('.empty');
     await empty.waitFor();
     assert.match((await empty.textContent()) ?? '', /Ask questions about the documents in this workspace/);
@@ -234,8 +142,9 @@ describe('conversation features in the browser', () => {
   });
 
   test('focus is in the input; an answer gets Regenerate and Copy; Regenerate replaces it; Copy copies it; Up recalls the question', async () => {
+    const { page, chat } = view;
     await input().click();
-    await ask(QUESTION);
+    await ask(chat, QUESTION);
     assert.equal(await input().evaluate((el) => el === document.activeElement), true, 'focus is back in the input after the answer');
     const turns = await chat.locator('.turn').count();
     const answer = (await lastTurn().locator('.content').textContent()) ?? '';
@@ -243,11 +152,8 @@ describe('conversation features in the browser', () => {
 
     await lastTurn().getByRole('button', { name: /^Copy/ }).click();
     await lastTurn().getByRole('button', { name: /^Copy/ }).filter({ hasText: 'Copied' }).waitFor();
-    const deadline = Date.now() + 10_000;
-    while ((await page.evaluate(() => navigator.clipboard.readText())) !== answer) {
-      if (Date.now() > deadline) throw new Error(`clipboard: ${await page.evaluate(() => navigator.clipboard.readText())}`);
-      await page.waitForTimeout(200);
-    }
+    const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(await until(async () => (await clipboard()) === answer, 10_000, 200), `clipboard: ${await clipboard()}`);
 
     await lastTurn().getByRole('button', { name: /^Regenerate/ }).click();
     await lastTurn().and(chat.locator('.turn.done')).waitFor({ timeout: 30_000 });
@@ -262,14 +168,11 @@ describe('conversation features in the browser', () => {
   });
 
   test('a missing chat model shows its error with Retry; Retry asks again; after fixing the setting, Retry answers', async () => {
-    setWorkspaceSettings({ 'localRag.chatModel': path.join(fixture.workspace, 'no-such-model.gguf') });
+    const { chat } = view;
+    const ended = async (turn: Locator, outcome: 'done' | 'error') => (await turn.getAttribute('class'))?.split(' ').includes(outcome) ?? false;
+    setWorkspaceSettings({ 'localRag.chatModel': path.join(view.fixture.workspace, 'no-such-model.gguf') });
     // The settings change reaches the pipeline within a few seconds: ask until it has.
-    for (const deadline = Date.now() + 30_000; ; ) {
-      await ask(QUESTION, 'done, .turn.error');
-      if ((await lastTurn().getAttribute('class'))?.includes('error')) break;
-      if (Date.now() > deadline) throw new Error('the missing model never gave an error');
-      await page.waitForTimeout(1000);
-    }
+    assert.ok(await until(async () => ended(await ask(chat, QUESTION, ['done', 'error']), 'error'), 30_000, 1000), 'the missing model never gave an error');
     await lastTurn().getByRole('alert').filter({ hasText: /no-such-model\.gguf" does not exist/ }).waitFor();
     const errors = await chat.locator('.turn.error').count();
 
@@ -278,24 +181,26 @@ describe('conversation features in the browser', () => {
     assert.equal(await lastTurn().locator('.question').textContent(), QUESTION, 'the same question, asked again');
 
     setWorkspaceSettings({ 'localRag.chatModel': '' });
-    for (const deadline = Date.now() + 30_000; ; ) {
+    const retried = async () => {
       const count = await chat.locator('.turn').count();
       await lastTurn().getByRole('button', { name: /^Retry/ }).click();
-      await chat.locator('.turn').nth(count).and(chat.locator('.turn.done, .turn.error')).waitFor({ timeout: 30_000 });
-      if ((await lastTurn().getAttribute('class'))?.includes('done')) break;
-      if (Date.now() > deadline) throw new Error('Retry never answered after the setting was fixed');
-      await page.waitForTimeout(1000);
-    }
+      const turn = chat.locator('.turn').nth(count);
+      await turn.and(chat.locator('.turn.done, .turn.error')).waitFor({ timeout: 30_000 });
+      return ended(turn, 'done');
+    };
+    assert.ok(await until(retried, 30_000, 1000), 'Retry never answered after the setting was fixed');
     assert.match((await lastTurn().locator('.content').textContent()) ?? '', /Stop button/);
   });
 
   test('New Chat starts a fresh conversation; History reopens the earlier one, which continues there and survives a window reload', async () => {
+    const { harness, page } = view;
+    let { chat } = view;
     const earlier = await chat.locator('.turn .question').allTextContents();
     assert.ok(earlier.length > 0);
     await chat.getByRole('button', { name: 'New chat' }).click();
     await chat.locator('.empty').waitFor();
     assert.equal(await chat.locator('.turn').count(), 0);
-    await ask('Another question about Stop');
+    await ask(chat, 'Another question about Stop');
 
     await chat.getByRole('button', { name: 'Earlier conversations' }).click();
     const panel = chat.getByRole('region', { name: 'Earlier conversations' });
@@ -304,11 +209,11 @@ describe('conversation features in the browser', () => {
     await entry.click();
     await chat.locator('.turn .question', { hasText: earlier.at(-1) }).first().waitFor();
     assert.deepEqual(await chat.locator('.turn .question').allTextContents(), earlier);
-    await ask('Does it keep the partial answer?');
+    await ask(chat, 'Does it keep the partial answer?');
 
     await harness.runCommand(page, 'Developer: Reload Window');
     await page.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
-    chat = (await harness.webviewFrame(page, EXTENSION_ID, { timeoutMs: 60_000 }).catch(async () => {
+    chat = view.chat = (await harness.webviewFrame(page, EXTENSION_ID, { timeoutMs: 60_000 }).catch(async () => {
       await harness.activityBarItem(page, 'Local RAG').click();
       return harness.webviewFrame(page, EXTENSION_ID);
     })) as FrameLocator;
@@ -322,57 +227,33 @@ describe('conversation features in the browser', () => {
 });
 
 describe('Markdown answers in the browser', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
+  const view = useChatWorkbench({
+    // A hostile document: every trick sets window.__xss (or quits the workbench) if it runs.
+    prepare: (fixture) =>
+      fs.writeFileSync(
+        path.join(fixture.workspace, 'docs', 'danger.md'),
+        '# Danger zone\n\nThe danger zone note <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> ' +
+          '[click](javascript:window.__xss=3) [run](command:workbench.action.quit) ![pixel](https://tracker.invalid/p.png) ends here\n',
+      ),
+    // No chat model: the answer quotes the passages with their [n], deterministically.
+    settings: { 'localRag.chatModel': '' },
+    clipboard: true,
+    index: true,
+  });
   const dialogs: string[] = [];
 
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    fixture = createVsCodeFixture();
-    // A hostile document: every trick sets window.__xss (or quits the workbench) if it runs.
-    fs.writeFileSync(
-      path.join(fixture.workspace, 'docs', 'danger.md'),
-      '# Danger zone\n\nThe danger zone note <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> ' +
-        '[click](javascript:window.__xss=3) [run](command:workbench.action.quit) ![pixel](https://tracker.invalid/p.png) ends here\n',
-    );
-    // No chat model: the answer quotes the passages with their [n], deterministically.
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
-    });
-    page = workbench.page;
-    page.on('dialog', (dialog) => {
+  before(() => {
+    view.page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-    chat = await openChatView(harness, page);
-    await indexWorkspace(harness, page);
   });
 
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
-
-  const xssFlag = () => chat.locator('body').evaluate(() => (window as unknown as { __xss?: unknown }).__xss);
+  const xssFlag = () => view.chat.locator('body').evaluate(() => (window as unknown as { __xss?: unknown }).__xss);
 
   test('a document with HTML, script, javascript: and command: links shows as text and runs nothing', async () => {
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    const turn = chat.locator('.turn').last();
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      await input.fill('What does the danger zone note say?');
-      await input.press('Enter');
-      await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 30_000 });
-      if ((await turn.locator('.sources .source-link', { hasText: 'danger.md' }).count()) > 0) break;
-      if (Date.now() > deadline) throw new Error(`the document was not found: ${await turn.textContent()}`);
-      await page.waitForTimeout(1000);
-    }
+    const { page, chat } = view;
+    const turn = await askUntil(chat, 'What does the danger zone note say?', async (turn) => (await turn.locator('.sources .source-link', { hasText: 'danger.md' }).count()) > 0);
     const content = turn.locator('.content');
     const text = (await content.textContent()) ?? '';
     // What the document says is there to read, exactly as written.
@@ -402,13 +283,14 @@ describe('Markdown answers in the browser', () => {
     // The only deterministic answer (no model) quotes sentences on single lines, so a
     // fenced block is streamed into the view as the host streams any answer: a started
     // message, content chunks, done — through the view's real message handling.
+    const { page, chat } = view;
     const requestId = 'markdown-stream';
-    const send = (message: unknown) => chat.locator('body').evaluate((_, data) => window.postMessage(data, '*'), message);
+    const post = (message: unknown) => chat.locator('body').evaluate((_, data) => window.postMessage(data, '*'), message);
     const chunks = ['Run this:\n\n```ts\nconst answer', ': number = 42;\n', 'console.log(`<b>${answer}</b>`);\n', '```\n\n| file | lines |\n|---|--:|\n| stop.md | 3 |\n'];
-    await send({ type: 'started', requestId, question: 'Show me some code' });
+    await post({ type: 'started', requestId, question: 'Show me some code' });
     const turn = chat.locator('.turn').last();
     for (const [i, content] of chunks.entries()) {
-      await send({ type: 'event', event: { requestId, content } });
+      await post({ type: 'event', event: { requestId, content } });
       if (i === 0) {
         // An unfinished fence already reads as code, not as backticks.
         await turn.locator('.code-block pre code').waitFor({ timeout: 5_000 });
@@ -416,7 +298,7 @@ describe('Markdown answers in the browser', () => {
       }
       await page.waitForTimeout(100);
     }
-    await send({ type: 'event', event: { requestId, done: true } });
+    await post({ type: 'event', event: { requestId, done: true } });
     await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 5_000 });
 
     const code = turn.locator('.code-block pre code');
@@ -430,23 +312,16 @@ describe('Markdown answers in the browser', () => {
     const copy = turn.getByRole('button', { name: 'Copy code' });
     await copy.click();
     await turn.locator('.copy-code', { hasText: 'Copied' }).waitFor({ timeout: 5_000 });
-    const deadline = Date.now() + 10_000;
     let clipboard = '';
-    while (Date.now() < deadline) {
+    await until(async () => {
       clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
-      if (clipboard.includes('const answer')) break;
-      await page.waitForTimeout(200);
-    }
+      return clipboard.includes('const answer');
+    }, 10_000, 200);
     assert.equal(clipboard, 'const answer: number = 42;\nconsole.log(`<b>${answer}</b>`);\n');
   });
 });
 
 describe('themes in the browser', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
   /** Screenshots stay after the run, for a person to look at. */
   let shots: string;
   // A document whose cited section is well below its first line.
@@ -470,44 +345,24 @@ describe('themes in the browser', () => {
     '',
   ].join('\n');
 
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-themes-'));
-    fixture = createVsCodeFixture();
-    fs.writeFileSync(path.join(fixture.workspace, 'docs', 'colours.md'), COLOURS);
+  const view = useChatWorkbench({
+    prepare: (fixture) => fs.writeFileSync(path.join(fixture.workspace, 'docs', 'colours.md'), COLOURS),
     // No chat model: the answer quotes the passages with their [n], deterministically.
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '', 'workbench.colorTheme': 'Default Light Modern' },
-    });
-    page = workbench.page;
-    chat = await openChatView(harness, page);
-    await indexWorkspace(harness, page);
+    settings: { 'localRag.chatModel': '', 'workbench.colorTheme': 'Default Light Modern' },
+    index: true,
   });
 
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
+  before(() => {
+    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-themes-'));
   });
 
   /** Asks until the answer cites a passage of `file`; returns the answer's turn. */
-  async function askUntilCited(question: string, file: string) {
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const count = await chat.locator('.turn').count();
-      await input.fill(question);
-      await input.press('Enter');
-      const turn = chat.locator('.turn').nth(count);
-      await turn.and(chat.locator('.turn.done')).waitFor({ timeout: 30_000 });
-      if ((await turn.locator('.sources .source-link', { hasText: file }).count()) > 0 && (await turn.locator('button.citation').count()) > 0) return turn;
-      if (Date.now() > deadline) throw new Error(`no citation of ${file}: ${await turn.textContent()}`);
-      await page.waitForTimeout(1000);
-    }
+  function askUntilCited(question: string, file: string) {
+    return askUntil(view.chat, question, async (turn) => (await turn.locator('.sources .source-link', { hasText: file }).count()) > 0 && (await turn.locator('button.citation').count()) > 0);
   }
 
   test('clicking a source entry under an answer opens its file with its lines selected', async () => {
+    const { harness, page } = view;
     const turn = await askUntilCited('What does the contrast checker measure about sunflower text?', 'colours.md');
     const entry = turn.locator('.sources .source-link', { hasText: 'docs/colours.md' }).first();
     const label = (await entry.textContent()) ?? '';
@@ -540,6 +395,7 @@ describe('themes in the browser', () => {
 
   for (const theme of themes) {
     test(`${theme.name}: the controls, answer, citation and sources are visible and legible`, async (t) => {
+      const { page, chat } = view;
       await setColorTheme(theme.name, theme.bodyClass);
       const turn = await askUntilCited('What does the contrast checker measure about sunflower text?', 'colours.md');
       const input = chat.getByRole('textbox', { name: 'Ask a question' });
@@ -596,6 +452,7 @@ describe('themes in the browser', () => {
    * watch a settings.json written behind its back here), and waits for the view to follow.
    */
   async function setColorTheme(name: string, bodyClass: string): Promise<void> {
+    const { page, chat } = view;
     const body = chat.locator(`body.${bodyClass}`);
     if (name === 'Default Light Modern' && (await body.count()) > 0) return;
     await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }).catch(() => {});
@@ -686,11 +543,6 @@ function contrast(colour: string, backgrounds: string[]): number {
 }
 
 describe('Vietnamese UI in the browser', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
   let packDir: string;
 
   /**
@@ -724,28 +576,19 @@ describe('Vietnamese UI in the browser', () => {
     return vsix;
   }
 
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
+  const view = useChatWorkbench({
     // A long context so an answer streams for a while: its phase line is there to read.
-    fixture = createVsCodeFixture({ contextLength: 16384, maxAnswerTokens: 12000 });
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: fixture.userSettings,
-      installExtensions: [vietnameseLanguagePack()],
-      args: ['--locale', 'vi'],
-    });
-    page = workbench.page;
-    chat = await openChatView(harness, page, 'Đặt câu hỏi');
+    fixture: { contextLength: 16384, maxAnswerTokens: 12000 },
+    extensions: () => ({ installExtensions: [vietnameseLanguagePack()], args: ['--locale', 'vi'] }),
+    inputName: 'Đặt câu hỏi',
   });
 
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
+  after(() => {
     if (packDir) fs.rmSync(packDir, { recursive: true, force: true });
   });
 
   test('the chat view speaks Vietnamese: its input, buttons and empty state', async () => {
+    const { chat } = view;
     assert.equal(await chat.locator('html').getAttribute('lang'), 'vi', 'the extension host runs in Vietnamese');
     await chat.getByRole('button', { name: 'Gửi' }).waitFor();
     await chat.getByRole('button', { name: 'Đính kèm tệp' }).waitFor();
@@ -756,6 +599,7 @@ describe('Vietnamese UI in the browser', () => {
   });
 
   test('the command palette lists the Local RAG commands by their Vietnamese titles', async () => {
+    const { page } = view;
     await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('F1');
     const box = page.locator('.quick-input-widget input');
@@ -769,6 +613,7 @@ describe('Vietnamese UI in the browser', () => {
   });
 
   test('an answer shows its phase in Vietnamese, and Dừng stops it (Đã dừng)', async () => {
+    const { chat } = view;
     // Every phase line the view shows, as it changes.
     await chat.locator('body').evaluate(() => {
       const seen: string[] = [];

@@ -6,39 +6,18 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
-import { askInView, openChatView, type CodeServerHarness } from '../support/chatView';
-import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
+import { describe, test } from 'node:test';
+import { answerOf, ask, useChatWorkbench } from '../support/chatView';
+import { EXTENSION_ID } from '../support/vscodeFixtures';
 
 
 describe('the first question, before anything is indexed', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
-
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    fixture = createVsCodeFixture();
-    // No chat model: the answer quotes the passages, so it shows what was found.
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
-    });
-    page = workbench.page;
-    chat = await openChatView(harness, page);
-  });
-
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
+  // No chat model: the answer quotes the passages, so it shows what was found.
+  const view = useChatWorkbench({ settings: { 'localRag.chatModel': '' } });
 
   test('says nothing is indexed yet, and one button indexes the workspace and answers the same question in place', async () => {
-    const turn = await askInView(chat, 'What does the Stop button keep?', 'error');
+    const { page, chat } = view;
+    const turn = await ask(chat, 'What does the Stop button keep?', 'error');
     assert.match((await turn.getByRole('alert').textContent()) ?? '', /Nothing is indexed yet/);
     assert.equal(await turn.getByRole('button', { name: 'Retry' }).count(), 0, 'the fix is offered, not a plain retry');
 
@@ -47,40 +26,26 @@ describe('the first question, before anything is indexed', () => {
     await page.locator('.notification-toast', { hasText: /Indexing/i }).first().waitFor({ timeout: 30_000 }).catch(() => {});
     const answered = chat.locator('.turn.done', { has: chat.locator('.question', { hasText: 'What does the Stop button keep?' }) });
     await answered.waitFor({ timeout: 60_000 });
-    assert.match((await answered.locator('.content').textContent()) ?? '', /keeps what was written/);
+    assert.match(await answerOf(answered), /keeps what was written/);
     assert.equal(await chat.locator('.turn').count(), 1, 'the answer took the place of the "nothing indexed" one');
     assert.equal(await chat.locator('.turn.error').count(), 0);
   });
 });
 
 describe('the sources list in a narrow sidebar', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
   const deepPath = 'docs/guides/installation/platforms/linux/desktop/getting-started-with-local-rag.md';
-
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    fixture = createVsCodeFixture();
-    const lines = Array.from({ length: 40 }, (_, i) => `Line ${i + 1} of the guide is about the harbour.`);
-    lines[31] = 'The Stop button of the albatross guide keeps what was written.';
-    fs.mkdirSync(path.join(fixture.workspace, path.dirname(deepPath)), { recursive: true });
-    fs.writeFileSync(path.join(fixture.workspace, deepPath), `# Getting started\n\n${lines.join('\n')}\n`);
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '', 'localRag.indexOnOpen': true, 'workbench.colorTheme': 'Default Light Modern' },
-    });
-  });
-
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
+  const view = useChatWorkbench({
+    prepare: (fixture) => {
+      const lines = Array.from({ length: 40 }, (_, i) => `Line ${i + 1} of the guide is about the harbour.`);
+      lines[31] = 'The Stop button of the albatross guide keeps what was written.';
+      fs.mkdirSync(path.join(fixture.workspace, path.dirname(deepPath)), { recursive: true });
+      fs.writeFileSync(path.join(fixture.workspace, deepPath), `# Getting started\n\n${lines.join('\n')}\n`);
+    },
+    settings: { 'localRag.chatModel': '', 'localRag.indexOnOpen': true, 'workbench.colorTheme': 'Default Light Modern' },
   });
 
   test('at 300 px: numbers on their entry’s first line, ranges unbroken, long paths shortened in the middle with the full path on hover', async () => {
-    const page = workbench.page;
-    const chat = await openChatView(harness, page);
+    const { harness, page, chat } = view;
     // The sidebar at VS Code's default width, 300 px: drag its edge there.
     const sidebar = page.locator('.part.sidebar');
     const box = (await sidebar.boundingBox())!;
@@ -91,7 +56,7 @@ describe('the sources list in a narrow sidebar', () => {
     assert.ok(Math.abs(((await sidebar.boundingBox())!.width) - 300) <= 4, 'the sidebar is 300 px wide');
 
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: 3 files/ }).waitFor({ timeout: 60_000 });
-    const turn = await askInView(chat, 'What does the Stop button of the albatross guide keep?');
+    const turn = await ask(chat, 'What does the Stop button of the albatross guide keep?');
     const entries = turn.locator('.sources .source');
     assert.ok((await entries.count()) >= 2, 'several sources');
 
@@ -127,29 +92,12 @@ describe('the sources list in a narrow sidebar', () => {
 });
 
 describe('a workspace set to index when it opens', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    fixture = createVsCodeFixture();
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '', 'localRag.indexOnOpen': true },
-    });
-  });
-
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
+  const view = useChatWorkbench({ settings: { 'localRag.chatModel': '', 'localRag.indexOnOpen': true } });
 
   test('is indexed without a command, so the suggested first question is answered', async () => {
-    const chat = await openChatView(harness, workbench.page);
+    const { chat } = view;
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: 2 files/ }).waitFor({ timeout: 60_000 });
-    const turn = await askInView(chat, 'How does the Stop button work?');
-    assert.match((await turn.locator('.content').textContent()) ?? '', /Stop button ends an answer/);
+    const turn = await ask(chat, 'How does the Stop button work?');
+    assert.match(await answerOf(turn), /Stop button ends an answer/);
   });
 });

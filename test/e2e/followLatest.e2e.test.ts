@@ -4,10 +4,10 @@
  * "Jump to latest", which brings the end back.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Frame, FrameLocator, Page } from 'playwright-core';
-import { openChatView, type CodeServerHarness } from '../support/chatView';
-import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
+import { before, describe, test } from 'node:test';
+import type { Frame } from 'playwright-core';
+import { send, useChatWorkbench, waitForStreaming } from '../support/chatView';
+import { EXTENSION_ID } from '../support/vscodeFixtures';
 
 
 /** Whether the last character of the newest answer lies inside the visible part of the log. */
@@ -34,55 +34,32 @@ function scrollTopOf(frame: Frame): Promise<number> {
 }
 
 describe('the answer stays in sight', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let page: Page;
-  let chat: FrameLocator;
+  // Long answers in a short view: a few of them overflow it.
+  const view = useChatWorkbench({ fixture: { contextLength: 16384, maxAnswerTokens: 12000 }, viewport: { width: 1200, height: 650 } });
   let frame: Frame;
 
   before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    // Long answers in a short view: a few of them overflow it.
-    fixture = createVsCodeFixture({ contextLength: 16384, maxAnswerTokens: 12000 });
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: fixture.userSettings,
-      viewport: { width: 1200, height: 650 },
-    });
-    page = workbench.page;
-    chat = await openChatView(harness, page);
+    const { harness, page, chat } = view;
     frame = await harness.webviewFrame(page, EXTENSION_ID, { frame: true });
     await harness.runCommand(page, 'Local RAG: Index Workspace');
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: \d+ files?/ }).waitFor({ timeout: 60_000 });
   });
 
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
-
-  async function askUntil(question: string, chars: number): Promise<void> {
-    const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await input.fill(question);
-    await input.press('Enter');
-    const content = chat.locator('.turn').last().locator('.content');
-    const deadline = Date.now() + 60_000;
-    while (((await content.textContent()) ?? '').length < chars) {
-      if (Date.now() > deadline) throw new Error('the answer did not stream');
-      await page.waitForTimeout(50);
-    }
+  async function askAndStream(question: string, chars: number): Promise<void> {
+    await send(view.chat, question);
+    await waitForStreaming(view.chat, chars);
   }
 
   async function stopAndWait(): Promise<void> {
+    const { chat } = view;
     await chat.getByRole('button', { name: 'Stop', exact: true }).click();
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
   }
 
   test('the newest words are on screen while tokens arrive and after Stop, question after question', async () => {
+    const { page, chat } = view;
     for (let i = 1; i <= 4; i++) {
-      await askUntil(`Question ${i}: how does the Stop button work?`, 300);
+      await askAndStream(`Question ${i}: how does the Stop button work?`, 300);
       assert.ok(await frame.evaluate(() => { const log = document.getElementById('messages')!; return log.scrollHeight > log.clientHeight; }) || i < 4, 'the conversation overflows the view by now');
       for (let sample = 0; sample < 5; sample++) {
         assert.ok(await newestWordsOnScreen(frame), `question ${i}, sample ${sample}: the streaming text is on screen`);
@@ -95,7 +72,8 @@ describe('the answer stays in sight', () => {
   });
 
   test('scrolling up stops following and shows "Jump to latest"; it brings the end back and following resumes', async () => {
-    await askUntil('And once more: what does Stop keep?', 200);
+    const { page, chat } = view;
+    await askAndStream('And once more: what does Stop keep?', 200);
     const log = chat.locator('#messages');
     await log.hover();
     await page.mouse.wheel(0, -600);

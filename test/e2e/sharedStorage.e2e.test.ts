@@ -6,41 +6,19 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
-import { askInView, openChatView, type CodeServerHarness } from '../support/chatView';
-import { createVsCodeFixture, REPO_ROOT, type VsCodeFixture } from '../support/vscodeFixtures';
+import { describe, test } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { answerOf, ask, openChatView, useChatWorkbench } from '../support/chatView';
 
 
 describe('one folder in two tabs, and after a reload', () => {
-  let harness: CodeServerHarness;
-  let fixture: VsCodeFixture;
-  let workbench: Awaited<ReturnType<CodeServerHarness['openWorkbench']>>;
-  let first: Page;
+  // No chat model: the answer quotes the passages, so it shows what the index holds.
+  const view = useChatWorkbench({ settings: { 'localRag.chatModel': '' } });
 
-  async function askAndWait(chat: FrameLocator, question: string): Promise<string> {
-    return (await (await askInView(chat, question)).locator('.content').textContent()) ?? '';
-  }
-
-  before(async () => {
-    harness = await import('../vscode/codeServer.mjs');
-    fixture = createVsCodeFixture();
-    // No chat model: the answer quotes the passages, so it shows what the index holds.
-    workbench = await harness.openWorkbench({
-      workspace: fixture.workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      userSettings: { ...fixture.userSettings, 'localRag.chatModel': '' },
-    });
-    first = workbench.page;
-  });
-
-  after(async () => {
-    await workbench?.close();
-    fixture?.dispose();
-  });
+  const askAndWait = async (chat: FrameLocator, question: string) => answerOf(await ask(chat, question));
 
   test('a second tab sees the first one’s index and conversation; what it indexes, the first finds; a reload keeps both', async () => {
-    const chat = await openChatView(harness, first);
+    const { harness, fixture, page: first, chat } = view;
     await harness.runCommand(first, 'Local RAG: Index Workspace');
     await chat.locator('.empty').getByRole('status').filter({ hasText: /Indexed: 2 files/ }).waitFor({ timeout: 60_000 });
     assert.match(await askAndWait(chat, 'What does the Stop button keep?'), /keeps what was written/);

@@ -10,6 +10,8 @@ import type { FileRef } from '../../src/protocol/indexing';
 import type { LogLevel } from '../../src/protocol/rpc';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
 
+export { until } from './until';
+
 // Overridable so a bundled benchmark (bench/deviceCheck.ts) can run from another folder.
 export const PIPELINE_SCRIPT = process.env.LOCAL_RAG_PIPELINE_SCRIPT ?? path.resolve(__dirname, '../../dist/pipeline.js');
 
@@ -138,14 +140,4 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Polls `check` every 100 ms until it holds or `timeoutMs` pass; says whether it held. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
 }
