@@ -28,7 +28,9 @@ const pipelineCode = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
+    // extension.js is the small entry point (src/activation.ts); it loads host.js, the host
+    // itself, only where the workspace needs it at start-up, else on first use.
+    entryPoints: { extension: 'src/activation.ts', host: 'src/extension.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

@@ -65,7 +65,7 @@ export default defineConfig(
   zone(['src/protocol/**/*.ts'], [OUT_OF_PROTOCOL, VSCODE, NODE]),
   zone(['src/pipeline/**/*.ts'], [VSCODE, HOST_FROM_SRC, CLI_FROM_SRC, WEBVIEW]),
   zone(['src/host/**/*.ts'], [PIPELINE_FROM_SRC, CLI_FROM_SRC, WEBVIEW]),
-  zone(['src/extension.ts'], [
+  zone(['src/extension.ts', 'src/activation.ts'], [
     { regex: '^\\.\\/(pipeline|cli)(\\/.*)?$', message: 'The host talks to the pipeline over src/protocol, never through its internals.' },
     WEBVIEW,
   ]),

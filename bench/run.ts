@@ -13,6 +13,7 @@ import { benchMemory } from './memory';
 import { benchAttachmentStop } from './attachmentStop';
 import { benchStopLatency } from './stopLatency';
 import { benchFaults } from './faults';
+import { benchActivation } from './activation';
 import type { Figure } from './stats';
 
 async function main(): Promise<void> {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchFaults()));
   figures.push(...(await benchHostEventLoop()));
+  figures.push(...(await benchActivation()));
   figures.push(...(await benchChatViewLayout()));
   figures.push(...(await benchChatRender()));
 

@@ -28,6 +28,8 @@ export interface LocalRagApi {
   modelPicker: ModelPicker;
   /** The chat model's status bar item: the device it runs on. */
   modelStatus: ModelStatus;
+  /** The chat view's provider: src/activation.ts hands it a view opened before the host loaded. */
+  view: ChatViewProvider;
 }
 
 let pipeline: PipelineClient | undefined;
@@ -101,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(readPipelineSettings())),
   );
-  return { pipelinePid: () => client.pid, controller, indexing, models, askQuickPick, modelPicker, modelStatus };
+  return { pipelinePid: () => client.pid, controller, indexing, models, askQuickPick, modelPicker, modelStatus, view };
 }
 
 /** Lets the pipeline save its history and exit before the extension host goes. */

@@ -1,0 +1,89 @@
+/**
+ * What activating the extension costs, as VS Code itself measures it: code-server in
+ * Chromium, Developer: Show Running Extensions, the "Activation: N ms" of Local RAG's row
+ * (the extension host's code loading plus the activate() call). Once in a workspace with no
+ * index yet, once after Index Workspace and a window reload (the watchers and the status
+ * read start then).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { Page } from 'playwright-core';
+import { createVsCodeFixture, REPO_ROOT } from '../test/support/vscodeFixtures';
+import { median, type Figure } from './stats';
+
+type Harness = typeof import('../test/vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
+
+const RUNS = Number(process.env.BENCH_ACTIVATION_RUNS ?? 3);
+
+export async function benchActivation(): Promise<Figure[]> {
+  const harness: Harness = await import('../test/vscode/codeServer.mjs');
+  if (!fs.existsSync(harness.CODE_SERVER_BIN)) {
+    console.log('code-server is not installed (bash scripts/install-test-tools.sh): skipping the activation benchmark.');
+    return [];
+  }
+  const load = os.loadavg()[0].toFixed(1);
+  const fresh: number[] = [];
+  const indexed: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const fixture = createVsCodeFixture();
+    const workbench = await harness.openWorkbench({ workspace: fixture.workspace, extensionDevelopmentPath: REPO_ROOT, userSettings: fixture.userSettings });
+    try {
+      const page = workbench.page;
+      fresh.push(await activationMs(harness, page));
+      await harness.runCommand(page, 'Local RAG: Index Workspace');
+      await page.locator('.notification-toast', { hasText: /Indexing/i }).waitFor({ state: 'detached', timeout: 60_000 }).catch(() => {});
+      await page.waitForTimeout(2_000);
+      await harness.runCommand(page, 'Developer: Reload Window');
+      await page.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
+      indexed.push(await activationMs(harness, page));
+    } finally {
+      await workbench.close();
+      fixture.dispose();
+    }
+  }
+  return [
+    {
+      name: 'Activation (code loading + activate()), workspace not indexed, median of runs',
+      value: median(fresh),
+      unit: 'ms',
+      target: '≤ 30 ms',
+      detail: `runs: ${fresh.join(', ')} ms (only the entry point loads); load average ${load} on ${os.cpus().length} cores`,
+    },
+    {
+      name: 'Activation, indexed workspace after a reload, median of runs',
+      value: median(indexed),
+      unit: 'ms',
+      target: '≤ 30 ms',
+      detail: `runs: ${indexed.join(', ')} ms (the whole host loads)`,
+    },
+  ];
+}
+
+/** Waits for Local RAG's row in Show Running Extensions to show a time, and reads it. */
+async function activationMs(harness: Harness, page: Page): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    await harness.runCommand(page, 'Developer: Show Running Extensions');
+    const row = page.locator('.monaco-list-row', { has: page.locator('div.name', { hasText: /^(Local RAG|local-rag\.local-rag)$/ }) }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {});
+    const text = (await row.locator('div.activation-time').textContent({ timeout: 5_000 }).catch(() => null)) ?? '';
+    const match = /Activation: (\d+)ms/.exec(text);
+    if (match) {
+      await page.keyboard.press('Control+W');
+      return Number(match[1]);
+    }
+    await page.waitForTimeout(1_000);
+  }
+  throw new Error('Show Running Extensions never showed an activation time for Local RAG');
+}
+
+if (require.main === module) {
+  benchActivation()
+    .then((figures) => {
+      for (const figure of figures) console.log(`${figure.name}: ${figure.value} ${figure.unit} (${figure.detail})`);
+    })
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
