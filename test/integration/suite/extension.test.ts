@@ -9,6 +9,7 @@ import type { AskSession } from '../../../src/host/askQuickPick';
 import type { ChatUpdate } from '../../../src/host/chatController';
 import type { Source, TerminalEvent } from '../../../src/protocol/events';
 import type { IndexReport } from '../../../src/protocol/indexing';
+import { until } from '../../support/until';
 
 const EXTENSION_ID = 'local-rag.local-rag';
 
@@ -38,14 +39,16 @@ async function sourcesFor(local: LocalRagApi, question: string): Promise<Source[
   return sources;
 }
 
-/** Polls `check` every half second until it holds or `timeoutMs` pass; says whether it held. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    if (await check()) return true;
-  }
-  return false;
+/** `until` every half second: a check often asks the pipeline a question. */
+const eventually = (check: () => Promise<boolean> | boolean, timeoutMs = 15_000) => until(check, timeoutMs, 500);
+
+/** The last turn was stopped with its partial answer kept (matching `answer`), and nothing runs any more. */
+async function lastTurnStopped(local: LocalRagApi, answer: RegExp) {
+  const turn = (await local.controller.history()).at(-1);
+  assert.equal(turn?.outcome, 'cancelled', JSON.stringify(turn));
+  assert.match(turn.answer, answer);
+  assert.equal(local.controller.isBusy, false);
+  return turn;
 }
 
 function contentCount(updates: ChatUpdate[]): number {
@@ -104,12 +107,7 @@ describe('Local RAG in VS Code', () => {
     try {
       const result = (await vscode.commands.executeCommand('localRag.ask', 'Tell me a long story.', source.token)) as TerminalEvent;
       assert.ok('cancelled' in result, `stopped: ${JSON.stringify(result)}`);
-      const history = await local.controller.history();
-      const turn = history.at(-1);
-      assert.equal(turn?.outcome, 'cancelled');
-      assert.match(turn?.answer ?? '', /\[Stopped\]$/);
-      assert.ok((turn?.answer.length ?? 0) > 0);
-      assert.equal(local.controller.isBusy, false);
+      await lastTurnStopped(local, /\S\s*\[Stopped\]$/);
     } finally {
       subscription.dispose();
       seen.dispose();
@@ -198,13 +196,8 @@ describe('Local RAG in VS Code', () => {
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const file = vscode.Uri.joinPath(folder, 'docs', 'stop.md');
     await vscode.workspace.fs.writeFile(file, Buffer.from('# Stop\n\nPressing Stop also releases the quasar buffers.\n'));
-    const deadline = Date.now() + 15_000;
-    let found = false;
-    while (!found && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      found = (await sourcesFor(local, 'quasar buffers')).some((source) => source.path === 'docs/stop.md' && /quasar/.test(source.excerpt));
-    }
-    assert.ok(found, 'the edit was indexed');
+    const indexed = async () => (await sourcesFor(local, 'quasar buffers')).some((source) => source.path === 'docs/stop.md' && /quasar/.test(source.excerpt));
+    assert.ok(await eventually(indexed), 'the edit was indexed');
   });
 
   it('the watcher leaves files in excluded folders (localRag.exclude) out of the index', async () => {
@@ -265,12 +258,7 @@ describe('Local RAG in VS Code', () => {
     const config = vscode.workspace.getConfiguration('localRag');
     await config.update('embeddingModel', embedder, vscode.ConfigurationTarget.Global);
     try {
-      const deadline = Date.now() + 20_000;
-      let found = false;
-      while (!found && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        found = (await sourcesFor(local, 'gardening'))[0]?.path === 'docs/garden.md';
-      }
+      const found = await eventually(async () => (await sourcesFor(local, 'gardening'))[0]?.path === 'docs/garden.md', 20_000);
       assert.ok(found, 'the embedding model was loaded, the index embedded, and vector search found the passage');
     } finally {
       await config.update('embeddingModel', '', vscode.ConfigurationTarget.Global);
@@ -284,20 +272,14 @@ describe('Local RAG in VS Code', () => {
     const config = vscode.workspace.getConfiguration('localRag');
     await config.update('embeddingModel', id, vscode.ConfigurationTarget.Global);
     try {
-      const deadline = Date.now() + 10_000;
-      while (!local.models.pending.some((model) => model.id === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      await until(() => local.models.pending.some((model) => model.id === id), 10_000, 200);
       assert.deepEqual(local.models.pending, [{ role: 'embedding', id }], 'the pipeline waits for the download');
       // Search fell back to keywords: the index item says so, with the way out.
       assert.ok(await eventually(async () => /the embedding model .* is not downloaded/.test(local.indexing.tooltipText)), local.indexing.tooltipText);
       assert.match(local.indexing.tooltipText, /\[Download Models: localRag\.downloadModels\]/);
       assert.match(local.indexing.statusText, /keywords only/);
       await vscode.commands.executeCommand('localRag.downloadModels');
-      let found = false;
-      const until = Date.now() + 20_000;
-      while (!found && Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        found = (await sourcesFor(local, 'gardening'))[0]?.path === 'docs/garden.md';
-      }
+      const found = await eventually(async () => (await sourcesFor(local, 'gardening'))[0]?.path === 'docs/garden.md', 20_000);
       assert.ok(found, 'the downloaded model was loaded and vector search found the passage');
       assert.deepEqual(local.models.pending, []);
       await local.indexing.refresh();
@@ -442,10 +424,7 @@ describe('Attached files and the quick-pick', () => {
       const result = (await vscode.commands.executeCommand('localRag.askAboutFile', file, 'Summarize it.', source.token)) as TerminalEvent;
       assert.ok('cancelled' in result, JSON.stringify(result));
       assert.deepEqual(phasesOf(seen.updates), ['FILE_EXTRACTION', 'SUMMARIZATION']);
-      const turn = (await local.controller.history()).at(-1);
-      assert.equal(turn?.outcome, 'cancelled');
-      assert.match(turn?.answer ?? '', /^Summary of notes\/harbour\.md:\n[\s\S]*\[Stopped\]$/);
-      assert.equal(local.controller.isBusy, false);
+      await lastTurnStopped(local, /^Summary of notes\/harbour\.md:\n[\s\S]*\[Stopped\]$/);
     } finally {
       subscription.dispose();
       seen.dispose();
@@ -496,11 +475,8 @@ describe('Attached files and the quick-pick', () => {
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       const terminal = await result;
       assert.ok(terminal && 'cancelled' in terminal, JSON.stringify(terminal));
-      const turn = (await local.controller.history()).at(-1);
-      assert.equal(turn?.question, 'Tell me a long story about the Stop button.');
-      assert.equal(turn?.outcome, 'cancelled');
-      assert.match(turn?.answer ?? '', /\[Stopped\]$/);
-      assert.equal(local.controller.isBusy, false);
+      const turn = await lastTurnStopped(local, /\[Stopped\]$/);
+      assert.equal(turn.question, 'Tell me a long story about the Stop button.');
     } finally {
       seen.dispose();
     }

@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import type { LocalRagApi } from '../../../src/extension';
 import type { Source } from '../../../src/protocol/events';
 import type { IndexReport } from '../../../src/protocol/indexing';
+import { until } from '../../support/until';
 
 const EXTENSION_ID = 'local-rag.local-rag';
 const DEADLINE_MS = 20_000;
@@ -53,14 +54,6 @@ async function sourcesFor(local: LocalRagApi, question: string): Promise<Source[
   return sources;
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    if (await check()) return true;
-  }
-  return false;
-}
 
 describe('Files that are not files, and links out of the workspace', () => {
   const folder = () => vscode.workspace.workspaceFolders![0].uri;
@@ -139,7 +132,7 @@ describe('Files that are not files, and links out of the workspace', () => {
     execFileSync('mkfifo', [path.join(folder().fsPath, 'docs', 'pipe.md')]);
     const reasons = () => Object.fromEntries(local.indexing.skippedFiles().map((skip) => [skip.path, skip.reason]));
     assert.ok(
-      await eventually(() => reasons()['docs/zero.md'] === 'outsideWorkspace' && reasons()['docs/pipe.md'] === 'notAFile'),
+      await until(() => reasons()['docs/zero.md'] === 'outsideWorkspace' && reasons()['docs/pipe.md'] === 'notAFile'),
       `both listed: ${JSON.stringify(local.indexing.skippedFiles())}`,
     );
     const pid = local.pipelinePid();
