@@ -6,6 +6,9 @@
 #     zip (the e2e tests pack a test-only language pack as a .vsix), and a C++ toolchain if
 #     missing (code-server's native modules are compiled here)
 #   * code-server (a real VS Code build from the npm registry) in <repo>/.tools/code-server
+#   * llama.cpp's llama-server, built offline from the source node-llama-cpp ships (cmake,
+#     g++, git), in <repo>/.tools/llama-server/<bundle commit>/: the model server the
+#     OpenAI-compatible provider's tests talk to (scripts/build-llama-server.sh)
 #
 # Idempotent: packages already installed and a working code-server are skipped.
 # Environment:
@@ -29,6 +32,9 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 need=(libkrb5-dev ripgrep chromium zip)
 if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then need+=(build-essential); fi
 if ! command -v python3 >/dev/null 2>&1; then need+=(python3); fi
+# llama-server's build (scripts/build-llama-server.sh) clones a git bundle and runs cmake.
+if ! command -v cmake >/dev/null 2>&1; then need+=(cmake); fi
+if ! command -v git >/dev/null 2>&1; then need+=(git); fi
 missing=()
 for p in "${need[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -48,6 +54,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 else
   log "apt packages already present"
+fi
+
+# ---------------------------------------------------------------- llama-server
+# Cached per bundle commit, so this is a no-op after the first (several-minute) build. Its
+# source comes with npm ci: on a fresh clone .ci/run builds it again after npm ci.
+if [ -f "$ROOT/node_modules/node-llama-cpp/llama/gitRelease.bundle" ]; then
+  "$ROOT/scripts/build-llama-server.sh" >/dev/null
+else
+  log "llama-server: no node_modules yet; run scripts/build-llama-server.sh after npm ci"
 fi
 
 # ---------------------------------------------------------------- code-server

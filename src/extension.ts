@@ -14,7 +14,9 @@ import { ModelStatus } from './host/modelStatus';
 import { reportFailure, reportKeptAside } from './host/notifications';
 import { PipelineClient } from './host/pipelineClient';
 import { affectsPipeline, readPipelineSettings } from './host/settings';
+import { ServerApiKey } from './host/serverApiKey';
 import { workspaceStorageDir } from './host/storageLocation';
+import type { PipelineSettings } from './protocol/settings';
 
 export interface LocalRagApi {
   /** The pipeline process's id, for tests that check restarts. */
@@ -37,12 +39,14 @@ let pipeline: PipelineClient | undefined;
 export function activate(context: vscode.ExtensionContext): LocalRagApi {
   const log = createLog();
   const storageDir = workspaceStorageDir(context);
+  const apiKey = new ServerApiKey(context.secrets);
+  const pipelineSettings = (): PipelineSettings => ({ ...readPipelineSettings(), ...(apiKey.current ? { serverApiKey: apiKey.current } : {}) });
   const client = new PipelineClient({
     pipelineScript: path.join(context.extensionPath, 'dist', 'pipeline.js'),
     storageDir,
     // Downloaded models are shared by every workspace.
     modelsDir: path.join(context.globalStorageUri.fsPath, 'models'),
-    settings: readPipelineSettings,
+    settings: pipelineSettings,
     log: (level, message, details) => {
       writeLog(log, level, message);
       if (details?.keptAside) reportKeptAside(details.keptAside, log);
@@ -62,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     onDevice: (device) => modelStatus.onDevice(device),
   });
   const models = new ModelDownloads(client, context.globalState, log);
+  // The key comes from SecretStorage, asynchronously: the pipeline hears it once it is read.
+  apiKey.onDidChange(() => client.configure(pipelineSettings()));
   const modelStatus = new ModelStatus(log, () => readPipelineSettings().chatModel);
   const modelPicker = new ModelPicker(client, models);
   pipeline = client;
@@ -89,19 +95,21 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
     vscode.commands.registerCommand('localRag.showIndexSummary', () => indexing.showSummary()),
     vscode.commands.registerCommand('localRag.downloadModels', () => models.downloadMissing()),
     modelStatus,
+    apiKey,
+    vscode.commands.registerCommand('localRag.setServerApiKey', () => apiKey.set()),
     vscode.commands.registerCommand('localRag.selectModel', (choice?: string | vscode.Uri) => modelPicker.run(choice)),
     vscode.commands.registerCommand('localRag.downloadChatModel', () => modelPicker.downloadDefault()),
     controller.onUpdate((update) => {
       if (update.type === 'event' && 'error' in update.event) reportFailure(update.event, log);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (affectsPipeline(event)) client.configure(readPipelineSettings());
+      if (affectsPipeline(event)) client.configure(pipelineSettings());
       if (event.affectsConfiguration('localRag.chatModel')) modelStatus.render();
       // New chunk sizes mean new chunks: the indexed workspace is cut again (unchanged files too).
       const rechunk = event.affectsConfiguration('localRag.chunkSize') || event.affectsConfiguration('localRag.chunkOverlap');
       if (rechunk && fs.existsSync(indexFile)) void indexing.indexWorkspace();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(readPipelineSettings())),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(pipelineSettings())),
   );
   return { pipelinePid: () => client.pid, controller, indexing, models, askQuickPick, modelPicker, modelStatus, view };
 }

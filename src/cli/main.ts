@@ -13,14 +13,18 @@ import { Embedder } from '../pipeline/embedding/embedder';
 import { ChatModel } from '../pipeline/llm/chatModel';
 import { stderrLogger, type Logger } from '../pipeline/log';
 import { WorkspaceRetriever } from '../pipeline/retrieval/workspaceRetriever';
-import { DEFAULT_PIPELINE_SETTINGS } from '../protocol/settings';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
 
 const USAGE = `Usage:
   local-rag index <folder> [--store DIR] [--json] [--max-files N]
   local-rag search "<query>" [--store DIR] [--k N] [--json]
   local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--attach FILE]
+  local-rag ask "<question>" --server URL [--server-model NAME] [--store DIR] [--attach FILE]
 
 --embedding-model DIR (any command) adds vector search fused with BM25; without it, BM25 only.
+--server URL answers from an OpenAI-compatible model server (llama-server, Ollama, LM Studio, vLLM)
+  instead of --model, e.g. http://127.0.0.1:8080/v1; --server-model names its model (default: the first
+  it lists). An API key, if the server needs one, is read from LOCAL_RAG_SERVER_API_KEY.
 --attach FILE answers from that file (read, then summarized by the model) instead of the index.
 --max-files N caps the files one index run reads (default ${DEFAULT_MAX_FILES}); links out of the folder are skipped.
 --store defaults to ./.local-rag. Ctrl+C stops indexing or an answer cleanly (exit code 130).`;
@@ -39,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       threads: { type: 'string', default: '0' },
       'gpu-layers': { type: 'string', default: 'auto' },
       'embedding-model': { type: 'string' },
+      server: { type: 'string' },
+      'server-model': { type: 'string' },
       attach: { type: 'string' },
       'max-files': { type: 'string', default: String(DEFAULT_MAX_FILES) },
       verbose: { type: 'boolean', default: false },
@@ -76,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
           argument,
           workspace,
           store,
-          { model: values.model, threads: Number(values.threads), gpuLayers: values['gpu-layers'], attach: values.attach },
+          { model: values.model, threads: Number(values.threads), gpuLayers: values['gpu-layers'], attach: values.attach, server: values.server, serverModel: values['server-model'] },
           logger,
         );
     }
@@ -173,7 +179,7 @@ async function ask(
   question: string,
   workspace: WorkspaceIndex,
   store: string,
-  options: { model?: string; threads: number; gpuLayers: string; attach?: string },
+  options: { model?: string; threads: number; gpuLayers: string; attach?: string; server?: string; serverModel?: string },
   logger: Logger,
 ): Promise<number> {
   const requests = new RequestManager();
@@ -182,6 +188,7 @@ async function ask(
     chatModel: options.model ? path.resolve(options.model) : '',
     threads: Number.isInteger(options.threads) && options.threads >= 0 ? options.threads : 0,
     gpuLayers: options.gpuLayers === 'auto' ? ('auto' as const) : Math.max(0, Number(options.gpuLayers) || 0),
+    ...serverSettings(options.server, options.serverModel),
   };
   const model = new ChatModel(logger);
   const history = await ChatHistory.open(path.join(store, 'chat-history.json'), logger);
@@ -215,6 +222,16 @@ async function ask(
     return EXIT_CANCELLED;
   }
   return 0;
+}
+
+/**
+ * `--server`: answers from a model server. The key comes from the environment, never from
+ * an argument, which any user of the machine can read in the process list.
+ */
+function serverSettings(server: string | undefined, model: string | undefined): Partial<PipelineSettings> {
+  if (!server) return {};
+  const apiKey = process.env.LOCAL_RAG_SERVER_API_KEY?.trim();
+  return { chatProvider: 'openaiCompatible', serverBaseUrl: server, serverChatModel: model ?? '', ...(apiKey ? { serverApiKey: apiKey } : {}) };
 }
 
 main(process.argv.slice(2)).then(

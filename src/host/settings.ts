@@ -64,6 +64,23 @@ export function readPipelineSettings(): PipelineSettings {
     chunkSize: positiveInt(config.get<number>('chunkSize'), DEFAULT_PIPELINE_SETTINGS.chunkSize),
     chunkOverlap: positiveInt(config.get<number>('chunkOverlap'), DEFAULT_PIPELINE_SETTINGS.chunkOverlap),
     language: vscode.env.language,
+    ...readServerSettings(config),
+  };
+}
+
+/**
+ * The model server settings. Restricted like the model files: a cloned repository must not
+ * be able to send the user's questions, documents and API key to a server of its choosing.
+ */
+function readServerSettings(config: vscode.WorkspaceConfiguration): Pick<PipelineSettings, 'chatProvider' | 'serverBaseUrl' | 'serverChatModel' | 'serverEmbeddingModel' | 'serverRerankerModel' | 'serverFirstByteTimeoutMs'> {
+  const seconds = trustedValue<number>(config, 'server.firstByteTimeout');
+  return {
+    chatProvider: trustedValue<string>(config, 'chatProvider') === 'openaiCompatible' ? 'openaiCompatible' : 'embedded',
+    serverBaseUrl: (trustedValue<string>(config, 'server.baseUrl') ?? '').trim(),
+    serverChatModel: (trustedValue<string>(config, 'server.chatModel') ?? '').trim(),
+    serverEmbeddingModel: (trustedValue<string>(config, 'server.embeddingModel') ?? '').trim(),
+    serverRerankerModel: (trustedValue<string>(config, 'server.rerankerModel') ?? '').trim(),
+    serverFirstByteTimeoutMs: typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : DEFAULT_PIPELINE_SETTINGS.serverFirstByteTimeoutMs,
   };
 }
 

@@ -142,7 +142,8 @@ export class Pipeline {
       const { missing, embedderChanged } = await this.models.apply(this.settings.current);
       // Read again: a `configure` that came in while the models loaded counts.
       const chat = chatModelState(this.settings.current.chatModel, this.models.modelsDir);
-      if (chat.kind === 'missing') missing.push(chat.model);
+      // Answers from a model server need no chat model here: none is offered for download.
+      if (chat.kind === 'missing' && this.settings.current.chatProvider !== 'openaiCompatible') missing.push(chat.model);
       this.connection.sendNotification(ModelsStateNotification, { missing }).catch(() => {});
       if (!embedderChanged) return;
       await this.index.useEmbedder(this.models.embedder, this.newRunToken('embed'), (done, total) => {

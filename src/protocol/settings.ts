@@ -26,9 +26,31 @@ export interface PipelineSettings {
   chunkSize: number;
   /** Characters a chunk repeats from the end of the one before it. */
   chunkOverlap: number;
+  /**
+   * Where answers come from: `embedded` runs `chatModel` in the pipeline; `openaiCompatible`
+   * streams them from the model server at `serverBaseUrl` (llama-server, Ollama, LM Studio, vLLM).
+   */
+  chatProvider: ChatProvider;
+  /** The server's OpenAI-compatible root, e.g. `http://127.0.0.1:8080/v1`; `/v1` is added when missing. */
+  serverBaseUrl: string;
+  /** The server's name for the chat model; empty: the first model the server lists. */
+  serverChatModel: string;
+  /** The server's name for an embedding model (`/v1/embeddings`); empty: embed in the pipeline. */
+  serverEmbeddingModel: string;
+  /** The server's name for a reranking model (`/v1/rerank`); empty: rerank in the pipeline, if at all. */
+  serverRerankerModel: string;
+  /** How long the server may stay silent before the first byte of an answer, in milliseconds. */
+  serverFirstByteTimeoutMs: number;
+  /**
+   * The server's API key, from VS Code's SecretStorage (never from settings). Never logged and
+   * never part of a message: only the Authorization header carries it.
+   */
+  serverApiKey?: string;
   /** VS Code's display language (`vscode.env.language`): the pipeline's own words follow it (`vi…`: Vietnamese, else English). */
   language?: string;
 }
+
+export type ChatProvider = 'embedded' | 'openaiCompatible';
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   chatModel: '',
@@ -42,7 +64,22 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   rerankerModel: '',
   chunkSize: 1200,
   chunkOverlap: 200,
+  chatProvider: 'embedded',
+  serverBaseUrl: '',
+  serverChatModel: '',
+  serverEmbeddingModel: '',
+  serverRerankerModel: '',
+  serverFirstByteTimeoutMs: 60_000,
 };
+
+/**
+ * Whether answers come from a model rather than quoted passages. A server provider always
+ * counts: without a URL the answer fails saying which setting to fill in, which tells the
+ * user more than a quoted passage would.
+ */
+export function hasChatModel(settings: Pick<PipelineSettings, 'chatProvider' | 'chatModel'>): boolean {
+  return settings.chatProvider === 'openaiCompatible' || settings.chatModel !== '';
+}
 
 /** Chunk options the indexer can use: sizes within sane bounds, the overlap below the size. */
 export function chunkOptionsOf(settings: Pick<PipelineSettings, 'chunkSize' | 'chunkOverlap'>): { chunkSize: number; overlap: number } {

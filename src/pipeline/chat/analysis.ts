@@ -8,7 +8,7 @@
  * plan") is searched as typed, whatever was asked before.
  */
 import type { ChatTurn } from '../../protocol/events';
-import type { PipelineSettings } from '../../protocol/settings';
+import { hasChatModel, type PipelineSettings } from '../../protocol/settings';
 import { CancelledError, type RequestToken } from '../cancellation';
 import type { ChatModel } from '../llm/chatModel';
 import { describeError, type Logger } from '../log';
@@ -102,7 +102,7 @@ export async function analyze(
   logger: Logger,
 ): Promise<string> {
   const fallback = fallbackQuery(question, turns);
-  if (!settings.chatModel || !isFollowUp(question, turns)) return fallback;
+  if (!hasChatModel(settings) || !isFollowUp(question, turns)) return fallback;
   try {
     const rewritten = await modelQuery(model, settings, question, turns, token);
     if (rewritten) return rewritten;

@@ -14,7 +14,7 @@
  */
 import type { ChatEvent, Source } from '../../protocol/events';
 import type { FileRef } from '../../protocol/indexing';
-import { chunkOptionsOf, type PipelineSettings } from '../../protocol/settings';
+import { chunkOptionsOf, type PipelineSettings, hasChatModel } from '../../protocol/settings';
 import type { RequestToken } from '../cancellation';
 import { chunkDocument } from '../indexing/chunk';
 import { extractPdf } from '../indexing/extract/pdf';
@@ -62,7 +62,7 @@ export async function readAttachment(file: FileRef, context: AttachmentContext):
   const chunks = chunkDocument(document, chunkOptionsOf(context.settings));
   if (chunks.length === 0) throw new ExtractionError(`${file.displayPath} has no text to read.`, 'noText');
   // Without a chat model there is nothing to summarize with: the answer quotes the file's passages.
-  const summary = context.settings.chatModel ? await summarize(file, chunks, context) : '';
+  const summary = hasChatModel(context.settings) ? await summarize(file, chunks, context) : '';
   return new AttachmentRetriever(file.displayPath, chunks, summary, chatMessages(context.settings.language).summaryHeading);
 }
 

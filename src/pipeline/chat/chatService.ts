@@ -11,7 +11,7 @@
  */
 import type { ChatEvent, ChatTurn, ProcessingPhase, Source, TerminalEvent } from '../../protocol/events';
 import type { ChatParams } from '../../protocol/rpc';
-import type { PipelineSettings } from '../../protocol/settings';
+import { hasChatModel, type PipelineSettings } from '../../protocol/settings';
 import { CancelledError, type RequestToken } from '../cancellation';
 import type { ChatMessage, ChatModel } from '../llm/chatModel';
 import { ModelUnavailableError } from '../llm/chatModel';
@@ -114,7 +114,7 @@ export class ChatService {
         // Nothing to answer from: say so rather than let the model invent document content.
         this.enterPhase(token, 'GENERATION', send, chatMessages(settings.language).nothingFoundStatus);
         write(nothingFound(found.length > 0, settings.language));
-      } else if (!settings.chatModel) {
+      } else if (!hasChatModel(settings)) {
         this.enterPhase(token, 'GENERATION', send, chatMessages(settings.language).quotingStatus);
         write(extractiveAnswer(query, sources, settings.language));
       } else {

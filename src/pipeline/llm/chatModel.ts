@@ -12,14 +12,11 @@ import { describeError, type Logger } from '../log';
 import { createLlama, describeDevice, loadNodeLlamaCpp } from './llamaRuntime';
 import { chooseThreads } from './threads';
 import { Mutex } from '../mutex';
+import { ServerChatModel } from './server/serverChatModel';
 
-/** A problem the user fixes in settings; its message says what to set. */
-export class ModelUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelUnavailableError';
-  }
-}
+import { ModelUnavailableError } from './modelErrors';
+
+export { ModelUnavailableError };
 
 export interface ChatMessage {
   role: 'user' | 'assistant';
@@ -83,14 +80,19 @@ export class ChatModel {
   private loaded: Loaded | undefined;
   private loading: Promise<Loaded> | undefined;
   private readonly generationLock = new Mutex();
+  /** Where answers come from when `localRag.chatProvider` is `openaiCompatible`. */
+  private readonly server: ServerChatModel;
 
   constructor(
     private readonly logger: Logger,
     private readonly onDevice: (device: DeviceInfo) => void = () => {},
-  ) {}
+  ) {
+    this.server = new ServerChatModel(logger);
+  }
 
   /** Streams one answer; resolves with the text produced, partial when stopped. */
   async generate(settings: PipelineSettings, request: GenerateRequest): Promise<string> {
+    if (settings.chatProvider === 'openaiCompatible') return this.server.generate(settings, request);
     const release = await this.generationLock.acquire();
     try {
       request.token.throwIfCancelled();
@@ -145,6 +147,7 @@ export class ChatModel {
    * in once the setting is clamped to the model and to memory (the setting itself may say 1e6).
    */
   async contextTokens(settings: PipelineSettings, token: RequestToken): Promise<number> {
+    if (settings.chatProvider === 'openaiCompatible') return this.server.contextTokens(settings, token);
     const release = await this.generationLock.acquire();
     try {
       return (await this.ensureLoaded(settings, token)).context.contextSize;

@@ -1,0 +1,123 @@
+/**
+ * One streamed `/v1/chat/completions` request, read as server-sent events.
+ *
+ * Why eventsource-parser on fetch rather than the official `openai` package: we need
+ * control the SDK hides — a time-out to the first byte (the SDK only has a whole-request
+ * timeout), no retries of our own making (the SDK retries twice by default, which would
+ * resend a prompt the user stopped), a stream that ends without `[DONE]` reported as cut
+ * rather than as a short answer, and llama-server's own endpoints beside `/v1`
+ * (`/tokenize`, `/props`). eventsource-parser is a small, dependency-free, maintained
+ * parser of the SSE wire format (the one the Vercel AI SDK uses); everything else is fetch.
+ *
+ * Aborting `signal` closes the HTTP connection, which is how a server learns to stop:
+ * llama-server cancels the task and frees its slot when the connection closes.
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { ServerError, redact, serverFetch, silentServer, type ServerEndpoint } from './serverClient';
+
+export interface ChatCompletionMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatStreamRequest {
+  endpoint: ServerEndpoint;
+  model: string;
+  messages: ChatCompletionMessage[];
+  maxTokens: number;
+  /** Stops the request (Stop, a newer question): the connection is closed. */
+  signal: AbortSignal;
+  /** How long the server may send nothing at all before the request fails. */
+  firstByteTimeoutMs: number;
+  onText(text: string): void;
+}
+
+/** The server ended the stream before the answer was complete; the text so far stays. */
+export class StreamCutError extends ServerError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StreamCutError';
+  }
+}
+
+interface ChunkPayload {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  error?: { message?: string } | string;
+}
+
+/** Streams the answer into `onText`; resolves when the server says it is finished. */
+export async function streamChat(request: ChatStreamRequest): Promise<void> {
+  const { endpoint } = request;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), request.firstByteTimeoutMs);
+  const signal = AbortSignal.any([request.signal, timeout.signal]);
+  const timedOut = () => silentServer(endpoint, request.firstByteTimeoutMs);
+  let finished = false;
+  try {
+    let response: Response;
+    try {
+      response = await serverFetch(endpoint, `${endpoint.apiBase}/chat/completions`, {
+        body: { model: request.model, messages: request.messages, max_tokens: request.maxTokens, stream: true },
+        signal,
+      });
+    } catch (error) {
+      if (timeout.signal.aborted && !request.signal.aborted) throw timedOut();
+      throw error;
+    }
+    if (!response.body) throw new ServerError(`The model server at ${endpoint.apiBase} answered without a body.`);
+    let failure: Error | undefined;
+    const parser = createParser({
+      onEvent(event: EventSourceMessage) {
+        if (finished || failure) return;
+        if (event.data === '[DONE]') {
+          finished = true;
+          return;
+        }
+        let payload: ChunkPayload;
+        try {
+          payload = JSON.parse(event.data) as ChunkPayload;
+        } catch {
+          failure = new ServerError(`The model server at ${endpoint.apiBase} sent a stream event that is not JSON.`);
+          return;
+        }
+        if (payload.error) {
+          const message = typeof payload.error === 'string' ? payload.error : (payload.error.message ?? 'unknown error');
+          failure = new ServerError(`The model server at ${endpoint.apiBase} failed mid-answer: ${redact(message, endpoint.apiKey)}`);
+          return;
+        }
+        const choice = payload.choices?.[0];
+        const text = choice?.delta?.content;
+        if (text) request.onText(text);
+        if (choice?.finish_reason) finished = true;
+      },
+    });
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        clearTimeout(timer);
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+        if (failure) throw failure;
+        // Some servers keep the connection open after [DONE]; the answer is complete.
+        if (finished) break;
+      }
+    } catch (error) {
+      if (request.signal.aborted || failure) throw error;
+      if (timeout.signal.aborted) throw timedOut();
+      throw new StreamCutError(`The model server at ${endpoint.apiBase} closed the connection mid-answer (${describe(error)}).`);
+    } finally {
+      // Closes the connection when we stop reading early, so the server stops generating.
+      reader.cancel().catch(() => {});
+    }
+    if (!finished) throw new StreamCutError(`The model server at ${endpoint.apiBase} ended the answer stream before the answer was complete.`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (error instanceof Error ? error.message : String(error));
+}
