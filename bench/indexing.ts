@@ -9,12 +9,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import MiniSearch from 'minisearch';
-import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc';
 import { RequestToken } from '../src/pipeline/cancellation';
 import { chunkDocument } from '../src/pipeline/indexing/chunk';
 import { shutdownPdfWorkers } from '../src/pipeline/indexing/extract/pdf';
 import { walkFolder } from '../src/pipeline/indexing/walk';
 import { WorkspaceIndex } from '../src/pipeline/indexing/workspaceIndex';
+import type { IndexReport } from '../src/protocol/indexing';
 import { longPdf } from '../test/fixtures/pdfs';
 import { writeTinyEmbedder } from '../test/fixtures/tinyOnnx';
 import { startHarness } from '../test/support/pipelineHarness';
@@ -67,6 +68,19 @@ async function rawBaseline(dir: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** Presses Stop `delayMs` into `index`; how long after it `index` ended (`unfinished` if Stop came too late). */
+async function msFromStopToEnd(delayMs: number, index: (token: CancellationToken) => Promise<IndexReport>, unfinished: string): Promise<number> {
+  const source = new CancellationTokenSource();
+  let stoppedAt = 0;
+  setTimeout(() => {
+    stoppedAt = performance.now();
+    source.cancel();
+  }, delayMs);
+  const report = await index(source.token);
+  if (!report.cancelled) throw new Error(unfinished);
+  return performance.now() - stoppedAt;
+}
+
 async function stopDuringExtraction(runs: number): Promise<Figure> {
   const harness = await startHarness();
   await harness.client.start();
@@ -77,15 +91,8 @@ async function stopDuringExtraction(runs: number): Promise<Figure> {
       // A fresh file each time: an unchanged one would be skipped, not read.
       const file = path.join(dir, `long-${i}.pdf`);
       fs.writeFileSync(file, await longPdf(300));
-      const source = new CancellationTokenSource();
-      let stoppedAt = 0;
-      setTimeout(() => {
-        stoppedAt = performance.now();
-        source.cancel();
-      }, 150 + (i % 5) * 40);
-      const report = await harness.client.indexFiles([{ absPath: file, displayPath: `long-${i}.pdf` }], source.token);
-      if (!report.cancelled) throw new Error('the extraction finished before Stop; make the PDF longer');
-      latencies.push(performance.now() - stoppedAt);
+      const index = (token: CancellationToken) => harness.client.indexFiles([{ absPath: file, displayPath: `long-${i}.pdf` }], token);
+      latencies.push(await msFromStopToEnd(150 + (i % 5) * 40, index, 'the extraction finished before Stop; make the PDF longer'));
     }
     return summarize('Stop during PDF extraction → indexing ended, at the host', latencies, 'ms', { p95Target: 50 });
   } finally {
@@ -114,15 +121,8 @@ async function stopDuringEmbedding(runs: number): Promise<Figure> {
         fs.writeFileSync(file, Array.from({ length: 400 }, (_, l) => `Line ${l} of file ${f} in run ${i}: words to embed, again and again.`).join('\n'));
         return { absPath: file, displayPath: path.basename(file) };
       });
-      const source = new CancellationTokenSource();
-      let stoppedAt = 0;
-      setTimeout(() => {
-        stoppedAt = performance.now();
-        source.cancel();
-      }, 100 + (i % 5) * 45);
-      const report = await harness.client.indexFiles(files, source.token);
-      if (!report.cancelled) throw new Error('the embedding finished before Stop; write more text');
-      latencies.push(performance.now() - stoppedAt);
+      const index = (token: CancellationToken) => harness.client.indexFiles(files, token);
+      latencies.push(await msFromStopToEnd(100 + (i % 5) * 45, index, 'the embedding finished before Stop; write more text'));
     }
     return summarize('Stop while embedding → indexing ended, at the host', latencies, 'ms', { p95Target: 50 });
   } finally {
