@@ -13,6 +13,7 @@ import { Embedder } from '../pipeline/embedding/embedder';
 import { ChatModel } from '../pipeline/llm/chatModel';
 import { stderrLogger, type Logger } from '../pipeline/log';
 import { WorkspaceRetriever } from '../pipeline/retrieval/workspaceRetriever';
+import { runMcp } from './mcp/server';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
 
 const USAGE = `Usage:
@@ -20,6 +21,7 @@ const USAGE = `Usage:
   local-rag search "<query>" [--store DIR] [--k N] [--json]
   local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--attach FILE]
   local-rag ask "<question>" --server URL [--server-model NAME] [--store DIR] [--attach FILE]
+  local-rag mcp [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--max-answer-tokens N]
 
 --embedding-model DIR (any command) adds vector search fused with BM25; without it, BM25 only.
 --server URL answers from an OpenAI-compatible model server (llama-server, Ollama, LM Studio, vLLM)
@@ -32,6 +34,8 @@ const USAGE = `Usage:
 const EXIT_CANCELLED = 130;
 
 async function main(argv: string[]): Promise<number> {
+  // The MCP server has options of its own and runs until its client leaves.
+  if (argv[0] === 'mcp') return runMcp(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
