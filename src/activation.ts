@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): Host.LocalRagApi {
       resolveWebviewView: (view) => wake().view.resolveWebviewView(view),
     }),
   );
+  context.subscriptions.push(...standIns);
   // No `then`: VS Code and `await` look for one, and that must not load the host.
   return new Proxy({} as Host.LocalRagApi, { get: (_, key) => (key === 'then' ? undefined : Reflect.get(wake(), key)) });
 }
