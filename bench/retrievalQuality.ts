@@ -30,7 +30,7 @@ function stripAccents(text: string): string {
 }
 
 async function evaluate(language: string, embedder?: Embedder): Promise<Figure[]> {
-  const mode = embedder ? 'hybrid (BM25 + tiny embedder, RRF)' : 'BM25';
+  const mode = embedder ? 'hybrid (BM25 + tiny embedder, calibrated fusion)' : 'BM25';
   const squad = JSON.parse(fs.readFileSync(path.join(DATA, `xquad.${language}.json`), 'utf8')) as Squad;
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), `local-rag-xquad-${language}-`));
   const questions: { question: string; expected: string }[] = [];

@@ -1,7 +1,7 @@
 /**
  * Hybrid retrieval: the workspace index with the real transformers.js embedder (a tiny
  * generated ONNX model) — vectors made while indexing, saved, re-made when the model
- * changes, fused with BM25 by reciprocal rank.
+ * changes, fused with BM25 (store/ranking.ts; the fusion's rule itself: fusion.test.ts).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RequestToken } from '../../src/pipeline/cancellation';
 import { Embedder } from '../../src/pipeline/embedding/embedder';
-import { reciprocalRankFusion } from '../../src/pipeline/indexing/store/ranking';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
 
@@ -37,15 +36,6 @@ describe('hybrid retrieval', () => {
     await embedder?.dispose();
     await other?.dispose();
     fs.rmSync(root, { recursive: true, force: true });
-  });
-
-  test('reciprocal rank fusion rewards agreement between the lists', () => {
-    const fused = reciprocalRankFusion([
-      ['a', 'b', 'c'],
-      ['b', 'd', 'a'],
-    ]);
-    assert.deepEqual(fused.slice(0, 2).map((f) => f.id), ['b', 'a']);
-    assert.equal(fused.length, 4);
   });
 
   test('vectors find what keywords miss, and the fusion keeps keyword hits', async () => {

@@ -23,6 +23,8 @@ export type { FileRef, IndexFailure, IndexProgress, IndexReport, IndexStatus };
 
 export interface SearchHit extends Chunk {
   score: number;
+  /** In hybrid search, how clearly vector search found the chunk (0..1, calibrated per query: store/vectorConfidence.ts). */
+  confidence?: number;
 }
 
 /** A long run saves as it goes, so a crash or a kill loses at most this much work. */
@@ -137,15 +139,14 @@ export class WorkspaceIndex {
   }
 
   /**
-   * Keyword search, fused by reciprocal rank with vector search when `queryVector` is given
-   * (from the same embedding model): each list contributes its top `FUSION_CANDIDATES`.
+   * Keyword search, fused with vector search when `queryVector` is given (from the same
+   * embedding model): each list contributes its top `FUSION_CANDIDATES`, the vector hits
+   * weighted by their calibrated confidence (store/ranking.ts).
    */
   search(query: string, k: number, queryVector?: Float32Array): SearchHit[] {
-    const ranked =
-      queryVector && this.isHybrid
-        ? fuseKeywordAndVector(this.store.keyword(query, FUSION_CANDIDATES), this.store.vector(this.embedder!.modelId, queryVector, FUSION_CANDIDATES), k)
-        : this.store.keyword(query, k);
-    return ranked.map(({ doc, score }) => ({ ...this.store.chunk(doc), score }));
+    if (!queryVector || !this.isHybrid) return this.store.keyword(query, k).map(({ doc, score }) => ({ ...this.store.chunk(doc), score }));
+    const fused = fuseKeywordAndVector(this.store.keyword(query, FUSION_CANDIDATES), this.store.vector(this.embedder!.modelId, queryVector, FUSION_CANDIDATES), k);
+    return fused.map(({ doc, score, confidence }) => ({ ...this.store.chunk(doc), score, confidence }));
   }
 
   /** The vector of a query, when an embedding model is in use. */

@@ -2,10 +2,13 @@
  * How results are scored and ranked, apart from how they are found: BM25+ as MiniSearch
  * computes it (k 1.2, b 0.7, d 0.5, and its weights for prefix and fuzzy matches), so the
  * XQuAD tuning done on MiniSearch carries over; the best k of a scored collection; and the
- * reciprocal rank fusion of keyword and vector results. Finding the postings a query
- * matches is bm25.ts's, finding the nearest vectors vectorSearch.ts's.
+ * fusion of keyword and vector results, weighted by how clearly the vector hits stand out.
+ * Finding the postings a query matches is bm25.ts's, finding the nearest vectors
+ * vectorSearch.ts's.
  */
 import type { Layout } from './layout';
+import { vectorConfidence } from './vectorConfidence';
+import type { VectorHits } from './vectorSearch';
 
 const K = 1.2;
 const B = 0.7;
@@ -128,19 +131,35 @@ function insert(best: Scored[], doc: number, score: number, k: number): void {
   if (best.length > k) best.pop();
 }
 
-/** Reciprocal rank fusion (k = 60, as qmd and the literature use): ids by fused score. */
-export function reciprocalRankFusion<T>(rankings: T[][], k = 60): { id: T; score: number }[] {
-  const scores = new Map<T, number>();
-  for (const ranking of rankings) ranking.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + rank + 1)));
-  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
+/** The rank offset of reciprocal rank fusion (60, as qmd and the literature use). */
+const RRF_K = 60;
+
+export interface Fused extends Scored {
+  /** The vector hit's calibrated confidence (vectorConfidence.ts), 0..1; 0 when vector search did not vouch for it. */
+  confidence: number;
 }
 
 /**
  * The `k` best of keyword and vector results (each best first, `FUSION_CANDIDATES` of them
- * at most) by reciprocal rank: BM25 scores and cosines have no common scale, ranks do.
+ * at most), by reciprocal rank with the vector list weighted per hit by its calibrated
+ * confidence: BM25 scores and cosines have no common scale, ranks do, and a vector rank
+ * counts only as much as the hit stands out from the query's similarities to everything.
+ * With no confident vector hit this is BM25's order exactly. A vector hit BM25 did not find
+ * comes in only when it is a clear outlier, or when BM25 found nothing at all (then the
+ * nearest chunks, in their order; the relevance gate judges them). See docs/ranking.md.
  */
-export function fuseKeywordAndVector(keyword: Scored[], vector: Scored[], k: number): Scored[] {
-  return reciprocalRankFusion([keyword.map((hit) => hit.doc), vector.map((hit) => hit.doc)])
-    .slice(0, k)
-    .map(({ id, score }) => ({ doc: id, score }));
+export function fuseKeywordAndVector(keyword: Scored[], vector: VectorHits, k: number): Fused[] {
+  const fused = new Map<number, Fused>();
+  keyword.forEach(({ doc }, rank) => fused.set(doc, { doc, score: 1 / (RRF_K + rank + 1), confidence: 0 }));
+  vector.hits.forEach(({ doc, score: cosine }, rank) => {
+    const confidence = vectorConfidence(cosine, vector);
+    const share = confidence / (RRF_K + rank + 1);
+    const found = fused.get(doc);
+    if (found) {
+      found.score += share;
+      found.confidence = confidence;
+    } else if (confidence > 0 || keyword.length === 0) fused.set(doc, { doc, score: share, confidence });
+  });
+  // A stable sort: equal scores keep BM25's order, then the vector order.
+  return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, k);
 }

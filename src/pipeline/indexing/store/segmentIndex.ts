@@ -51,7 +51,7 @@ import {
   writeAtomically,
   type ManifestStamp,
 } from './storeFiles';
-import { vectorSearch } from './vectorSearch';
+import { vectorSearch, type VectorHits } from './vectorSearch';
 
 export type { FileEntry };
 export { NewerFormatError };
@@ -236,7 +236,7 @@ export class SegmentIndex {
     return keywordSearch(this.layout(), query, k);
   }
 
-  vector(modelId: string, query: Float32Array, k: number): Scored[] {
+  vector(modelId: string, query: Float32Array, k: number): VectorHits {
     return vectorSearch(this.layout(), modelId, query, k);
   }
 
