@@ -13,6 +13,9 @@ const suites = [
   // After integration: it reuses the suite built there, against the installed .vsix.
   { name: 'package', cmd: 'node', args: ['test/package/run.mjs'], kind: 'mocha' },
   { name: 'e2e', cmd: 'node', args: ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('test/e2e')], kind: 'node' },
+  // Every platform's .vsix built and checked (~10 min of registry downloads): only when named,
+  // `npm test -- package-all`.
+  { name: 'package-all', cmd: 'node', args: ['--test', '--test-reporter=tap', 'test/package/platformPackages.test.mjs'], kind: 'node', onlyWhenNamed: true },
 ];
 
 const only = process.argv.slice(2);
@@ -30,7 +33,7 @@ let failed = 0;
 const failedSuites = [];
 
 for (const suite of suites) {
-  if (only.length && !only.includes(suite.name)) continue;
+  if ((only.length || suite.onlyWhenNamed) && !only.includes(suite.name)) continue;
   console.log(`\n=== ${suite.name} ===`);
   const { code, output } = await run(suite.cmd, suite.args);
   const counts = suite.kind === 'node' ? nodeCounts(output) : suite.kind === 'exit' ? exitCounts(code) : mochaCounts(output);

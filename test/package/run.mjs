@@ -1,12 +1,15 @@
 // The .vsix a user installs: package it (`vsce package`, as `npm run package` does), install
 // it into a real VS Code (code-server --install-extension), then run the integration suite
 // against the installed copy — so a file missing from the package fails here, not for users.
+// The package's native files are checked first (checkVsix.mjs): this platform's, once each.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
+import { hostTarget, LIMITS, TARGETS } from '../../scripts/packageTargets.mjs';
 import { CODE_SERVER_BIN, REPO_ROOT, runExtensionTests } from '../vscode/codeServer.mjs';
+import { checkVsix } from './checkVsix.mjs';
 
 function run(cmd, args, options = {}) {
   const result = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', ...options });
@@ -23,7 +26,10 @@ try {
   const vsix = path.join(work, 'local-rag.vsix');
   console.log('Packaging…');
   run('npm', ['run', 'package', '--', '--out', vsix]);
-  console.log(`Packaged ${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB`);
+  const host = hostTarget();
+  const contents = checkVsix(vsix, { ...TARGETS[host], target: host }, LIMITS);
+  console.log(`Packaged ${(contents.bytes / 1e6).toFixed(1)} MB, ${contents.files} files, ${contents.natives.length} native`);
+  if (contents.problems.length) throw new Error(`the ${host} package:\n${contents.problems.join('\n')}`);
 
   const extensionsDir = path.join(work, 'extensions');
   const installed = run(CODE_SERVER_BIN, ['--extensions-dir', extensionsDir, '--user-data-dir', path.join(work, 'user'), '--install-extension', vsix], {
