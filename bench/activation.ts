@@ -24,18 +24,22 @@ export async function benchActivation(): Promise<Figure[]> {
   const load = os.loadavg()[0].toFixed(1);
   const fresh: number[] = [];
   const indexed: number[] = [];
+  /** The built-in Merge Conflict extension in the same windows: what this machine makes of a small activation right now. */
+  const reference: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const fixture = createVsCodeFixture();
     const workbench = await harness.openWorkbench({ workspace: fixture.workspace, extensionDevelopmentPath: REPO_ROOT, userSettings: fixture.userSettings });
     try {
       const page = workbench.page;
-      fresh.push(await activationMs(harness, page));
+      const first = await activationMs(harness, page);
+      fresh.push(first.ours);
+      if (first.reference !== undefined) reference.push(first.reference);
       await harness.runCommand(page, 'Local RAG: Index Workspace');
       await page.locator('.notification-toast', { hasText: /Indexing/i }).waitFor({ state: 'detached', timeout: 60_000 }).catch(() => {});
       await page.waitForTimeout(2_000);
       await harness.runCommand(page, 'Developer: Reload Window');
       await page.locator('.activitybar').first().waitFor({ state: 'visible', timeout: 60_000 });
-      indexed.push(await activationMs(harness, page));
+      indexed.push((await activationMs(harness, page)).ours);
     } finally {
       await workbench.close();
       fixture.dispose();
@@ -47,7 +51,7 @@ export async function benchActivation(): Promise<Figure[]> {
       value: median(fresh),
       unit: 'ms',
       target: '≤ 30 ms',
-      detail: `runs: ${fresh.join(', ')} ms (only the entry point loads); load average ${load} on ${os.cpus().length} cores`,
+      detail: `runs: ${fresh.join(', ')} ms (only the entry point loads); built-in Merge Conflict in the same windows: ${reference.join(', ')} ms; load average ${load} on ${os.cpus().length} cores`,
     },
     {
       name: 'Activation, indexed workspace after a reload, median of runs',
@@ -59,22 +63,28 @@ export async function benchActivation(): Promise<Figure[]> {
   ];
 }
 
-/** Waits for Local RAG's row in Show Running Extensions to show a time, and reads it. */
-async function activationMs(harness: Harness, page: Page): Promise<number> {
+/** Reads Local RAG's time in Show Running Extensions, and Merge Conflict's (built in, also activated after start-up) beside it. */
+async function activationMs(harness: Harness, page: Page): Promise<{ ours: number; reference?: number }> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     await harness.runCommand(page, 'Developer: Show Running Extensions');
-    const row = page.locator('.monaco-list-row', { has: page.locator('div.name', { hasText: /^(Local RAG|local-rag\.local-rag)$/ }) }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {});
-    const text = (await row.locator('div.activation-time').textContent({ timeout: 5_000 }).catch(() => null)) ?? '';
-    const match = /Activation: (\d+)ms/.exec(text);
-    if (match) {
+    const ours = await rowTime(page, /^(Local RAG|local-rag\.local-rag)$/);
+    if (ours !== undefined) {
+      const reference = await rowTime(page, /^Merge Conflict$/);
       await page.keyboard.press('Control+W');
-      return Number(match[1]);
+      return { ours, reference };
     }
     await page.waitForTimeout(1_000);
   }
   throw new Error('Show Running Extensions never showed an activation time for Local RAG');
+}
+
+async function rowTime(page: Page, name: RegExp): Promise<number | undefined> {
+  const row = page.locator('.monaco-list-row', { has: page.locator('div.name', { hasText: name }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {});
+  const text = (await row.locator('div.activation-time').textContent({ timeout: 5_000 }).catch(() => null)) ?? '';
+  const match = /Activation: (\d+)ms/.exec(text);
+  return match ? Number(match[1]) : undefined;
 }
 
 if (require.main === module) {
