@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RequestToken } from '../cancellation';
+import { batchSizeOf, LoadedModel, type ModelInThread } from './loadedModel';
 import { defaultThreads, loadFailure, openModelFolder, type ModelDtype } from './modelFolder';
 import { OnnxThread } from './onnxThread';
 import type { Embedded } from './worker/protocol';
@@ -31,21 +32,17 @@ export type EmbedBatchCallback = (done: number, total: number) => void;
 
 const DEFAULT_BATCH_SIZE = 16;
 
-export class Embedder {
-  private disposed = false;
-
+export class Embedder extends LoadedModel {
   private constructor(
-    private readonly thread: OnnxThread,
-    private readonly handle: number,
-    /** Folder name plus a hash of its config, file sizes and passage prefix: changes when the vectors would. */
-    readonly modelId: string,
-    readonly modelDir: string,
+    /** Its modelId is the folder name plus a hash of its config, file sizes and passage prefix: it changes when the vectors would. */
+    model: ModelInThread,
     /** Length of every vector. */
     readonly dimension: number,
     private readonly queryPrefix: string,
     private readonly passagePrefix: string,
-    private readonly batchSize: number,
-  ) {}
+  ) {
+    super(model, 'embedding model');
+  }
 
   /** Loads the model in `modelDir`; a missing or broken folder fails with a `ModelLoadError` naming it. */
   static async load(modelDir: string, options: EmbedderOptions = {}): Promise<Embedder> {
@@ -57,14 +54,16 @@ export class Embedder {
     });
     const passagePrefix = options.passagePrefix ?? 'passage: ';
     return new Embedder(
-      thread,
-      loaded.model,
-      withPassagePrefix(folder.modelId, passagePrefix),
-      folder.dir,
+      {
+        thread,
+        handle: loaded.model,
+        modelId: withPassagePrefix(folder.modelId, passagePrefix),
+        modelDir: folder.dir,
+        batchSize: batchSizeOf(options.batchSize, DEFAULT_BATCH_SIZE),
+      },
       loaded.dimension!,
       options.queryPrefix ?? 'query: ',
       passagePrefix,
-      Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)),
     );
   }
 
@@ -96,19 +95,9 @@ export class Embedder {
     return vector;
   }
 
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    await this.thread.unload(this.handle);
-  }
-
   private async embed(texts: string[], token: RequestToken | undefined): Promise<Float32Array[]> {
     const { data, dimension } = await this.thread.request<Embedded>({ type: 'embed', model: this.handle, texts }, token);
     return texts.map((_, row) => data.subarray(row * dimension, (row + 1) * dimension));
-  }
-
-  private assertOpen(): void {
-    if (this.disposed) throw new Error(`The embedding model "${this.modelDir}" was disposed.`);
   }
 }
 

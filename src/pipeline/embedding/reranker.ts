@@ -7,6 +7,7 @@
  * during a batch releases the caller at once.
  */
 import type { RequestToken } from '../cancellation';
+import { batchSizeOf, LoadedModel, type ModelInThread } from './loadedModel';
 import { defaultThreads, loadFailure, openModelFolder, type ModelDtype } from './modelFolder';
 import { OnnxThread } from './onnxThread';
 
@@ -23,16 +24,10 @@ export interface RerankerOptions {
 
 const DEFAULT_BATCH_SIZE = 8;
 
-export class Reranker {
-  private disposed = false;
-
-  private constructor(
-    private readonly thread: OnnxThread,
-    private readonly handle: number,
-    readonly modelId: string,
-    readonly modelDir: string,
-    private readonly batchSize: number,
-  ) {}
+export class Reranker extends LoadedModel {
+  private constructor(model: ModelInThread) {
+    super(model, 'reranker model');
+  }
 
   /** Loads the cross-encoder in `modelDir`; a missing or broken folder fails with a `ModelLoadError` naming it. */
   static async load(modelDir: string, options: RerankerOptions = {}): Promise<Reranker> {
@@ -44,7 +39,7 @@ export class Reranker {
     const { thread, loaded } = await OnnxThread.load({ type: 'loadReranker', dir: folder.dir, config: folder.config, dtype, threads, maxLength }).catch((error: unknown) => {
       throw loadFailure(error, folder.dir, 'reranker model');
     });
-    return new Reranker(thread, loaded.model, folder.modelId, folder.dir, Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE)));
+    return new Reranker({ thread, handle: loaded.model, modelId: folder.modelId, modelDir: folder.dir, batchSize: batchSizeOf(options.batchSize, DEFAULT_BATCH_SIZE) });
   }
 
   /** One relevance score (0..1) per passage, in the order given. */
@@ -57,15 +52,5 @@ export class Reranker {
       scores.push(...(await this.thread.request<number[]>({ type: 'score', model: this.handle, query, passages: batch }, token)));
     }
     return scores;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    await this.thread.unload(this.handle);
-  }
-
-  private assertOpen(): void {
-    if (this.disposed) throw new Error(`The reranker model "${this.modelDir}" was disposed.`);
   }
 }
