@@ -19,9 +19,13 @@ async function api(): Promise<LocalRagApi> {
   return extension.activate();
 }
 
-function collect(local: LocalRagApi): { updates: ChatUpdate[]; dispose(): void } {
+/** Collects the chat's updates; `act` sees each one after it is collected (to press Stop mid-stream, say). */
+function collect(local: LocalRagApi, act?: (updates: ChatUpdate[], update: ChatUpdate) => void): { updates: ChatUpdate[]; dispose(): void } {
   const updates: ChatUpdate[] = [];
-  const subscription = local.controller.onUpdate((update) => updates.push(update));
+  const subscription = local.controller.onUpdate((update) => {
+    updates.push(update);
+    act?.(updates, update);
+  });
   return { updates, dispose: () => subscription.dispose() };
 }
 
@@ -99,17 +103,15 @@ describe('Local RAG in VS Code', () => {
 
   it('cancelling the token of localRag.ask stops the pipeline, keeping the partial answer', async () => {
     const local = await api();
-    const seen = collect(local);
     const source = new vscode.CancellationTokenSource();
-    const subscription = local.controller.onUpdate(() => {
-      if (contentCount(seen.updates) === 20) source.cancel();
+    const seen = collect(local, (updates) => {
+      if (contentCount(updates) === 20) source.cancel();
     });
     try {
       const result = (await vscode.commands.executeCommand('localRag.ask', 'Tell me a long story.', source.token)) as TerminalEvent;
       assert.ok('cancelled' in result, `stopped: ${JSON.stringify(result)}`);
       await lastTurnStopped(local, /\S\s*\[Stopped\]$/);
     } finally {
-      subscription.dispose();
       seen.dispose();
       source.dispose();
     }
@@ -117,25 +119,22 @@ describe('Local RAG in VS Code', () => {
 
   it('localRag.stop stops the running question', async () => {
     const local = await api();
-    const seen = collect(local);
-    const subscription = local.controller.onUpdate(() => {
-      if (contentCount(seen.updates) === 10) void vscode.commands.executeCommand('localRag.stop');
+    const seen = collect(local, (updates) => {
+      if (contentCount(updates) === 10) void vscode.commands.executeCommand('localRag.stop');
     });
     try {
       const result = (await vscode.commands.executeCommand('localRag.ask', 'Another long answer, please.')) as TerminalEvent;
       assert.ok('cancelled' in result, `stopped: ${JSON.stringify(result)}`);
     } finally {
-      subscription.dispose();
       seen.dispose();
     }
   });
 
   it('a killed pipeline process ends the question with an error, and the next question works', async () => {
     const local = await api();
-    const seen = collect(local);
-    const subscription = local.controller.onUpdate(() => {
+    const seen = collect(local, (updates) => {
       const pid = local.pipelinePid();
-      if (contentCount(seen.updates) === 10 && pid) process.kill(pid, 'SIGKILL');
+      if (contentCount(updates) === 10 && pid) process.kill(pid, 'SIGKILL');
     });
     let oldPid: number | undefined;
     try {
@@ -144,7 +143,6 @@ describe('Local RAG in VS Code', () => {
       assert.ok('error' in failed, `error after the crash: ${JSON.stringify(failed)}`);
       assert.equal(failed.code, 'pipelineExited');
     } finally {
-      subscription.dispose();
       seen.dispose();
     }
     const next = (await vscode.commands.executeCommand('localRag.ask', 'Are you back?')) as TerminalEvent;
@@ -416,9 +414,8 @@ describe('Attached files and the quick-pick', () => {
     const local = await api();
     const file = await harbourFile();
     const source = new vscode.CancellationTokenSource();
-    const seen = collect(local);
-    const subscription = local.controller.onUpdate((update) => {
-      if (update.type === 'event' && 'content' in update.event && phasesOf(seen.updates).at(-1) === 'SUMMARIZATION') source.cancel();
+    const seen = collect(local, (updates, update) => {
+      if (update.type === 'event' && 'content' in update.event && phasesOf(updates).at(-1) === 'SUMMARIZATION') source.cancel();
     });
     try {
       const result = (await vscode.commands.executeCommand('localRag.askAboutFile', file, 'Summarize it.', source.token)) as TerminalEvent;
@@ -426,7 +423,6 @@ describe('Attached files and the quick-pick', () => {
       assert.deepEqual(phasesOf(seen.updates), ['FILE_EXTRACTION', 'SUMMARIZATION']);
       await lastTurnStopped(local, /^Summary of notes\/harbour\.md:\n[\s\S]*\[Stopped\]$/);
     } finally {
-      subscription.dispose();
       seen.dispose();
       source.dispose();
     }
