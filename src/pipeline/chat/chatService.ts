@@ -107,7 +107,7 @@ export class ChatService {
       const found = await retriever.retrieve(query, token);
       token.throwIfCancelled();
       // An attached file is what the user asked about: its passages count whatever the words.
-      sources = params.attachment ? found : relevantSources(query, found);
+      sources = params.attachment ? found : relevantSources(query, found, (source) => retriever.matchesInMeaning?.(source) ?? false);
       send({ requestId, sources });
 
       if (sources.length === 0) {

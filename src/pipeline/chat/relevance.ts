@@ -1,15 +1,18 @@
 /**
  * Whether retrieval found anything worth answering from.
  *
- * Scores cannot decide it alone: BM25 scores grow with the corpus and the number of words
- * matched, reciprocal-rank fusion gives the first place of either list 1/61 whatever it
- * holds (and vector search always returns nearest neighbours, however far), and a
- * cross-encoder's logits have their own scale. So the threshold is on evidence that every
- * scale shares: a passage counts when it contains at least one content word of the query
- * (accents folded; longer words also by prefix, as BM25 matches them). A BM25 hit that
- * matched only "what", "the", "là"… and a vector neighbour with no word in common are weak.
- * The cost: a passage that matches only in meaning (a question in English about a
- * Vietnamese text) is dropped; the answer then says nothing was found rather than guess.
+ * Raw scores cannot decide it: BM25 scores grow with the corpus and the number of words
+ * matched, fused ranks say nothing of distance, and vector search always returns nearest
+ * neighbours, however far. So a passage counts on evidence with a scale of its own:
+ * * it contains at least one content word of the query (accents folded; longer words also
+ *   by prefix, as BM25 matches them) — a BM25 hit that matched only "what", "the", "là"… is
+ *   weak; this is the whole rule for keyword-only search;
+ * * or the retriever's models vouch for it (`Retriever.matchesInMeaning`): the embedder's
+ *   hit stands out from the query's similarities to the whole collection (calibrated per
+ *   query and model, store/vectorConfidence.ts), or the cross-encoder's probability is at
+ *   least even. So a question in Vietnamese about English documentation, or one in other
+ *   words, is answered from the passage that means it; a nearest neighbour that is no
+ *   outlier stays weak, and the answer then says nothing was found rather than guess.
  */
 import type { Source } from '../../protocol/events';
 import { exactTerms, foldTerm } from '../indexing/store/terms';
@@ -45,8 +48,11 @@ export function supports(source: Source, queryTerms: string[]): boolean {
   return queryTerms.some((term) => words.has(term) || (term.length >= PREFIX_MIN && [...words].some((word) => word.startsWith(term) || (word.length >= PREFIX_MIN && term.startsWith(word)))));
 }
 
-/** The sources that answer can draw on, in the retriever's order; empty when all are weak. */
-export function relevantSources(query: string, sources: Source[]): Source[] {
+/**
+ * The sources that answer can draw on, in the retriever's order; empty when all are weak.
+ * `matchesInMeaning`: the retriever's word on a source whatever words it shares.
+ */
+export function relevantSources(query: string, sources: Source[], matchesInMeaning: (source: Source) => boolean = () => false): Source[] {
   const terms = contentTerms(query);
-  return sources.filter((source) => supports(source, terms));
+  return sources.filter((source) => supports(source, terms) || matchesInMeaning(source));
 }

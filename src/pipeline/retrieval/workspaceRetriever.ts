@@ -7,6 +7,14 @@ import type { Retriever } from './retriever';
 
 /** How many fused candidates the cross-encoder reads: it costs one model call per 8 of them. */
 export const RERANK_CANDIDATES = 20;
+/** A cross-encoder's probability from which a passage counts as relevant: the model's own even odds (a logit of 0). */
+export const RERANK_RELEVANT = 0.5;
+/**
+ * The calibrated vector confidence from which a passage counts as relevant on meaning alone:
+ * full (1.5 standard deviations past the expected best of noise). The fusion weighs every
+ * degree of confidence; the relevance gate is yes or no, so it asks for the clear case.
+ */
+export const VECTOR_RELEVANT = 1;
 
 /**
  * The workspace index: BM25, fused with vector search when an embedding model is in use,
@@ -15,6 +23,8 @@ export const RERANK_CANDIDATES = 20;
 export class WorkspaceRetriever implements Retriever {
   private announced = false;
   private rerankFailed = false;
+  /** The sources returned that the models vouched for (see matchesInMeaning). */
+  private readonly meaningful = new WeakSet<Source>();
 
   constructor(
     private readonly index: () => WorkspaceIndex | undefined,
@@ -45,14 +55,27 @@ export class WorkspaceRetriever implements Retriever {
     token.throwIfCancelled();
     const reranker = this.reranker();
     const wanted = reranker ? Math.max(this.k, RERANK_CANDIDATES) : this.k;
-    let hits = withoutOverlaps(index.search(query, wanted * 3, vector), wanted);
-    if (reranker) hits = (await this.rerank(reranker, query, hits, token)).slice(0, this.k);
-    return hits.map(toSource);
+    const fused = withoutOverlaps(index.search(query, wanted * 3, vector), wanted);
+    const reranked = reranker ? await this.rerank(reranker, query, fused, token) : undefined;
+    const hits = (reranked ?? fused).slice(0, this.k);
+    const sources = hits.map(toSource);
+    hits.forEach((hit, i) => {
+      if ((hit.confidence ?? 0) >= VECTOR_RELEVANT || (reranked && hit.score >= RERANK_RELEVANT)) this.meaningful.add(sources[i]);
+    });
+    return sources;
   }
 
-  /** Orders the candidates by the cross-encoder's score; on a model failure keeps the fused order. */
-  private async rerank<T extends { text: string; score: number }>(reranker: Reranker, query: string, hits: T[], token: RequestToken): Promise<T[]> {
-    if (hits.length < 2) return hits;
+  /**
+   * Whether the models vouched for a source this retriever returned, whatever words it
+   * shares with the question: vector search found it a clear outlier (full calibrated
+   * confidence, store/vectorConfidence.ts), or the cross-encoder gave it even odds or better.
+   */
+  matchesInMeaning(source: Source): boolean {
+    return this.meaningful.has(source);
+  }
+
+  /** The candidates by the cross-encoder's probability; undefined on a model failure (the fused order stands). */
+  private async rerank<T extends { text: string; score: number }>(reranker: Reranker, query: string, hits: T[], token: RequestToken): Promise<T[] | undefined> {
     try {
       const scores = await reranker.score(query, hits.map((hit) => hit.text), token);
       return hits.map((hit, i) => ({ ...hit, score: scores[i] })).sort((a, b) => b.score - a.score);
@@ -62,7 +85,7 @@ export class WorkspaceRetriever implements Retriever {
         this.rerankFailed = true;
         this.logger.log('warn', `The reranker failed (${error instanceof Error ? error.message : String(error)}); results keep the fused order.`);
       }
-      return hits;
+      return undefined;
     }
   }
 }

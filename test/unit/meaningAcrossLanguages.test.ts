@@ -1,0 +1,137 @@
+/**
+ * Meaning counts, across languages: with an embedder, a question in Vietnamese about an
+ * English page is answered from it although they share no word, and a question about
+ * nothing in the workspace still gets "nothing found". The embedder is the tiny generated
+ * ONNX model (real transformers.js and onnxruntime-node) made to know a few translations:
+ * "phà" and "ferry" (and three more pairs) share one embedding row, as a multilingual model
+ * puts a word and its translation close together. Through ChatService and WorkspaceRetriever
+ * to the answer's sources.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { RequestManager, RequestToken } from '../../src/pipeline/cancellation';
+import { ChatService } from '../../src/pipeline/chat/chatService';
+import { ChatHistory } from '../../src/pipeline/chat/history';
+import { Embedder } from '../../src/pipeline/embedding/embedder';
+import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
+import { ChatModel } from '../../src/pipeline/llm/chatModel';
+import { WorkspaceRetriever } from '../../src/pipeline/retrieval/workspaceRetriever';
+import type { ChatEvent, Source } from '../../src/protocol/events';
+import { DEFAULT_PIPELINE_SETTINGS } from '../../src/protocol/settings';
+import { mulberry32 } from '../fixtures/random';
+import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
+import { headlessChat } from '../support/headlessChat';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-meaning-'));
+const quiet = { log: () => {} };
+
+const TRANSLATIONS = [
+  ['ferry', 'phà'],
+  ['ticket', 'vé'],
+  ['price', 'giá'],
+  ['harbour', 'bến'],
+];
+/** The page's other words, whole in the vocabulary as in a real model's (not spelled out letter by letter). */
+const FERRY_WORDS = ['leaves', 'every', 'hour', 'five', 'dollars'];
+const FERRY_PAGE = '# Ferry\n\nThe ferry leaves the harbour every hour. A ferry ticket has a price of five dollars.\n';
+const VIETNAMESE_QUESTION = 'Giá vé phà ở bến?';
+/** About nothing in the workspace ("What is my cat's name?", "What is the weather like today?"). */
+const UNRELATED_QUESTIONS = ['Con mèo của tôi tên là gì?', 'Thời tiết hôm nay thế nào?'];
+
+/** English pages about everything but ferries, from the tiny model's vocabulary. */
+function otherPages(count: number): Record<string, string> {
+  const words = (
+    'garden apple tree house coffee music night city code editor file extension school teacher student book ' +
+    'river mountain snow rain sun weather phone computer keyboard window server network database memory song video'
+  ).split(' ');
+  const random = mulberry32(3);
+  const pick = () => words[Math.floor(random() * words.length)];
+  const pages: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const sentence = () => `The ${pick()} and the ${pick()} of the ${pick()} are ${pick()} ${pick()}.`;
+    pages[`notes/${i}.md`] = `# ${pick()}\n\n${sentence()} ${sentence()} ${sentence()}\n`;
+  }
+  return pages;
+}
+
+describe('meaning counts, across languages', () => {
+  let embedder: Embedder;
+  let index: WorkspaceIndex;
+
+  before(async () => {
+    const pages: Record<string, string> = { 'guide/ferry.md': FERRY_PAGE, ...otherPages(40) };
+    const docs = path.join(root, 'docs');
+    for (const [name, text] of Object.entries(pages)) {
+      fs.mkdirSync(path.dirname(path.join(docs, name)), { recursive: true });
+      fs.writeFileSync(path.join(docs, name), text);
+    }
+    embedder = await Embedder.load(writeTinyEmbedder(path.join(root, 'embedder'), { synonyms: TRANSLATIONS, vocab: FERRY_WORDS }).dir, { threads: 1 });
+    index = await WorkspaceIndex.open(path.join(root, 'index'), quiet);
+    await index.useEmbedder(embedder, new RequestToken('embed'));
+    await index.indexFiles(
+      Object.keys(pages).map((name) => ({ absPath: path.join(docs, name), displayPath: name })),
+      new RequestToken('index'),
+    );
+  });
+  after(async () => {
+    await index?.close();
+    await embedder?.dispose();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function ask(question: string): Promise<{ sources: Source[]; answer: string; found: Source[] }> {
+    const history = await ChatHistory.open(path.join(root, `history-${Math.random()}.json`), quiet);
+    const retriever = new WorkspaceRetriever(() => index, quiet);
+    const found: Source[] = [];
+    const spy = { ...retriever, retrieve: async (query: string, token: RequestToken) => {
+      const sources = await retriever.retrieve(query, token);
+      found.push(...sources);
+      return sources;
+    }, matchesInMeaning: (source: Source) => retriever.matchesInMeaning(source), isEmpty: () => retriever.isEmpty() };
+    const settings = { ...DEFAULT_PIPELINE_SETTINGS, chatModel: '' };
+    const service = headlessChat(
+      new ChatService({ model: new ChatModel(quiet), retriever: spy, history, settings: () => settings, logger: quiet }),
+      new RequestManager(() => {}),
+    );
+    const events: ChatEvent[] = [];
+    await service.handle({ requestId: `q-${Math.random()}`, question }, (event) => events.push(event));
+    await history.flush();
+    const sources = events.flatMap((event) => ('sources' in event ? [event.sources] : [])).at(-1) ?? [];
+    const answer = events.map((event) => ('content' in event ? event.content : '')).join('');
+    return { sources, answer, found };
+  }
+
+  test('keywords alone find nothing for the Vietnamese question; vectors find the English page, clearly', async () => {
+    assert.deepEqual(index.search(VIETNAMESE_QUESTION, 5), [], 'no word in common');
+    const hits = index.search(VIETNAMESE_QUESTION, 5, await index.embedQuery(VIETNAMESE_QUESTION, new RequestToken('q')));
+    assert.equal(hits[0]?.path, 'guide/ferry.md');
+    assert.ok((hits[0].confidence ?? 0) > 0, `confidence ${hits[0].confidence}`);
+    assert.ok(hits.slice(1).every((hit) => hit.confidence === 0), JSON.stringify(hits.map((hit) => [hit.path, hit.confidence])));
+  });
+
+  test('the Vietnamese question about the English page is answered from it', async () => {
+    const { sources, answer } = await ask(VIETNAMESE_QUESTION);
+    assert.deepEqual(sources.map((source) => source.path), ['guide/ferry.md']);
+    assert.match(answer, /The ferry leaves the harbour every hour\. A ferry ticket has a price of five dollars\. \[1\]/);
+  });
+
+  test('an unrelated question still gets "nothing found", though vector search returned its nearest pages', async () => {
+    for (const question of UNRELATED_QUESTIONS) {
+      const { sources, answer, found } = await ask(question);
+      assert.ok(found.length > 0, 'vector search always has nearest neighbours');
+      assert.deepEqual(sources, [], question);
+      assert.match(answer, /found nothing about this in the workspace documents/);
+    }
+  });
+
+  test('a vector-only match comes in beside keyword hits', async () => {
+    // "student" is a keyword of other pages; the ferry page shares no word but means the rest.
+    const question = 'Giá vé phà cho student?';
+    const hits = index.search(question, 5, await index.embedQuery(question, new RequestToken('q')));
+    assert.ok(index.search(question, 50).every((hit) => hit.path !== 'guide/ferry.md'), 'BM25 alone does not find it');
+    assert.ok(hits.some((hit) => hit.path === 'guide/ferry.md'), JSON.stringify(hits.map((hit) => [hit.path, hit.confidence])));
+  });
+});
