@@ -18,6 +18,7 @@ import { ChatHistory } from '../../src/pipeline/chat/history';
 import { Embedder } from '../../src/pipeline/embedding/embedder';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
+import type { Retriever } from '../../src/pipeline/retrieval/retriever';
 import { WorkspaceRetriever } from '../../src/pipeline/retrieval/workspaceRetriever';
 import type { ChatEvent, Source } from '../../src/protocol/events';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../src/protocol/settings';
@@ -86,14 +87,18 @@ describe('meaning counts, across languages', () => {
     const history = await ChatHistory.open(path.join(root, `history-${Math.random()}.json`), quiet);
     const retriever = new WorkspaceRetriever(() => index, quiet);
     const found: Source[] = [];
-    const spy = { ...retriever, retrieve: async (query: string, token: RequestToken) => {
-      const sources = await retriever.retrieve(query, token);
-      found.push(...sources);
-      return sources;
-    }, matchesInMeaning: (source: Source) => retriever.matchesInMeaning(source), isEmpty: () => retriever.isEmpty() };
+    // The retriever as ChatService sees it, noting what search returned before the gate.
+    const noting: Retriever = {
+      retrieve: async (query, token) => {
+        const sources = await retriever.retrieve(query, token);
+        found.push(...sources);
+        return sources;
+      },
+      matchesInMeaning: (source) => retriever.matchesInMeaning(source),
+    };
     const settings = { ...DEFAULT_PIPELINE_SETTINGS, chatModel: '' };
     const service = headlessChat(
-      new ChatService({ model: new ChatModel(quiet), retriever: spy, history, settings: () => settings, logger: quiet }),
+      new ChatService({ model: new ChatModel(quiet), retriever: noting, history, settings: () => settings, logger: quiet }),
       new RequestManager(() => {}),
     );
     const events: ChatEvent[] = [];
