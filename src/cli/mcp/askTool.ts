@@ -19,9 +19,8 @@ import type { PipelineSettings } from '../../protocol/settings';
 import { ToolError, type IndexReader } from './indexReader';
 import { quotedPassage, reference, UNTRUSTED_NOTE } from './passages';
 
-/** The phases in the order they come, as progress steps. */
-const PHASE_STEPS: Record<string, number> = { FILE_EXTRACTION: 1, SUMMARIZATION: 1, ANALYSIS: 1, RETRIEVAL: 2, GENERATION: 3 };
-const STEPS = 4;
+/** How often progress tells how much of the answer is written. */
+const WRITING_STEP_MS = 250;
 
 const sourceShape = z.object({
   n: z.number().int().describe('the number the answer cites as [n]'),
@@ -78,14 +77,21 @@ export function registerAskTool(server: McpServer, deps: AskDeps): void {
       });
       let answer = '';
       let sources: Source[] = [];
+      let step = 0;
+      let toldAt = 0;
+      const tell = (message: string) => {
+        if (progressToken === undefined) return;
+        toldAt = performance.now();
+        void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++step, message } }).catch(() => {});
+      };
       try {
         const terminal = await service.handle({ requestId, question }, token, (event) => {
-          if ('content' in event) answer += event.content;
-          else if ('sources' in event) sources = event.sources;
-          else if ('phase' in event && progressToken !== undefined) {
-            const params = { progressToken, progress: PHASE_STEPS[event.phase] ?? 0, total: STEPS, message: event.status };
-            void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {});
-          }
+          if ('content' in event) {
+            answer += event.content;
+            // While the answer is written, a step now and then: the client sees it is alive.
+            if (performance.now() - toldAt >= WRITING_STEP_MS) tell(`Writing the answer… ${answer.length} characters so far`);
+          } else if ('sources' in event) sources = event.sources;
+          else if ('phase' in event) tell(event.status);
         });
         if ('cancelled' in terminal) {
           // The client has stopped listening (the SDK sends no result for a cancelled call); the log says how fast the work stopped.
