@@ -59,7 +59,8 @@ export function toSlashes(relative: string, sep: string): string {
  */
 export function underFolder(root: string, displayPath: string, rules: PathRules): string | undefined {
   const { flavor } = rules;
-  if (flavor.isAbsolute(displayPath) || /^[a-zA-Z]:/.test(displayPath)) return undefined;
+  // `C:foo` is relative to drive C's current folder on Windows; elsewhere `a:b.md` is a name.
+  if (flavor.isAbsolute(displayPath) || (flavor.sep === '\\' && /^[a-zA-Z]:/.test(displayPath))) return undefined;
   const target = flavor.resolve(root, displayPath);
   return relativeWithin(root, target, rules) ? target : undefined;
 }

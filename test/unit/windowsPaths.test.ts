@@ -87,6 +87,10 @@ describe('opening a cited source on Windows', () => {
       assert.equal(underFolder('C:\\ws', displayPath, windows), undefined, displayPath);
     }
   });
+
+  it('leaves a colon in a POSIX name alone', () => {
+    assert.equal(underFolder('/srv/ws', 'a:b.md', linux), '/srv/ws/a:b.md');
+  });
 });
 
 describe('CRLF files', () => {
