@@ -14,6 +14,7 @@ import { benchAttachmentStop } from './attachmentStop';
 import { benchStopLatency } from './stopLatency';
 import { benchFaults } from './faults';
 import { benchActivation } from './activation';
+import { benchMcp } from './mcp';
 import type { Figure } from './stats';
 
 async function main(): Promise<void> {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchAttachmentStop()));
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchFaults()));
+  figures.push(...(await benchMcp()));
   figures.push(...(await benchHostEventLoop()));
   figures.push(...(await benchActivation()));
   figures.push(...(await benchChatViewLayout()));
