@@ -14,14 +14,14 @@ import * as path from 'node:path';
 import { RequestManager } from '../../src/pipeline/cancellation';
 import { pickSections } from '../../src/pipeline/chat/attachment';
 import { ChatService } from '../../src/pipeline/chat/chatService';
-import { headlessChat, type HeadlessChat } from '../support/headlessChat';
+import { askHeadless, assertOneTerminal, headlessChat, type HeadlessChat } from '../support/headlessChat';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { pdfWorkerCount, shutdownPdfWorkers } from '../../src/pipeline/indexing/extract/pdf';
 import type { Chunk } from '../../src/pipeline/indexing/types';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import type { Logger } from '../../src/pipeline/log';
 import { WorkspaceRetriever } from '../../src/pipeline/retrieval/workspaceRetriever';
-import { STOPPED_MARKER, isTerminalEvent, type ChatEvent, type Source, type TerminalEvent } from '../../src/protocol/events';
+import { STOPPED_MARKER, type ChatEvent, type Source } from '../../src/protocol/events';
 import type { FileRef } from '../../src/protocol/indexing';
 import { longPdf, multiPagePdf, PAGE_WORDS } from '../fixtures/pdfs';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
@@ -85,25 +85,8 @@ async function setup(overrides: { contextSize?: number } = {}) {
   return { service, requests, history };
 }
 
-interface Asked {
-  events: ChatEvent[];
-  terminal: TerminalEvent;
-}
-
-async function ask(
-  service: HeadlessChat,
-  requestId: string,
-  question: string,
-  attachment: FileRef | undefined,
-  onEvent: (event: ChatEvent, events: ChatEvent[]) => void = () => {},
-): Promise<Asked> {
-  const events: ChatEvent[] = [];
-  const terminal = await service.handle({ requestId, question, attachment }, (event) => {
-    events.push(event);
-    onEvent(event, events);
-  });
-  return { events, terminal };
-}
+const ask = (service: HeadlessChat, requestId: string, question: string, attachment: FileRef | undefined, onEvent?: Parameters<typeof askHeadless>[2]) =>
+  askHeadless(service, { requestId, question, attachment }, onEvent);
 
 const isContent = (event: ChatEvent): event is Extract<ChatEvent, { content: string }> => 'content' in event;
 const contentOf = (events: ChatEvent[]) => events.filter(isContent).map((event) => event.content).join('');
@@ -111,12 +94,6 @@ const contentOf = (events: ChatEvent[]) => events.filter(isContent).map((event) 
 const phasesOf = (events: ChatEvent[]) =>
   events.flatMap((event) => ('phase' in event ? [event.phase] : [])).filter((phase, i, all) => phase !== all[i - 1]);
 const sourcesOf = (events: ChatEvent[]): Source[] => events.flatMap((event) => ('sources' in event ? event.sources : []));
-
-function assertOneTerminal(asked: Asked, expected: TerminalEvent): void {
-  assert.deepEqual(asked.events.filter(isTerminalEvent), [expected]);
-  assert.deepEqual(asked.events.at(-1), expected);
-  assert.deepEqual(asked.terminal, expected);
-}
 
 describe('a question with an attached file', () => {
   test('runs FILE_EXTRACTION, then SUMMARIZATION streamed as content, then the answer, citing the file', async () => {

@@ -13,19 +13,12 @@ import * as path from 'node:path';
 import { RequestToken, RequestManager } from '../../src/pipeline/cancellation';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { ChatService } from '../../src/pipeline/chat/chatService';
-import { headlessChat, type HeadlessChat } from '../support/headlessChat';
+import { askHeadless, assertOneTerminal, headlessChat, type HeadlessChat } from '../support/headlessChat';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import type { Logger } from '../../src/pipeline/log';
 import { WorkspaceRetriever } from '../../src/pipeline/retrieval/workspaceRetriever';
-import {
-  STOPPED_MARKER,
-  isTerminalEvent,
-  type ChatEvent,
-  type ChatTurn,
-  type ProcessingPhase,
-  type TerminalEvent,
-} from '../../src/protocol/events';
+import { STOPPED_MARKER, type ChatEvent, type ChatTurn, type ProcessingPhase } from '../../src/protocol/events';
 import type { PipelineSettings } from '../../src/protocol/settings';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
 import { tinyModelSettings } from '../support/pipelineHarness';
@@ -102,37 +95,12 @@ async function setup(overrides: Partial<PipelineSettings> = {}, chatModel: ChatM
   return { service, requests, history, historyFile, settings, logs };
 }
 
-interface Asked {
-  events: ChatEvent[];
-  terminal: TerminalEvent;
-}
-
-/** Asks one question and collects its events; `onEvent` may act mid-stream (press Stop, say). */
-async function ask(
-  service: HeadlessChat,
-  requestId: string,
-  question: string,
-  onEvent: (event: ChatEvent, events: ChatEvent[]) => void = () => {},
-): Promise<Asked> {
-  const events: ChatEvent[] = [];
-  const terminal = await service.handle({ requestId, question }, (event) => {
-    events.push(event);
-    onEvent(event, events);
-  });
-  return { events, terminal };
-}
+const ask = (service: HeadlessChat, requestId: string, question: string, onEvent?: Parameters<typeof askHeadless>[2]) =>
+  askHeadless(service, { requestId, question }, onEvent);
 
 const isContent = (event: ChatEvent): event is Extract<ChatEvent, { content: string }> => 'content' in event;
 const contentOf = (events: ChatEvent[]) => events.filter(isContent).map((event) => event.content).join('');
 const phasesOf = (events: ChatEvent[]) => events.flatMap((event) => ('phase' in event ? [event.phase] : []));
-
-/** Exactly one terminal event, the last one, equal to what handle() resolved with. */
-function assertEndsWith(asked: Asked, expected: TerminalEvent): void {
-  const terminals = asked.events.filter(isTerminalEvent);
-  assert.equal(terminals.length, 1, `exactly one terminal event, got ${JSON.stringify(terminals)}`);
-  assert.deepEqual(asked.events.at(-1), expected);
-  assert.deepEqual(asked.terminal, expected);
-}
 
 function assertAllTagged(events: ChatEvent[], requestId: string): void {
   for (const event of events) assert.equal(event.requestId, requestId, `event ${JSON.stringify(event)}`);
@@ -162,7 +130,7 @@ describe('ChatService on the real chat model', () => {
     for (const event of middle) {
       assert.ok(isContent(event), `only content between GENERATION and done, got ${JSON.stringify(event)}`);
     }
-    assertEndsWith(asked, { requestId: 'full-1', done: true });
+    assertOneTerminal(asked, { requestId: 'full-1', done: true });
 
     const answer = contentOf(asked.events);
     assert.ok(answer.trim().length > 0, 'the answer has text');
@@ -222,7 +190,7 @@ describe('ChatService on the real chat model', () => {
       assert.equal(acknowledgedAtOnce, true, '{cancelled} is sent while Stop is handled, not after the work unwinds');
 
       const terminal = { requestId, cancelled: true as const };
-      assertEndsWith(asked, terminal);
+      assertOneTerminal(asked, terminal);
       assertAllTagged(asked.events, requestId);
       // {cancelled} is the very next event after the one that triggered Stop: it does not
       // wait for the work to unwind.
@@ -294,7 +262,7 @@ describe('ChatService on the real chat model', () => {
     assert.deepEqual(stopped.terminal, { requestId: 'usable-1', cancelled: true });
 
     const next = await ask(service, 'usable-2', 'Second question');
-    assertEndsWith(next, { requestId: 'usable-2', done: true });
+    assertOneTerminal(next, { requestId: 'usable-2', done: true });
     assertAllTagged(next.events, 'usable-2');
     assert.deepEqual(phasesOf(next.events), ['ANALYSIS', 'RETRIEVAL', 'GENERATION']);
     const answer = contentOf(next.events);
@@ -335,8 +303,8 @@ describe('ChatService on the real chat model', () => {
     const [terminalA, terminalB] = await Promise.all([requestA, requestB]);
     await sleep(SETTLE_MS);
 
-    assertEndsWith({ events: eventsA, terminal: terminalA }, { requestId: 'req-A', cancelled: true });
-    assertEndsWith({ events: eventsB, terminal: terminalB }, { requestId: 'req-B', done: true });
+    assertOneTerminal({ events: eventsA, terminal: terminalA }, { requestId: 'req-A', cancelled: true });
+    assertOneTerminal({ events: eventsB, terminal: terminalB }, { requestId: 'req-B', done: true });
     assertAllTagged(eventsA, 'req-A');
     assertAllTagged(eventsB, 'req-B');
 
@@ -373,7 +341,7 @@ describe('ChatService on the real chat model', () => {
     const missing = path.join(tmpDir, 'no-such-model.gguf');
     const { service } = await setup({ chatModel: missing });
     const asked = await ask(service, 'missing-model', 'Anything?');
-    assertEndsWith(asked, asked.terminal);
+    assertOneTerminal(asked, asked.terminal);
     const terminal = asked.terminal;
     assert.ok('error' in terminal, JSON.stringify(terminal));
     assert.equal(terminal.code, 'modelUnavailable');
@@ -388,7 +356,7 @@ describe('ChatService on the real chat model', () => {
     const { service, settings, history } = await setup({ chatModel: garbage });
 
     const failed = await ask(service, 'garbage', 'Anything?');
-    assertEndsWith(failed, failed.terminal);
+    assertOneTerminal(failed, failed.terminal);
     const terminal = failed.terminal;
     assert.ok('error' in terminal, JSON.stringify(terminal));
     assert.equal(terminal.code, 'modelUnavailable');
@@ -402,7 +370,7 @@ describe('ChatService on the real chat model', () => {
     fs.writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
     settings.chatModel = truncated;
     const cut = await ask(service, 'truncated', 'Anything?');
-    assertEndsWith(cut, cut.terminal);
+    assertOneTerminal(cut, cut.terminal);
     assert.ok('error' in cut.terminal, JSON.stringify(cut.terminal));
     assert.equal(cut.terminal.code, 'modelUnavailable');
     assert.match(cut.terminal.error, /localRag\.chatModel/);
@@ -411,7 +379,7 @@ describe('ChatService on the real chat model', () => {
 
     settings.chatModel = modelPath;
     const next = await ask(service, 'after-garbage', 'Anything now?');
-    assertEndsWith(next, { requestId: 'after-garbage', done: true });
+    assertOneTerminal(next, { requestId: 'after-garbage', done: true });
     assert.ok(contentOf(next.events).length > 0);
     assert.deepEqual(
       history.all().map((turn) => turn.outcome),
@@ -436,13 +404,13 @@ describe('ChatService on the real chat model', () => {
         }
         if ('cancelled' in event) cancelledAt = Date.now();
       });
-      assertEndsWith(asked, { requestId: 'loading-stop', cancelled: true });
+      assertOneTerminal(asked, { requestId: 'loading-stop', cancelled: true });
       assert.ok(stoppedAt > 0 && cancelledAt - stoppedAt < 50, '{cancelled} did not wait for the load');
       assert.equal(asked.events.filter(isContent).length, 0);
       assert.ok(freshModel.device, 'the load went on to the end although its request was stopped');
 
       const next = await ask(service, 'after-loading-stop', 'Anything now?');
-      assertEndsWith(next, { requestId: 'after-loading-stop', done: true });
+      assertOneTerminal(next, { requestId: 'after-loading-stop', done: true });
       assert.equal(loadLogs.filter((line) => line.includes('loaded in')).length, 1, JSON.stringify(loadLogs));
     } finally {
       await freshModel.dispose();
@@ -516,7 +484,7 @@ describe('answers worth trusting', () => {
   test('nothing relevant: no hits at all, the answer says so without calling the model', async () => {
     const { service, history, logs } = await trustSetup();
     const asked = await ask(service, 'nothing-1', 'Quantum chromodynamics gluons?');
-    assertEndsWith(asked, { requestId: 'nothing-1', done: true });
+    assertOneTerminal(asked, { requestId: 'nothing-1', done: true });
     assert.deepEqual(sourcesOf(asked.events), []);
     assert.match(contentOf(asked.events), /found nothing about this in the workspace documents/);
     assert.match(contentOf(asked.events), /No passage matched/);
@@ -528,7 +496,7 @@ describe('answers worth trusting', () => {
     const { service } = await trustSetup();
     // BM25 finds "the", "and", "on" in every document; none of the question's key words.
     const asked = await ask(service, 'weak-1', 'What are the tides and the moon on?');
-    assertEndsWith(asked, { requestId: 'weak-1', done: true });
+    assertOneTerminal(asked, { requestId: 'weak-1', done: true });
     assert.deepEqual(sourcesOf(asked.events), []);
     assert.match(contentOf(asked.events), /share only common words/);
   });
@@ -536,7 +504,7 @@ describe('answers worth trusting', () => {
   test('no chat model set: the best sentences of the top passages, each cited, and how to get a model', async () => {
     const { service, history } = await trustSetup({ chatModel: '' });
     const asked = await ask(service, 'no-model', 'What does the Stop button keep?');
-    assertEndsWith(asked, { requestId: 'no-model', done: true });
+    assertOneTerminal(asked, { requestId: 'no-model', done: true });
     const sources = sourcesOf(asked.events);
     assert.equal(sources[0]?.path, 'stop.md');
     const answer = contentOf(asked.events);
@@ -562,7 +530,7 @@ describe('answers worth trusting', () => {
     const alone = await ask((await trustSetup({ chatModel: '' })).service, 'follow-alone', 'What does it keep?');
     assert.deepEqual(sourcesOf(alone.events), []);
     const followUp = await ask(service, 'follow-2', 'What does it keep?');
-    assertEndsWith(followUp, { requestId: 'follow-2', done: true });
+    assertOneTerminal(followUp, { requestId: 'follow-2', done: true });
     assert.equal(sourcesOf(followUp.events)[0]?.path, 'stop.md');
 
     const turns: ChatTurn[] = [{ question: 'Làm sao để dừng câu trả lời?', answer: '', outcome: 'done', sources: [], askedAt: 0 }];
@@ -574,7 +542,7 @@ describe('answers worth trusting', () => {
   test('follow-up with a model: the rewrite is bounded, falls back on nonsense, and Stop ends it at once', async () => {
     const { service, requests, history } = await trustSetup();
     const first = await ask(service, 'rewrite-1', 'How does the Stop button work?');
-    assertEndsWith(first, { requestId: 'rewrite-1', done: true });
+    assertOneTerminal(first, { requestId: 'rewrite-1', done: true });
 
     // The tiny model writes nonsense: the check rejects it and the key words carry the search.
     const rewriteLogs: string[] = [];
@@ -602,11 +570,11 @@ describe('answers worth trusting', () => {
       }
       if ('cancelled' in event) cancelledAt = Date.now();
     });
-    assertEndsWith(stopped, { requestId: 'rewrite-stop', cancelled: true });
+    assertOneTerminal(stopped, { requestId: 'rewrite-stop', cancelled: true });
     assert.deepEqual(phasesOf(stopped.events), ['ANALYSIS']);
     assert.ok(cancelledAt - stoppedAt < 50, `{cancelled} ${cancelledAt - stoppedAt} ms after Stop`);
     const next = await ask(service, 'rewrite-next', 'What does it keep?');
-    assertEndsWith(next, { requestId: 'rewrite-next', done: true });
+    assertOneTerminal(next, { requestId: 'rewrite-next', done: true });
     assert.equal(sourcesOf(next.events)[0]?.path, 'stop.md');
   });
 
@@ -616,7 +584,7 @@ describe('answers worth trusting', () => {
     const question = 'What do Stop, Indexing and the chunker do with every file and answer?';
     await ask(service, 'limit-0', question);
     const asked = await ask(service, 'limit-1', `${question} It keeps what?`);
-    assertEndsWith(asked, { requestId: 'limit-1', done: true });
+    assertOneTerminal(asked, { requestId: 'limit-1', done: true });
     const lists = asked.events.flatMap((event) => ('sources' in event ? [event.sources] : []));
     assert.equal(lists.length, 2, 'found, then trimmed to what the model read');
     assert.ok(lists[1].length < lists[0].length || lists[1].some((source, i) => source.excerpt !== lists[0][i]?.excerpt));
@@ -624,7 +592,7 @@ describe('answers worth trusting', () => {
     assert.ok(logs.some((line) => line.includes('fit the context window')), JSON.stringify(logs));
 
     const huge = await ask(service, 'limit-huge', `Stop button ${'and the index '.repeat(1500)}`);
-    assertEndsWith(huge, { requestId: 'limit-huge', done: true });
+    assertOneTerminal(huge, { requestId: 'limit-huge', done: true });
     assert.ok(contentOf(huge.events).length > 0);
 
     // The packing itself, measured by the model's own tokenizer, stays under the budget.
