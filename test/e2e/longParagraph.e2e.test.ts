@@ -25,7 +25,7 @@ function withoutRuns(page: Page, index: number): Promise<{ html: string; runs: n
     const shown = document.querySelectorAll('.turn .content')[at];
     const copy = shown.cloneNode(true) as HTMLElement;
     const runs = copy.querySelectorAll('span.run');
-    for (const run of runs) run.replaceWith(...run.childNodes);
+    runs.forEach((run) => run.replaceWith(...Array.from(run.childNodes)));
     copy.normalize();
     return { html: copy.innerHTML, runs: shown.querySelectorAll('span.run').length, text: shown.textContent ?? '' };
   }, index);
