@@ -14,14 +14,15 @@ import { ChatModel } from '../pipeline/llm/chatModel';
 import { stderrLogger, type Logger } from '../pipeline/log';
 import { WorkspaceRetriever } from '../pipeline/retrieval/workspaceRetriever';
 import { runMcp } from './mcp/server';
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../protocol/settings';
+import { serverSettings } from './serverOptions';
+import { DEFAULT_PIPELINE_SETTINGS } from '../protocol/settings';
 
 const USAGE = `Usage:
   local-rag index <folder> [--store DIR] [--json] [--max-files N]
   local-rag search "<query>" [--store DIR] [--k N] [--json]
   local-rag ask "<question>" [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--attach FILE]
   local-rag ask "<question>" --server URL [--server-model NAME] [--store DIR] [--attach FILE]
-  local-rag mcp [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--max-answer-tokens N]
+  local-rag mcp [--store DIR] [--model GGUF | --server URL [--server-model NAME]] [--max-answer-tokens N]
 
 --embedding-model DIR (any command) adds vector search fused with BM25; without it, BM25 only.
 --server URL answers from an OpenAI-compatible model server (llama-server, Ollama, LM Studio, vLLM)
@@ -226,16 +227,6 @@ async function ask(
     return EXIT_CANCELLED;
   }
   return 0;
-}
-
-/**
- * `--server`: answers from a model server. The key comes from the environment, never from
- * an argument, which any user of the machine can read in the process list.
- */
-function serverSettings(server: string | undefined, model: string | undefined): Partial<PipelineSettings> {
-  if (!server) return {};
-  const apiKey = process.env.LOCAL_RAG_SERVER_API_KEY?.trim();
-  return { chatProvider: 'openaiCompatible', serverBaseUrl: server, serverChatModel: model ?? '', ...(apiKey ? { serverApiKey: apiKey } : {}) };
 }
 
 main(process.argv.slice(2)).then(

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, fork } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -264,6 +265,24 @@ describe('ask_docs with a chat model', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     assert.ok(progress.length <= told + 1, 'no progress once stopped');
     // The server is free again: the next call is answered.
+    assert.equal((await search(server.client, { query: 'Stop button' }))[0].path, 'stop.md');
+  });
+});
+
+describe('ask_docs with a model server (--server, as local-rag ask takes it)', () => {
+  test('a server that is not running is a tool error naming it, and the server goes on', async () => {
+    const docs = path.join(root, 'server-docs');
+    const store = path.join(root, 'server-store');
+    writeSampleDocs(docs);
+    await indexFolder(docs, store);
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const server = await startServer(store, '--server', `http://127.0.0.1:${port}/v1`);
+    const result = await call(server.client, 'ask_docs', { question: SAMPLE_QUESTIONS[0] });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), new RegExp(`Could not connect to the model server at http://127\\.0\\.0\\.1:${port}/v1: the connection was refused`));
     assert.equal((await search(server.client, { query: 'Stop button' }))[0].path, 'stop.md');
   });
 });

@@ -5,12 +5,15 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../../protocol/settings';
+import { serverSettings } from '../serverOptions';
 
 export const MCP_USAGE = `Usage:
   local-rag mcp [--store DIR] [--model GGUF] [--threads N] [--gpu-layers auto|N] [--max-answer-tokens N] [--embedding-model DIR]
+  local-rag mcp [--store DIR] --server URL [--server-model NAME] [--max-answer-tokens N] [--embedding-model DIR]
 
 Serves the index in DIR (default ./.local-rag, or $LOCAL_RAG_STORE) to an MCP client over stdio:
-tools search_docs, ask_docs and index_status. Without --model, ask_docs quotes the best passages.`;
+tools search_docs, ask_docs and index_status. Without --model or --server, ask_docs quotes the best passages.
+--server answers from an OpenAI-compatible model server, as in \`local-rag ask\` (key: LOCAL_RAG_SERVER_API_KEY).`;
 
 export interface McpOptions {
   store: string;
@@ -33,6 +36,8 @@ export function parseMcpOptions(argv: string[], env: NodeJS.ProcessEnv = process
         'gpu-layers': { type: 'string', default: 'auto' },
         'max-answer-tokens': { type: 'string' },
         'embedding-model': { type: 'string' },
+        server: { type: 'string' },
+        'server-model': { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -52,6 +57,7 @@ export function parseMcpOptions(argv: string[], env: NodeJS.ProcessEnv = process
       threads: Number.isInteger(threads) && threads >= 0 ? threads : 0,
       gpuLayers: values['gpu-layers'] === 'auto' ? 'auto' : Math.max(0, Number(values['gpu-layers']) || 0),
       maxAnswerTokens,
+      ...serverSettings(values.server, values['server-model'], env),
     },
     ...(values['embedding-model'] ? { embeddingModel: path.resolve(values['embedding-model']) } : {}),
     verbose: values.verbose,
