@@ -2,6 +2,7 @@
 // load on that platform. test/package/checkVsix.mjs checks the result, file by file.
 import fs from 'node:fs';
 import path from 'node:path';
+import * as esbuild from 'esbuild';
 
 /**
  * Whole packages nothing loads: pdf.js's canvas (rendering; we only read text), sharp
@@ -103,6 +104,31 @@ function pruneLlama(modules, spec) {
   }
   // Project templates for `node-llama-cpp init`: a CLI command, never the library.
   fs.rmSync(path.join(modules, 'node-llama-cpp', 'templates'), { recursive: true, force: true });
+  removeModulesTheEntryNeverImports(path.join(modules, 'node-llama-cpp'));
+}
+
+/**
+ * node-llama-cpp's own modules that `import('node-llama-cpp')` never reaches, as esbuild
+ * traces them (every static and literal dynamic import): its CLI and type-only files.
+ */
+function removeModulesTheEntryNeverImports(root) {
+  const dist = path.join(root, 'dist');
+  const { metafile } = esbuild.buildSync({
+    entryPoints: [path.join(dist, 'index.js')],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const reached = new Set(Object.keys(metafile.inputs).map((input) => path.resolve(root, input)));
+  for (const file of fs.readdirSync(dist, { recursive: true })) {
+    const full = path.join(dist, file);
+    if (/\.[cm]?js$/.test(file) && !reached.has(full)) fs.rmSync(full);
+  }
 }
 
 function pruneOnnx(modules, spec) {
