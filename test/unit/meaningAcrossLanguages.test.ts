@@ -4,8 +4,8 @@
  * nothing in the workspace still gets "nothing found". The embedder is the tiny generated
  * ONNX model (real transformers.js and onnxruntime-node) made to know a few translations:
  * "phà" and "ferry" (and three more pairs) share one embedding row, as a multilingual model
- * puts a word and its translation close together. Through ChatService and WorkspaceRetriever
- * to the answer's sources.
+ * puts a word and its translation close together; the tiny cross-encoder is made the same
+ * way. Through ChatService and WorkspaceRetriever to the answer's sources.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -16,6 +16,7 @@ import { RequestManager, RequestToken } from '../../src/pipeline/cancellation';
 import { ChatService } from '../../src/pipeline/chat/chatService';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { Embedder } from '../../src/pipeline/embedding/embedder';
+import { Reranker } from '../../src/pipeline/embedding/reranker';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import type { Retriever } from '../../src/pipeline/retrieval/retriever';
@@ -23,16 +24,17 @@ import { WorkspaceRetriever } from '../../src/pipeline/retrieval/workspaceRetrie
 import type { ChatEvent, Source } from '../../src/protocol/events';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../src/protocol/settings';
 import { mulberry32 } from '../fixtures/random';
-import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
+import { writeTinyCrossEncoder, writeTinyEmbedder } from '../fixtures/tinyOnnx';
 import { headlessChat } from '../support/headlessChat';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-meaning-'));
 const quiet = { log: () => {} };
 
-const TRANSLATIONS = [
-  ['ferry', 'phà'],
+/** Words the test models take to mean the same: translations, and two English synonyms. */
+const SAME_MEANING = [
+  ['ferry', 'phà', 'boat'],
   ['ticket', 'vé'],
-  ['price', 'giá'],
+  ['price', 'giá', 'fare'],
   ['harbour', 'bến'],
 ];
 /** The page's other words, whole in the vocabulary as in a real model's (not spelled out letter by letter). */
@@ -41,6 +43,8 @@ const FERRY_PAGE = '# Ferry\n\nThe ferry leaves the harbour every hour. A ferry 
 const VIETNAMESE_QUESTION = 'Giá vé phà ở bến?';
 /** About nothing in the workspace ("What is my cat's name?", "What is the weather like today?"). */
 const UNRELATED_QUESTIONS = ['Con mèo của tôi tên là gì?', 'Thời tiết hôm nay thế nào?'];
+/** In other words than the page's: BM25 matches only "a" there, which the gate does not count. */
+const SYNONYM_QUESTION = 'What does a boat fare cost?';
 
 /** English pages about everything but ferries, from the tiny model's vocabulary. */
 function otherPages(count: number): Record<string, string> {
@@ -61,6 +65,9 @@ function otherPages(count: number): Record<string, string> {
 describe('meaning counts, across languages', () => {
   let embedder: Embedder;
   let index: WorkspaceIndex;
+  let reranker: Reranker;
+  /** Keywords only, over the ferry page and ten others: every page is a candidate the cross-encoder reads. */
+  let keywordIndex: WorkspaceIndex;
 
   before(async () => {
     const pages: Record<string, string> = { 'guide/ferry.md': FERRY_PAGE, ...otherPages(40) };
@@ -69,23 +76,29 @@ describe('meaning counts, across languages', () => {
       fs.mkdirSync(path.dirname(path.join(docs, name)), { recursive: true });
       fs.writeFileSync(path.join(docs, name), text);
     }
-    embedder = await Embedder.load(writeTinyEmbedder(path.join(root, 'embedder'), { synonyms: TRANSLATIONS, vocab: FERRY_WORDS }).dir, { threads: 1 });
+    const models = { synonyms: SAME_MEANING, vocab: FERRY_WORDS };
+    embedder = await Embedder.load(writeTinyEmbedder(path.join(root, 'embedder'), models).dir, { threads: 1 });
+    reranker = await Reranker.load(writeTinyCrossEncoder(path.join(root, 'cross-encoder'), models).dir, { threads: 1 });
+    const files = Object.keys(pages).map((name) => ({ absPath: path.join(docs, name), displayPath: name }));
     index = await WorkspaceIndex.open(path.join(root, 'index'), quiet);
     await index.useEmbedder(embedder, new RequestToken('embed'));
-    await index.indexFiles(
-      Object.keys(pages).map((name) => ({ absPath: path.join(docs, name), displayPath: name })),
-      new RequestToken('index'),
-    );
+    await index.indexFiles(files, new RequestToken('index'));
+    keywordIndex = await WorkspaceIndex.open(path.join(root, 'keyword-index'), quiet);
+    await keywordIndex.indexFiles(files.slice(0, 11), new RequestToken('index'));
   });
   after(async () => {
     await index?.close();
+    await keywordIndex?.close();
     await embedder?.dispose();
+    await reranker?.dispose();
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  async function ask(question: string): Promise<{ sources: Source[]; answer: string; found: Source[] }> {
+  async function ask(
+    question: string,
+    retriever = new WorkspaceRetriever(() => index, quiet),
+  ): Promise<{ sources: Source[]; answer: string; found: Source[] }> {
     const history = await ChatHistory.open(path.join(root, `history-${Math.random()}.json`), quiet);
-    const retriever = new WorkspaceRetriever(() => index, quiet);
     const found: Source[] = [];
     // The retriever as ChatService sees it, noting what search returned before the gate.
     const noting: Retriever = {
@@ -138,5 +151,21 @@ describe('meaning counts, across languages', () => {
     const hits = index.search(question, 5, await index.embedQuery(question, new RequestToken('q')));
     assert.ok(index.search(question, 50).every((hit) => hit.path !== 'guide/ferry.md'), 'BM25 alone does not find it');
     assert.ok(hits.some((hit) => hit.path === 'guide/ferry.md'), JSON.stringify(hits.map((hit) => [hit.path, hit.confidence])));
+  });
+
+  test('a question in other words: the cross-encoder\'s probability counts, keywords alone find nothing', async () => {
+    const withReranker = new WorkspaceRetriever(() => keywordIndex, quiet, 5, () => reranker);
+    const answered = await ask(SYNONYM_QUESTION, withReranker);
+    assert.deepEqual(answered.sources.map((source) => source.path), ['guide/ferry.md']);
+    assert.ok(answered.sources[0].score >= 0.5, `probability ${answered.sources[0].score}`);
+
+    const keywordsOnly = await ask(SYNONYM_QUESTION, new WorkspaceRetriever(() => keywordIndex, quiet));
+    assert.ok(keywordsOnly.found.length > 0, 'BM25 matched the common words');
+    assert.deepEqual(keywordsOnly.sources, []);
+
+    const unrelated = await ask('What does a cat eat?', withReranker);
+    assert.ok(unrelated.found.length > 0, 'BM25 matched the common words');
+    assert.deepEqual(unrelated.sources, []);
+    assert.match(unrelated.answer, /found nothing about this in the workspace documents/);
   });
 });
