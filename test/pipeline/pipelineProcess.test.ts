@@ -7,11 +7,10 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ChatController, type ChatUpdate } from '../../src/host/chatController';
 import { STOPPED_MARKER, isTerminalEvent, type ChatEvent, type Source } from '../../src/protocol/events';
-import { ask, contentOf, indexSampleDocs, isAlive, SAMPLE_QUESTIONS, startHarness, type Collected, type Harness } from '../support/pipelineHarness';
+import { ask, contentOf, indexSampleDocs, isAlive, SAMPLE_QUESTIONS, startHarness, until, type Collected, type Harness } from '../support/pipelineHarness';
 
 /** The passages an answer was given from (the last list sent). */
 function sourcesOf(events: ChatEvent[]): Source[] {
@@ -21,14 +20,6 @@ function sourcesOf(events: ChatEvent[]): Source[] {
 // Questions that name words of the sample documents, so that retrieval finds passages and the
 // model answers (with nothing relevant the pipeline says so at once, without the model).
 const STOPPED_QUESTION = 'Tell me everything about the Stop button.';
-
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
 
 describe('pipeline process', () => {
   let harness: Harness;
@@ -72,7 +63,8 @@ describe('pipeline process', () => {
     assert.equal(turn.outcome, 'cancelled');
     assert.equal(turn.answer, `${result.text}\n\n${STOPPED_MARKER}`);
     // Saved to disk as well, so it survives a restart of the pipeline.
-    await waitUntil(() => fs.readFileSync(path.join(harness.storageDir, 'chat-history.json'), 'utf8').includes(STOPPED_MARKER), 2000, 'history on disk');
+    const saved = () => fs.readFileSync(path.join(harness.storageDir, 'chat-history.json'), 'utf8').includes(STOPPED_MARKER);
+    assert.ok(await until(saved, 2000, 20), 'the stopped turn reached the history on disk');
   });
 
   test('a second question sent before the first ended (a second client) runs beside it: each ends once, by its own token', async () => {
@@ -260,6 +252,6 @@ describe('pipeline process lifetime', () => {
     });
     assert.ok(isAlive(pipelinePid));
     parent.kill('SIGKILL');
-    await waitUntil(() => !isAlive(pipelinePid), 10_000, 'the orphaned pipeline process to exit');
+    assert.ok(await until(() => !isAlive(pipelinePid), 10_000, 20), 'the orphaned pipeline process exited');
   });
 });
