@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { RequestToken, RequestManager } from '../../src/pipeline/cancellation';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import { ChatService } from '../../src/pipeline/chat/chatService';
-import { askHeadless, assertOneTerminal, headlessChat, type HeadlessChat } from '../support/headlessChat';
+import { askHeadless, assertOneTerminal, headlessChat, type Asked, type HeadlessChat } from '../support/headlessChat';
 import { ChatHistory } from '../../src/pipeline/chat/history';
 import { ChatModel } from '../../src/pipeline/llm/chatModel';
 import type { Logger } from '../../src/pipeline/log';
@@ -101,6 +101,17 @@ const ask = (service: HeadlessChat, requestId: string, question: string, onEvent
 const isContent = (event: ChatEvent): event is Extract<ChatEvent, { content: string }> => 'content' in event;
 const contentOf = (events: ChatEvent[]) => events.filter(isContent).map((event) => event.content).join('');
 const phasesOf = (events: ChatEvent[]) => events.flatMap((event) => ('phase' in event ? [event.phase] : []));
+
+/** One {error, code: 'modelUnavailable'} that names localRag.chatModel and `modelFile`; no content. */
+function assertModelUnavailable(asked: Asked, modelFile: string): void {
+  assertOneTerminal(asked, asked.terminal);
+  const terminal = asked.terminal;
+  assert.ok('error' in terminal, JSON.stringify(terminal));
+  assert.equal(terminal.code, 'modelUnavailable');
+  assert.match(terminal.error, /localRag\.chatModel/);
+  assert.ok(terminal.error.includes(modelFile), terminal.error);
+  assert.equal(asked.events.filter(isContent).length, 0);
+}
 
 function assertAllTagged(events: ChatEvent[], requestId: string): void {
   for (const event of events) assert.equal(event.requestId, requestId, `event ${JSON.stringify(event)}`);
@@ -340,14 +351,7 @@ describe('ChatService on the real chat model', () => {
   test('a chat model path that does not exist: one {error} naming the path and localRag.chatModel', async () => {
     const missing = path.join(tmpDir, 'no-such-model.gguf');
     const { service } = await setup({ chatModel: missing });
-    const asked = await ask(service, 'missing-model', 'Anything?');
-    assertOneTerminal(asked, asked.terminal);
-    const terminal = asked.terminal;
-    assert.ok('error' in terminal, JSON.stringify(terminal));
-    assert.equal(terminal.code, 'modelUnavailable');
-    assert.match(terminal.error, /localRag\.chatModel/);
-    assert.ok(terminal.error.includes(missing), terminal.error);
-    assert.equal(asked.events.filter(isContent).length, 0);
+    assertModelUnavailable(await ask(service, 'missing-model', 'Anything?'), missing);
   });
 
   test('a file that is not a GGUF: an actionable error, and the next request with a valid model is answered', async () => {
@@ -355,27 +359,14 @@ describe('ChatService on the real chat model', () => {
     fs.writeFileSync(garbage, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256)));
     const { service, settings, history } = await setup({ chatModel: garbage });
 
-    const failed = await ask(service, 'garbage', 'Anything?');
-    assertOneTerminal(failed, failed.terminal);
-    const terminal = failed.terminal;
-    assert.ok('error' in terminal, JSON.stringify(terminal));
-    assert.equal(terminal.code, 'modelUnavailable');
-    assert.match(terminal.error, /localRag\.chatModel/);
-    assert.ok(terminal.error.includes(garbage), terminal.error);
-    assert.equal(failed.events.filter(isContent).length, 0);
+    assertModelUnavailable(await ask(service, 'garbage', 'Anything?'), garbage);
 
     // A GGUF cut short (an interrupted download) fails the same way.
     const truncated = path.join(tmpDir, 'truncated.gguf');
     const whole = await fs.promises.readFile(modelPath);
     fs.writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
     settings.chatModel = truncated;
-    const cut = await ask(service, 'truncated', 'Anything?');
-    assertOneTerminal(cut, cut.terminal);
-    assert.ok('error' in cut.terminal, JSON.stringify(cut.terminal));
-    assert.equal(cut.terminal.code, 'modelUnavailable');
-    assert.match(cut.terminal.error, /localRag\.chatModel/);
-    assert.ok(cut.terminal.error.includes(truncated), cut.terminal.error);
-    assert.equal(cut.events.filter(isContent).length, 0);
+    assertModelUnavailable(await ask(service, 'truncated', 'Anything?'), truncated);
 
     settings.chatModel = modelPath;
     const next = await ask(service, 'after-garbage', 'Anything now?');
