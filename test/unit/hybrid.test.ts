@@ -17,6 +17,14 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-hybrid-'));
 const quiet = { log: () => {} };
 const token = () => new RequestToken('test');
 
+/** The index in `folder` opened again with `model`, and the [done, total] of each batch it embedded. */
+async function reopenWith(folder: string, model: Embedder): Promise<{ reopened: WorkspaceIndex; progress: number[][] }> {
+  const reopened = await WorkspaceIndex.open(folder, quiet);
+  const progress: number[][] = [];
+  await reopened.useEmbedder(model, token(), (done, total) => progress.push([done, total]));
+  return { reopened, progress };
+}
+
 describe('hybrid retrieval', () => {
   let embedder: Embedder;
   let other: Embedder;
@@ -51,18 +59,14 @@ describe('hybrid retrieval', () => {
   });
 
   test('vectors are saved: reopening with the same model embeds nothing again', async () => {
-    const reopened = await WorkspaceIndex.open(store, quiet);
-    const progress: number[][] = [];
-    await reopened.useEmbedder(embedder, token(), (done, total) => progress.push([done, total]));
+    const { reopened, progress } = await reopenWith(store, embedder);
     assert.deepEqual(progress, [], 'no chunk lacked a vector');
     const vector = await reopened.embedQuery('gardening', token());
     assert.equal(reopened.search('gardening', 3, vector)[0]?.path, 'garden.md');
   });
 
   test('a different embedding model re-embeds every chunk instead of failing on the dimension', async () => {
-    const reopened = await WorkspaceIndex.open(store, quiet);
-    const progress: number[][] = [];
-    await reopened.useEmbedder(other, token(), (done, total) => progress.push([done, total]));
+    const { reopened, progress } = await reopenWith(store, other);
     const chunks = reopened.status().chunks;
     assert.deepEqual(progress.at(-1), [chunks, chunks]);
     const vector = await reopened.embedQuery('garden apple', token());
@@ -82,9 +86,7 @@ describe('hybrid retrieval', () => {
     for (const file of copies) await index.indexFiles([file], token());
     const segments = fs.readdirSync(many).filter((name) => name.startsWith('seg-'));
     assert.ok(segments.length < 8, `${segments.length} segments after 9 one-file runs`);
-    const reopened = await WorkspaceIndex.open(many, quiet);
-    const progress: number[][] = [];
-    await reopened.useEmbedder(embedder, token(), (done, total) => progress.push([done, total]));
+    const { reopened, progress } = await reopenWith(many, embedder);
     assert.deepEqual(progress, [], 'every chunk still has its vector');
     const vector = await reopened.embedQuery('gardening', token());
     assert.match(reopened.search('gardening', 3, vector)[0]?.path ?? '', /garden\.md$/);
