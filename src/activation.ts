@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as Host from './extension';
+import { registerAgentEntryPoints } from './host/agentEntryPoints';
 import { workspaceStorageDir } from './host/storageLocation';
 
 /** package.json's view id (chatViewProvider.ts's CHAT_VIEW_ID, not imported: that would bundle the host in). */
@@ -27,9 +28,12 @@ export function activate(context: vscode.ExtensionContext): Host.LocalRagApi {
     standIns.forEach((standIn) => standIn.dispose());
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     host = require(path.join(__dirname, 'host.js')) as typeof Host;
-    api = host.activate(context);
+    api = host.activate(context, agents.unavailable);
     return api;
   };
+  // The #docs tool and @docs: VS Code must find them at once; their first use loads the host.
+  const agents = registerAgentEntryPoints(context.extensionUri, () => wake().agents);
+  context.subscriptions.push(...agents.disposables);
   if (hasWorkFromStart(context)) return wake();
   for (const id of commandIds(context)) {
     standIns.push(

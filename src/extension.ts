@@ -2,12 +2,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { AgentHandlers } from './host/agentEntryPoints';
 import { AskQuickPick } from './host/askQuickPick';
 import { ChatController } from './host/chatController';
 import { ChatViewProvider, CHAT_VIEW_ID } from './host/chatViewProvider';
 import { registerCommands } from './host/commands';
 import { IndexController } from './host/indexController';
+import { DocsParticipant } from './host/docsParticipant';
+import { DocsTool } from './host/docsTool';
 import { createLog, writeLog } from './host/log';
+import { registerMcpServerProvider } from './host/mcpServerProvider';
 import { ModelDownloads } from './host/modelDownloads';
 import { ModelPicker } from './host/modelPicker';
 import { ModelStatus } from './host/modelStatus';
@@ -32,11 +36,14 @@ export interface LocalRagApi {
   modelStatus: ModelStatus;
   /** The chat view's provider: src/activation.ts hands it a view opened before the host loaded. */
   view: ChatViewProvider;
+  /** What src/activation.ts's #docs tool and @docs participant call; `unavailable`: why any agent entry point is missing (also logged). */
+  agents: AgentHandlers & { unavailable: string[] };
 }
 
 let pipeline: PipelineClient | undefined;
 
-export function activate(context: vscode.ExtensionContext): LocalRagApi {
+/** `entryUnavailable`: the agent entry points the entry point could not register, and why. */
+export function activate(context: vscode.ExtensionContext, entryUnavailable: readonly string[] = []): LocalRagApi {
   const log = createLog();
   const storageDir = workspaceStorageDir(context);
   const apiKey = new ServerApiKey(context.secrets);
@@ -77,6 +84,18 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
   const indexFile = path.join(storageDir, 'index', 'manifest.json');
   const indexing = new IndexController(client, log, () => fs.existsSync(indexFile));
   void indexing.refresh();
+  const mcp = registerMcpServerProvider({
+    extensionPath: context.extensionPath,
+    version: String((context.extension.packageJSON as { version?: string }).version ?? ''),
+    store: path.join(storageDir, 'index'),
+    settings: readPipelineSettings,
+  });
+  const agents = {
+    tool: new DocsTool((params, token) => client.search(params, token)),
+    participant: new DocsParticipant(controller),
+    unavailable: [...entryUnavailable, ...(mcp.unavailable ? [mcp.unavailable] : [])],
+  };
+  agents.unavailable.forEach((reason) => log.info(reason));
   // A workspace opened for the first time can be indexed at once, so the first question finds its files.
   if (vscode.workspace.getConfiguration('localRag').get<boolean>('indexOnOpen') && vscode.workspace.workspaceFolders?.length && !fs.existsSync(indexFile)) {
     void indexing.indexWorkspace();
@@ -110,8 +129,9 @@ export function activate(context: vscode.ExtensionContext): LocalRagApi {
       if (rechunk && fs.existsSync(indexFile)) void indexing.indexWorkspace();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(pipelineSettings())),
+    ...(mcp.disposable ? [mcp.disposable] : []),
   );
-  return { pipelinePid: () => client.pid, controller, indexing, models, askQuickPick, modelPicker, modelStatus, view };
+  return { pipelinePid: () => client.pid, controller, indexing, models, askQuickPick, modelPicker, modelStatus, view, agents };
 }
 
 /** Lets the pipeline save its history and exit before the extension host goes. */

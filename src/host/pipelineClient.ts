@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { CancellationToken, Disposable, type MessageConnection } from 'vscode-jsonrpc';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
-import { isTerminalEvent, type ChatEvent, type ChatTurn, type TerminalEvent } from '../protocol/events';
+import { isTerminalEvent, type ChatEvent, type ChatTurn, type Source, type TerminalEvent } from '../protocol/events';
 import {
   ChatEventNotification,
   ChatRequest,
@@ -31,10 +31,12 @@ import {
   ModelSizeRequest,
   ModelsStateNotification,
   RemoveFilesRequest,
+  SearchRequest,
   type ChatParams,
   type DeviceInfo,
   type LogLevel,
   type LogParams,
+  type SearchParams,
 } from '../protocol/rpc';
 import type { ConversationSummary } from '../protocol/conversations';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from '../protocol/indexing';
@@ -222,6 +224,11 @@ export class PipelineClient {
 
   async indexStatus(): Promise<IndexStatus> {
     return this.request((connection) => connection.sendRequest(IndexStatusRequest));
+  }
+
+  /** The index's best passages for a query (the `#docs` tool); cancelling `token` stops the search. */
+  async search(params: SearchParams, token: CancellationToken): Promise<Source[]> {
+    return this.request((connection) => connection.sendRequest(SearchRequest, params, token));
   }
 
   configure(settings: PipelineSettings): void {

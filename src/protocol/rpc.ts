@@ -4,7 +4,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ConversationSummary } from './conversations';
-import type { ChatEvent, ChatTurn, TerminalEvent } from './events';
+import type { ChatEvent, ChatTurn, Source, TerminalEvent } from './events';
 import type { FileRef, IndexProgress, IndexReport, IndexStatus } from './indexing';
 import type { DownloadedChatModel, DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from './models';
 import type { PipelineSettings } from './settings';
@@ -86,6 +86,16 @@ export const IndexProgressNotification = new NotificationType<IndexProgress>('in
 /** Forgets files by display path; resolves with how many were indexed. */
 export const RemoveFilesRequest = new RequestType<{ paths: string[] }, number, void>('index/remove');
 export const IndexStatusRequest = new RequestType0<IndexStatus, void>('index/status');
+
+export interface SearchParams {
+  query: string;
+  /** How many passages (default 5, at most 50). */
+  k?: number;
+  /** Only files whose display path matches this glob (`docs/**`, `**\/*.md`). */
+  path?: string;
+}
+/** The index's best passages for a query, for agents (the `#docs` tool); cancellable. */
+export const SearchRequest = new RequestType<SearchParams, Source[], void>('index/search');
 
 /** What the model settings wait for; sent after every change of settings. */
 export const ModelsStateNotification = new NotificationType<ModelsState>('models/state');

@@ -1,12 +1,14 @@
-/** Indexing files, removing them, and the index's status; every change waits for the index lock. */
+/** Indexing files, removing them, searching, and the index's status; every change waits for the index lock. */
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { IndexFilesRequest, IndexProgressNotification, IndexStatusRequest, RemoveFilesRequest } from '../../protocol/rpc';
+import { IndexFilesRequest, IndexProgressNotification, IndexStatusRequest, RemoveFilesRequest, SearchRequest } from '../../protocol/rpc';
 import { describeError } from '../log';
 import { requirePipeline, type CurrentPipeline } from '../pipeline';
+import { searchPassages } from '../retrieval/passageSearch';
 import { searchMode } from '../retrieval/searchMode';
 import { cancelOnRpc } from '../rpcCancellation';
 
 export function registerIndexingHandlers(connection: MessageConnection, current: CurrentPipeline): void {
+  let searches = 0;
   connection.onRequest(IndexFilesRequest, async ({ files }, rpcToken) => {
     const pipeline = requirePipeline(current);
     const release = await pipeline.indexLock.acquire();
@@ -30,6 +32,19 @@ export function registerIndexingHandlers(connection: MessageConnection, current:
       return await pipeline.index.removeFiles(paths);
     } finally {
       release();
+    }
+  });
+
+  // Like a question's retrieval, a search reads the index as it stands and does not wait for indexing.
+  connection.onRequest(SearchRequest, async (params, rpcToken) => {
+    const pipeline = requirePipeline(current);
+    const token = pipeline.startQuestion(`search-${++searches}`);
+    const subscription = cancelOnRpc(rpcToken, token);
+    try {
+      return await searchPassages(pipeline.index, params, token);
+    } finally {
+      subscription.dispose();
+      pipeline.endQuestion(token);
     }
   });
 
