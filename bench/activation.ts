@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Page } from 'playwright-core';
 import { createVsCodeFixture, REPO_ROOT } from '../test/support/vscodeFixtures';
-import { median, type Figure } from './stats';
+import { median, type Figure, runAlone } from './stats';
 
 type Harness = typeof import('../test/vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
 
@@ -87,13 +87,4 @@ async function rowTime(page: Page, name: RegExp): Promise<number | undefined> {
   return match ? Number(match[1]) : undefined;
 }
 
-if (require.main === module) {
-  benchActivation()
-    .then((figures) => {
-      for (const figure of figures) console.log(`${figure.name}: ${figure.value} ${figure.unit} (${figure.detail})`);
-    })
-    .catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runAlone(benchActivation);

@@ -11,7 +11,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { ProcessingPhase } from '../src/protocol/events';
 import { longPdf } from '../test/fixtures/pdfs';
 import { startHarness } from '../test/support/pipelineHarness';
-import { summarize, type Figure } from './stats';
+import { summarize, type Figure, runAlone } from './stats';
 
 const STOPS = 20;
 
@@ -61,8 +61,4 @@ export async function benchAttachmentStop(): Promise<Figure[]> {
   }
 }
 
-if (require.main === module) {
-  void benchAttachmentStop().then((figures) => {
-    for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(2)} ${f.unit}  (${f.detail})`);
-  });
-}
+if (require.main === module) runAlone(benchAttachmentStop);

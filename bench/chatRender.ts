@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import type { Frame } from 'playwright-core';
 import { createVsCodeFixture, EXTENSION_ID, REPO_ROOT } from '../test/support/vscodeFixtures';
-import type { Figure } from './stats';
+import { runAlone, type Figure } from './stats';
 
 type Harness = typeof import('../test/vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
 
@@ -190,14 +190,4 @@ async function collect(frame: Frame): Promise<FrameStats> {
   })()`);
 }
 
-if (require.main === module) {
-  benchChatRender()
-    .then((figures) => {
-      for (const figure of figures) console.log(`${figure.name}: ${figure.value.toFixed(1)} ${figure.unit}${figure.detail ? `\n    ${figure.detail}` : ''}`);
-      process.exit(0);
-    })
-    .catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runAlone(benchChatRender);

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { oneParagraph, STREAM_ANSWER, writeChatViewPage } from '../test/support/chatViewPage';
-import type { Figure } from './stats';
+import { runAlone, type Figure } from './stats';
 
 type Harness = typeof import('../test/vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
 
@@ -64,14 +64,4 @@ async function layoutMetrics(cdp: { send(method: 'Performance.getMetrics'): Prom
   return { count: value('LayoutCount'), seconds: value('LayoutDuration') };
 }
 
-if (require.main === module) {
-  benchChatViewLayout()
-    .then((figures) => {
-      for (const figure of figures) console.log(`${figure.name}: ${figure.value.toFixed(1)} ${figure.unit}${figure.detail ? `\n    ${figure.detail}` : ''}`);
-      process.exit(0);
-    })
-    .catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runAlone(benchChatViewLayout);

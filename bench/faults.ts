@@ -7,7 +7,7 @@
 import { mulberry32 } from '../test/fixtures/random';
 import { KILL_MOMENTS, killRound, questionStorm, slopePer100, startKillRig } from '../test/support/faultRounds';
 import { indexSampleDocs, startHarness } from '../test/support/pipelineHarness';
-import { percentile, type Figure } from './stats';
+import { percentile, type Figure, runAlone } from './stats';
 
 const QUESTIONS = 200;
 const SAMPLE_EVERY = 20;
@@ -50,8 +50,4 @@ export async function benchFaults(): Promise<Figure[]> {
   return figures;
 }
 
-if (require.main === module) {
-  void benchFaults().then((figures) => {
-    for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(1)} ${f.unit}  (${f.detail})`);
-  });
-}
+if (require.main === module) runAlone(benchFaults);

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ask, startHarness } from '../test/support/pipelineHarness';
-import { median, type Figure } from './stats';
+import { median, type Figure, runAlone } from './stats';
 import { buildXquadStore, XQUAD, xquadText } from './xquadStore';
 import * as fs from 'node:fs';
 
@@ -62,8 +62,4 @@ export async function benchFirstToken(): Promise<Figure[]> {
   }
 }
 
-if (require.main === module) {
-  void benchFirstToken().then((figures) => {
-    for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(1)} ${f.unit}  (${f.detail})`);
-  });
-}
+if (require.main === module) runAlone(benchFirstToken);

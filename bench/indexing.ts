@@ -19,7 +19,7 @@ import type { IndexReport } from '../src/protocol/indexing';
 import { longPdf } from '../test/fixtures/pdfs';
 import { writeTinyEmbedder } from '../test/fixtures/tinyOnnx';
 import { startHarness } from '../test/support/pipelineHarness';
-import { summarize, type Figure } from './stats';
+import { summarize, type Figure, runAlone } from './stats';
 
 const WORDS = 'index query answer model token stop cancel phase chunk vector keyword source page line heading document workspace editor retrieval pipeline'.split(' ');
 
@@ -168,8 +168,4 @@ export async function benchIndexing(): Promise<Figure[]> {
   }
 }
 
-if (require.main === module) {
-  void benchIndexing().then((figures) => {
-    for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(2)} ${f.unit} (${f.detail})`);
-  });
-}
+if (require.main === module) runAlone(benchIndexing);

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { ask, indexSampleDocs, SAMPLE_QUESTIONS, startHarness } from '../test/support/pipelineHarness';
-import type { Figure } from './stats';
+import { runAlone, type Figure } from './stats';
 
 const QUESTIONS = 20;
 
@@ -58,8 +58,4 @@ export async function benchMemory(): Promise<Figure[]> {
   }
 }
 
-if (require.main === module) {
-  void benchMemory().then((figures) => {
-    for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(1)} ${f.unit}  (${f.detail})`);
-  });
-}
+if (require.main === module) runAlone(benchMemory);

@@ -29,3 +29,19 @@ export function summarize(name: string, samples: number[], unit: string, options
 export function median(samples: number[]): number {
   return percentile([...samples].sort((a, b) => a - b), 50);
 }
+
+/** Runs one benchmark file on its own (`node --import tsx bench/<name>.ts`) and prints its figures. */
+export function runAlone(bench: () => Promise<Figure[]>): void {
+  bench()
+    .then((figures) => {
+      for (const figure of figures) {
+        const value = Number.isFinite(figure.value) ? figure.value.toFixed(2) : String(figure.value);
+        console.log(`${figure.name}: ${value} ${figure.unit}${figure.target ? `  (target ${figure.target})` : ''}${figure.detail ? `\n    ${figure.detail}` : ''}`);
+      }
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
