@@ -39,6 +39,8 @@ export class DocsParticipant {
       }
     };
     const end = await this.controller.ask(question, token, (event: ChatEvent) => {
+      // Cancelled: the chat has closed this response; what the pipeline sent meanwhile is dropped.
+      if (token.isCancellationRequested) return;
       if ('status' in event) stream.progress(event.status);
       else if ('sources' in event) sources = event.sources;
       else if ('content' in event) {
