@@ -75,8 +75,11 @@ export function activate(context: vscode.ExtensionContext, entryUnavailable: rea
   const models = new ModelDownloads(client, context.globalState, log);
   // The key comes from SecretStorage, asynchronously: the pipeline hears it once it is read.
   apiKey.onDidChange(() => client.configure(pipelineSettings()));
-  const modelStatus = new ModelStatus(log, () => readPipelineSettings().chatModel);
-  const modelPicker = new ModelPicker(client, models);
+  const modelStatus = new ModelStatus(log, () => readPipelineSettings().chatModel, () => {
+    const settings = readPipelineSettings();
+    return settings.chatProvider === 'openaiCompatible' ? { baseUrl: settings.serverBaseUrl, model: settings.serverChatModel } : undefined;
+  });
+  const modelPicker = new ModelPicker(client, models, () => apiKey.current);
   pipeline = client;
   const controller = new ChatController(client);
   const view = new ChatViewProvider(context.extensionUri, controller, log);
@@ -123,7 +126,7 @@ export function activate(context: vscode.ExtensionContext, entryUnavailable: rea
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsPipeline(event)) client.configure(pipelineSettings());
-      if (event.affectsConfiguration('localRag.chatModel')) modelStatus.render();
+      if (['localRag.chatModel', 'localRag.chatProvider', 'localRag.server'].some((key) => event.affectsConfiguration(key))) modelStatus.render();
       // New chunk sizes mean new chunks: the indexed workspace is cut again (unchanged files too).
       const rechunk = event.affectsConfiguration('localRag.chunkSize') || event.affectsConfiguration('localRag.chunkOverlap');
       if (rechunk && fs.existsSync(indexFile)) void indexing.indexWorkspace();

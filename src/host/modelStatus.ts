@@ -32,6 +32,8 @@ export class ModelStatus implements vscode.Disposable {
     private readonly log: Log,
     /** The `localRag.chatModel` value in effect. */
     private readonly configured: () => string,
+    /** The model server answers come from instead, when `localRag.chatProvider` says so. */
+    private readonly server: () => { baseUrl: string; model: string } | undefined = () => undefined,
   ) {
     this.item.name = 'Local RAG Model';
     this.item.command = 'localRag.selectModel';
@@ -54,6 +56,8 @@ export class ModelStatus implements vscode.Disposable {
 
   /** The settings changed: the old device no longer describes the model to come. */
   render(): void {
+    const server = this.server();
+    if (server) return this.renderServer(server);
     const model = this.configured();
     const device = this.deviceFor === model ? this.lastDevice : undefined;
     const name = model ? (device?.modelName ?? path.basename(model.replace(/^hf:/, '')).replace(/\.gguf$/i, '')) : vscode.l10n.t('no chat model');
@@ -64,6 +68,24 @@ export class ModelStatus implements vscode.Disposable {
     if (device?.fallback) lines.push(vscode.l10n.t('GPU not used: {0}', device.fallback));
     lines.push('', vscode.l10n.t('Click to select another model'));
     this.item.tooltip = lines.join('\n');
+  }
+
+  /** A server's model: its name and host ("qwen2.5 · 10.0.0.5:8080"); the device is the server's business. */
+  private renderServer({ baseUrl, model }: { baseUrl: string; model: string }): void {
+    let host = baseUrl;
+    try {
+      host = new URL(baseUrl).host;
+    } catch {
+      // Shown as set: the answer's error says what is wrong with it.
+    }
+    const name = model || vscode.l10n.t('first model listed');
+    this.item.text = `$(hubot) ${name} · ${host || vscode.l10n.t('no server set')}`;
+    this.item.tooltip = [
+      vscode.l10n.t('Model server: {0}', baseUrl || vscode.l10n.t('none set ("localRag.server.baseUrl")')),
+      vscode.l10n.t('Chat model: {0}', name),
+      '',
+      vscode.l10n.t('Click to select another model'),
+    ].join('\n');
   }
 
   onDevice(device: DeviceInfo): void {

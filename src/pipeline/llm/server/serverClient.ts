@@ -3,6 +3,7 @@
  * Node's own fetch. Every way a request can go wrong becomes one clear message: the user
  * sees which server, what happened and what to do, and never the API key.
  */
+import { serverApiBase } from '../../../protocol/serverUrl';
 import { ModelUnavailableError } from '../modelErrors';
 
 export interface ServerEndpoint {
@@ -27,19 +28,9 @@ export function apiBaseOf(baseUrl: string): string {
       'No model server is set. Set "localRag.server.baseUrl" to your server\'s address (for example http://127.0.0.1:8080/v1 for llama-server or http://127.0.0.1:11434/v1 for Ollama), or set "localRag.chatProvider" to "embedded".',
     );
   }
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    throw new ModelUnavailableError(`"localRag.server.baseUrl" is not a URL: "${trimmed}". Use for example http://127.0.0.1:8080/v1.`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ModelUnavailableError(`"localRag.server.baseUrl" must start with http:// or https:// (it is "${trimmed}").`);
-  }
-  url.username = '';
-  url.password = '';
-  const base = url.toString().replace(/\/+$/, '');
-  return /\/v\d+$/.test(base) ? base : `${base}/v1`;
+  const base = serverApiBase(trimmed);
+  if (!base) throw new ModelUnavailableError(`"localRag.server.baseUrl" must be an http:// or https:// URL (it is "${trimmed}"). Use for example http://127.0.0.1:8080/v1.`);
+  return base;
 }
 
 /** The server's root (llama-server serves `/tokenize`, `/props` and `/slots` beside `/v1`). */
