@@ -46,6 +46,14 @@ async function indexFolder(folder: string, store: string): Promise<void> {
   await run(process.execPath, [CLI, 'index', folder, '--store', store]);
 }
 
+/** An index of the sample documents (SAMPLE_DOCS) in `store`. */
+async function sampleStore(name: string, store = path.join(root, `${name}-store`)): Promise<string> {
+  const docs = path.join(root, `${name}-docs`);
+  writeSampleDocs(docs);
+  await indexFolder(docs, store);
+  return store;
+}
+
 interface Passage {
   reference: string;
   path: string;
@@ -181,9 +189,7 @@ describe('local-rag mcp over a missing or changing store', () => {
       assert.equal(result.isError, true, name);
       assert.match(textOf(result), /No Local RAG index in .*not-yet\. Index the workspace first/);
     }
-    const docs = path.join(root, 'later-docs');
-    writeSampleDocs(docs);
-    await indexFolder(docs, store);
+    await sampleStore('later', store);
     assert.equal((await search(server.client, { query: 'cancellation token' }))[0].path, 'cancellation.md');
   });
 
@@ -225,10 +231,7 @@ describe('local-rag mcp over a missing or changing store', () => {
 
 describe('ask_docs with a chat model', () => {
   test('streams progress for the phases; a cancel ends the call at once and stops generation', async () => {
-    const docs = path.join(root, 'ask-docs');
-    const store = path.join(root, 'ask-store');
-    writeSampleDocs(docs);
-    await indexFolder(docs, store);
+    const store = await sampleStore('ask');
     const model = await ensureTinyGguf();
     // Room for a long answer: it is still generating when the cancel comes.
     const server = await startServer(store, '--model', model, '--threads', '1', '--gpu-layers', '0', '--max-answer-tokens', '4000');
@@ -271,10 +274,7 @@ describe('ask_docs with a chat model', () => {
 
 describe('ask_docs with a model server (--server, as local-rag ask takes it)', () => {
   test('a server that is not running is a tool error naming it, and the server goes on', async () => {
-    const docs = path.join(root, 'server-docs');
-    const store = path.join(root, 'server-store');
-    writeSampleDocs(docs);
-    await indexFolder(docs, store);
+    const store = await sampleStore('server');
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as net.AddressInfo;
@@ -289,10 +289,7 @@ describe('ask_docs with a model server (--server, as local-rag ask takes it)', (
 
 describe('local-rag mcp with the MCP Inspector CLI', () => {
   test('lists the tools and runs a search', async () => {
-    const docs = path.join(root, 'inspector-docs');
-    const store = path.join(root, 'inspector-store');
-    writeSampleDocs(docs);
-    await indexFolder(docs, store);
+    const store = await sampleStore('inspector');
     const inspector = (...args: string[]) =>
       run('npx', ['--no-install', '@modelcontextprotocol/inspector', '--cli', process.execPath, CLI, 'mcp', '--store', store, ...args], { cwd: REPO, timeout: 60_000 });
     const listed = JSON.parse((await inspector('--method', 'tools/list')).stdout) as { tools: { name: string }[] };

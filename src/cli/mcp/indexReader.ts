@@ -56,12 +56,13 @@ export class IndexReader {
         `No Local RAG index in ${this.store}. Index the workspace first (VS Code: "Local RAG: Index Workspace", or \`local-rag index <folder> --store ${this.store}\`), or start the server with --store pointing at an index.`,
       );
     }
+    // The embedding model loads while the index is read: both are on the way to the first search.
+    const loading = this.embeddingModel && !this.embedder ? Embedder.load(this.embeddingModel) : undefined;
+    loading?.catch(() => {});
     const index = await WorkspaceIndex.open(this.store, this.logger, undefined, { readOnly: true });
     if (index.newerFormat) throw new ToolError(`The index in ${this.store} was written by a newer Local RAG (${index.newerFormat}); update local-rag to read it.`);
-    if (this.embeddingModel) {
-      this.embedder ??= await Embedder.load(this.embeddingModel);
-      await index.useEmbedder(this.embedder, new RequestToken('mcp-embed'));
-    }
+    if (loading) this.embedder = await loading;
+    if (this.embedder) await index.useEmbedder(this.embedder, new RequestToken('mcp-embed'));
     return index;
   }
 }
