@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { ensureTinyGguf } from '../fixtures/tinyGguf';
+import { writeTinyEmbedder } from '../fixtures/tinyOnnx';
 import { SAMPLE_QUESTIONS, writeSampleDocs } from '../support/pipelineHarness';
 import { until } from '../support/until';
 
@@ -226,6 +227,28 @@ describe('local-rag mcp over a missing or changing store', () => {
     const { stdout } = await run(process.execPath, [CLI, 'search', 'quokka', '--store', store, '--json']);
     assert.equal((JSON.parse(stdout) as Passage[])[0].path, 'zz-anchor.md');
     assert.doesNotMatch(server.stderr(), /\[error\]/);
+  });
+});
+
+describe('local-rag mcp --embedding-model', () => {
+  test('searches by meaning too where the index holds the model\'s vectors; never embeds an index that does not', async () => {
+    const embedder = writeTinyEmbedder(path.join(root, 'embedder')).dir;
+    const docs = path.join(root, 'vector-docs');
+    writeSampleDocs(docs);
+    const hybridStore = path.join(root, 'vector-store');
+    await run(process.execPath, [CLI, 'index', docs, '--store', hybridStore, '--embedding-model', embedder]);
+    const hybrid = await startServer(hybridStore, '--embedding-model', embedder);
+    assert.equal(((await call(hybrid.client, 'index_status', {})).structuredContent as { search: string }).search, 'hybrid');
+    assert.equal((await search(hybrid.client, { query: 'Stop button' }))[0].path, 'stop.md');
+
+    const keywordStore = await sampleStore('keyword');
+    const manifest = path.join(keywordStore, 'manifest.json');
+    const saved = fs.statSync(manifest).mtimeMs;
+    const keywords = await startServer(keywordStore, '--embedding-model', embedder);
+    assert.equal(((await call(keywords.client, 'index_status', {})).structuredContent as { search: string }).search, 'keywords');
+    assert.equal((await search(keywords.client, { query: 'Stop button' }))[0].path, 'stop.md');
+    assert.match(keywords.stderr(), /holds no vectors from .*: search_docs uses keywords only/);
+    assert.equal(fs.statSync(manifest).mtimeMs, saved, 'the reader wrote nothing');
   });
 });
 

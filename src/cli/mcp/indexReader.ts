@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { RequestToken } from '../../pipeline/cancellation';
+import { CancelledError, RequestToken } from '../../pipeline/cancellation';
 import { Embedder } from '../../pipeline/embedding/embedder';
 import { MANIFEST } from '../../pipeline/indexing/store/manifest';
 import { LEGACY_FILE } from '../../pipeline/indexing/store/storeFiles';
@@ -62,8 +62,27 @@ export class IndexReader {
     const index = await WorkspaceIndex.open(this.store, this.logger, undefined, { readOnly: true });
     if (index.newerFormat) throw new ToolError(`The index in ${this.store} was written by a newer Local RAG (${index.newerFormat}); update local-rag to read it.`);
     if (loading) this.embedder = await loading;
-    if (this.embedder) await index.useEmbedder(this.embedder, new RequestToken('mcp-embed'));
+    if (this.embedder) await this.useVectors(index, this.embedder);
     return index;
+  }
+
+  /**
+   * Searches with the vectors the index holds for this model, never embedding chunks itself:
+   * a reader would do it on every start (minutes at 100k chunks) and could save none of it.
+   * A cancelled token lets useEmbedder take the model and stop before its first batch.
+   */
+  private async useVectors(index: WorkspaceIndex, embedder: Embedder): Promise<void> {
+    const token = new RequestToken('mcp-embed');
+    token.cancel();
+    await index.useEmbedder(embedder, token).catch((error: unknown) => {
+      if (!(error instanceof CancelledError)) throw error;
+    });
+    if (!index.isHybrid) {
+      this.logger.log(
+        'warn',
+        `The index in ${this.store} holds no vectors from ${embedder.modelId}: search_docs uses keywords only. Index with the same embedding model (the extension's localRag.embeddingModel, or local-rag index --embedding-model) to search by meaning too.`,
+      );
+    }
   }
 }
 
