@@ -32,8 +32,10 @@ function parseArgs(argv) {
   return options;
 }
 
-function run(cmd, args, cwd, env = process.env) {
-  const result = spawnSync(cmd, args, { cwd, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
+function run(cmd, args, cwd) {
+  // Windows runs npm.cmd only through a shell (Node refuses to spawn .cmd files directly).
+  const shell = process.platform === 'win32' && cmd.endsWith('.cmd');
+  const result = spawnSync(cmd, args, { cwd, encoding: 'utf8', shell, maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${result.status}) in ${cwd}\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
