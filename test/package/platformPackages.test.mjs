@@ -29,3 +29,11 @@ for (const [name, spec] of Object.entries(allPackages())) {
     assert.deepEqual(result.problems, []);
   });
 }
+
+test("the check refuses a package holding another platform's binaries", () => {
+  const macPackage = path.join(ROOT, 'vsix', vsixName('darwin-arm64', version));
+  const { problems } = checkVsix(macPackage, allPackages()['linux-x64'], LIMITS);
+  assert.ok(problems.includes('not marked for the linux-x64 target'), problems.join('\n'));
+  assert.ok(problems.some((problem) => problem.includes('cannot load on linux-x64: node_modules/@node-llama-cpp/mac-arm64-metal/')), problems.join('\n'));
+  assert.ok(problems.includes('missing node_modules/@node-llama-cpp/linux-x64/'), problems.join('\n'));
+});
