@@ -13,7 +13,6 @@ import { Embedder } from '../pipeline/embedding/embedder';
 import { ChatModel } from '../pipeline/llm/chatModel';
 import { stderrLogger, type Logger } from '../pipeline/log';
 import { WorkspaceRetriever } from '../pipeline/retrieval/workspaceRetriever';
-import { runMcp } from './mcp/server';
 import { serverSettings } from './serverOptions';
 import { DEFAULT_PIPELINE_SETTINGS } from '../protocol/settings';
 
@@ -35,8 +34,9 @@ const USAGE = `Usage:
 const EXIT_CANCELLED = 130;
 
 async function main(argv: string[]): Promise<number> {
-  // The MCP server has options of its own and runs until its client leaves.
-  if (argv[0] === 'mcp') return runMcp(argv.slice(1));
+  // The MCP server has options of its own and runs until its client leaves. Imported on
+  // demand, so the other commands never load the MCP SDK (esbuild keeps it lazy in cli.js).
+  if (argv[0] === 'mcp') return (await import('./mcp/server.js')).runMcp(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
