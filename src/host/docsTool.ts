@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Source } from '../protocol/events';
 import type { SearchParams } from '../protocol/rpc';
-import { quotedPassages } from './quotedPassages';
+import { quotedPassages } from '../protocol/quotedPassages';
 
 /** package.json's `languageModelTools` name. */
 export const DOCS_TOOL = 'localRag_searchDocs';

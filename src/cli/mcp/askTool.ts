@@ -17,7 +17,7 @@ import { citedNumbers } from '../../protocol/citations';
 import type { Source } from '../../protocol/events';
 import type { PipelineSettings } from '../../protocol/settings';
 import { ToolError, type IndexReader } from './indexReader';
-import { quotedPassage, reference, UNTRUSTED_NOTE } from './passages';
+import { DOCUMENT_CONTENT_NOTE, placeOf, quotePassage } from '../../protocol/quotedPassages';
 
 /** How often progress tells how much of the answer is written. */
 const WRITING_STEP_MS = 250;
@@ -117,13 +117,13 @@ function answered(answer: string, sources: Source[]) {
       ...(source.page !== undefined ? { page: source.page } : {}),
       ...(source.heading ? { heading: source.heading } : {}),
     };
-    return { n: i + 1, reference: reference(place), ...place, score: source.score, cited: cited.has(i + 1), excerpt: source.excerpt };
+    return { n: i + 1, reference: placeOf(place), ...place, score: source.score, cited: cited.has(i + 1), excerpt: source.excerpt };
   });
   const shown = listed.filter((source) => source.cited);
   const text = [
     answer.trim(),
     shown.length ? `Cited places:\n${shown.map((source) => `[${source.n}] ${source.reference}`).join('\n')}` : '',
-    shown.length ? `${UNTRUSTED_NOTE}\n\n${shown.map((source) => quotedPassage(source.n, source, source.excerpt)).join('\n\n')}` : '',
+    shown.length ? `${DOCUMENT_CONTENT_NOTE}\n\n${shown.map((source) => quotePassage(source.n, source)).join('\n\n')}` : '',
   ].filter(Boolean);
-  return { content: [{ type: 'text' as const, text: text.join('\n\n') }], structuredContent: { answer: answer.trim(), sources: listed, note: UNTRUSTED_NOTE } };
+  return { content: [{ type: 'text' as const, text: text.join('\n\n') }], structuredContent: { answer: answer.trim(), sources: listed, note: DOCUMENT_CONTENT_NOTE } };
 }

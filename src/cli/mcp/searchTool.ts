@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RequestToken } from '../../pipeline/cancellation';
 import { withoutOverlaps } from '../../pipeline/retrieval/workspaceRetriever';
 import { ToolError, type IndexReader } from './indexReader';
-import { quotedPassage, reference, UNTRUSTED_NOTE } from './passages';
+import { DOCUMENT_CONTENT_NOTE, placeOf, quotedPassages } from '../../protocol/quotedPassages';
 
 const DEFAULT_K = 5;
 const MAX_K = 50;
@@ -44,10 +44,8 @@ export function registerSearchTool(server: McpServer, reader: IndexReader): void
     },
     async ({ query, k, path: glob }) => {
       const passages = await search(reader, query, k ?? DEFAULT_K, glob);
-      const text = passages.length
-        ? `${UNTRUSTED_NOTE}\n\n${passages.map((passage, i) => quotedPassage(i + 1, passage, passage.text, passage.score)).join('\n\n')}`
-        : `No passages match "${query}"${glob ? ` in files matching ${glob}` : ''}.`;
-      return { content: [{ type: 'text', text }], structuredContent: { passages, note: UNTRUSTED_NOTE } };
+      const quoted = quotedPassages(query, passages.map((passage) => ({ ...passage, excerpt: passage.text })), glob);
+      return { content: [{ type: 'text', text: quoted.join('\n\n') }], structuredContent: { passages, note: DOCUMENT_CONTENT_NOTE } };
     },
   );
 }
@@ -60,7 +58,7 @@ async function search(reader: IndexReader, query: string, k: number, glob: strin
   if (matches) hits = hits.filter((hit) => matches(hit.path));
   return withoutOverlaps(hits, k).map(({ path, startLine, endLine, page, heading, score, text }) => {
     const place = { path, startLine, endLine, ...(page !== undefined ? { page } : {}), ...(heading ? { heading } : {}) };
-    return { reference: reference(place), ...place, score, text };
+    return { reference: placeOf(place), ...place, score, text };
   });
 }
 

@@ -8,16 +8,16 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { version } from '../../../package.json';
 import { ChatModel } from '../../pipeline/llm/chatModel';
 import { stderrLogger, type Logger } from '../../pipeline/log';
+import { DOCUMENT_CONTENT_NOTE } from '../../protocol/quotedPassages';
 import { registerAskTool } from './askTool';
 import { IndexReader } from './indexReader';
 import { parseMcpOptions } from './options';
-import { UNTRUSTED_NOTE } from './passages';
 import { registerSearchTool } from './searchTool';
 import { registerStatusTool } from './statusTool';
 
 const INSTRUCTIONS =
   "Local RAG searches the user's own documents, indexed on this machine. Use search_docs for passages with exact places (path:line), " +
-  `ask_docs for a cited answer, index_status to see what is indexed. ${UNTRUSTED_NOTE}`;
+  `ask_docs for a cited answer, index_status to see what is indexed. ${DOCUMENT_CONTENT_NOTE}`;
 
 /** Serves until the client closes stdin (or SIGTERM); returns the exit code. */
 export async function runMcp(argv: string[]): Promise<number> {
