@@ -485,11 +485,16 @@ describe('answers worth trusting', () => {
 
   test('nothing relevant: hits on common words only count as nothing', async () => {
     const { service } = await trustSetup();
-    // BM25 finds "the", "and", "on" in every document; none of the question's key words.
-    const asked = await ask(service, 'weak-1', 'What are the tides and the moon on?');
+    // One stop word is too few to guess the question's language (store/queryLanguage.ts), so
+    // BM25 searches "at" and finds it in stop.md; none of the question's key words.
+    const asked = await ask(service, 'weak-1', 'Tides at sea?');
     assertOneTerminal(asked, { requestId: 'weak-1', done: true });
     assert.deepEqual(sourcesOf(asked.events), []);
     assert.match(contentOf(asked.events), /share only common words/);
+    // Enough stop words to tell English: they are not searched, so nothing matches at all.
+    const english = await ask(service, 'weak-2', 'What are the tides and the moon on?');
+    assert.deepEqual(sourcesOf(english.events), []);
+    assert.match(contentOf(english.events), /No passage matched/);
   });
 
   test('no chat model set: the best sentences of the top passages, each cited, and how to get a model', async () => {

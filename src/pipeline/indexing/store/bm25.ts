@@ -8,9 +8,17 @@
  * A query typed without accents searches the folded form of every word. A query typed with
  * accents also searches the exact forms, and an exact match counts twice: "bàn" (table)
  * ranks text with "bàn" above text with "bán" (sell), which it still finds.
+ *
+ * Beyond MiniSearch (unless `plainBm25`): the query's language is guessed from its stop
+ * words (queryLanguage.ts), which are then left out; in German and Spanish a word also
+ * matches the indexed words with its Snowball stem; and the best candidates are reordered
+ * by how close together they hold the query's words (proximity.ts). All at query time:
+ * what is indexed is unchanged.
  */
 import type { Layout } from './layout';
 import type { Postings } from './postings';
+import { PROXIMITY_CANDIDATES, rerankByProximity } from './proximity';
+import { guessQueryLanguage, withoutStopWords, type QueryLanguage } from './queryLanguage';
 import { accumulate, EXACT_BOOST, fuzzyWeight, inverseDocumentFrequency, multiplyByMatchedWords, prefixWeight, topK, type Scored } from './ranking';
 import type { Segment } from './segment';
 import { exactTerms, foldTerm, isAccented } from './terms';
@@ -21,6 +29,15 @@ const PREFIX_MIN = 5;
 const FUZZY_MIN = 6;
 /** Query words beyond this many are ignored (the match count is a 32-bit mask). */
 const MAX_QUERY_TERMS = 32;
+/** A stem this short matches too many words that only start alike. */
+const STEM_MIN = 5;
+/** A match by stem weighs this much of an exact one (more than a bare prefix). */
+const STEM_WEIGHT = 0.5;
+
+export interface KeywordOptions {
+  /** MiniSearch's BM25+ alone: every query word, no stems, no proximity (what test/unit/minisearchAgreement.test.ts compares). */
+  plainBm25?: boolean;
+}
 
 type Field = 'folded' | 'exact';
 
@@ -30,26 +47,31 @@ interface Match {
 }
 
 /** The `k` best live chunks for `query`, best first. */
-export function keywordSearch(layout: Layout, query: string, k: number): Scored[] {
-  const words = [...new Set(exactTerms(query))].slice(0, MAX_QUERY_TERMS);
+export function keywordSearch(layout: Layout, query: string, k: number, options: KeywordOptions = {}): Scored[] {
+  const typed = exactTerms(query);
+  const language = options.plainBm25 ? undefined : guessQueryLanguage(typed);
+  const words = [...new Set(withoutStopWords(typed, language))].slice(0, MAX_QUERY_TERMS);
   if (words.length === 0 || layout.total === 0) return [];
-  const folded = score(layout, [...new Set(words.map(foldTerm))], 'folded');
-  if (!words.some(isAccented)) return topK(folded.touched, folded.scores, k);
-  const exact = score(layout, words, 'exact');
-  for (const doc of exact.touched) {
-    if (folded.scores[doc] === 0) folded.touched.push(doc);
-    folded.scores[doc] += EXACT_BOOST * exact.scores[doc];
+  const stem = language?.stem;
+  const folded = score(layout, [...new Set(words.map(foldTerm))], 'folded', stem);
+  if (words.some(isAccented)) {
+    const exact = score(layout, words, 'exact');
+    for (const doc of exact.touched) {
+      if (folded.scores[doc] === 0) folded.touched.push(doc);
+      folded.scores[doc] += EXACT_BOOST * exact.scores[doc];
+    }
   }
-  return topK(folded.touched, folded.scores, k);
+  if (options.plainBm25) return topK(folded.touched, folded.scores, k);
+  return rerankByProximity(layout, words, language, topK(folded.touched, folded.scores, Math.max(k, PROXIMITY_CANDIDATES)), k);
 }
 
-function score(layout: Layout, terms: string[], field: Field): { scores: Float64Array; touched: number[] } {
+function score(layout: Layout, terms: string[], field: Field, stem?: QueryLanguage['stem']): { scores: Float64Array; touched: number[] } {
   const scores = new Float64Array(layout.total);
   const matched = new Uint32Array(layout.total);
   const touched = new Int32Array(layout.total);
   let count = 0;
   terms.forEach((term, i) => {
-    for (const match of matches(layout, term, field).values()) {
+    for (const match of matches(layout, term, field, stem).values()) {
       let df = 0;
       for (const ref of match.refs) df += ref.postings.documentFrequency(ref.t);
       const weight = match.weight * inverseDocumentFrequency(layout.total, df);
@@ -61,8 +83,8 @@ function score(layout: Layout, terms: string[], field: Field): { scores: Float64
   return { scores, touched: multiplyByMatchedWords(scores, matched, touched, count) };
 }
 
-/** Every indexed term that `term` matches in `field`, exactly, by prefix or by one edit, with its weight. */
-function matches(layout: Layout, term: string, field: Field): Map<string, Match> {
+/** Every indexed term that `term` matches in `field`, exactly, by stem, by prefix or by one edit, with its weight. */
+function matches(layout: Layout, term: string, field: Field, stem?: QueryLanguage['stem']): Map<string, Match> {
   const found = new Map<string, Match>();
   const add = (derived: string, weight: number, ref: Match['refs'][number]) => {
     const match = found.get(derived);
@@ -71,11 +93,20 @@ function matches(layout: Layout, term: string, field: Field): Map<string, Match>
   };
   const length = term.length;
   const fuzzyStem = term.slice(0, Math.ceil(length / 2));
+  const termStem = stem?.(term);
   layout.segments.forEach((segment, s) => {
     const base = layout.bases[s];
     for (const { postings, usable } of fieldPostings(segment, term, field)) {
       const exact = postings.find(term);
       if (exact >= 0 && usable(exact)) add(term, 1, { base, postings, t: exact });
+      if (stem && termStem && termStem.length >= STEM_MIN) {
+        // Stems of folded German and Spanish words are prefixes of them ("häuser", "hauser" → "haus").
+        const [from, to] = postings.prefixRange(termStem);
+        for (let t = from; t < to; t++) {
+          const derived = postings.terms[t];
+          if (derived !== term && usable(t) && stem(derived) === termStem) add(derived, STEM_WEIGHT, { base, postings, t });
+        }
+      }
       if (length >= PREFIX_MIN) {
         const [from, to] = postings.prefixRange(term);
         for (let t = from; t < to; t++) {

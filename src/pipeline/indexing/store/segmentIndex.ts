@@ -33,7 +33,7 @@ import { describeError, type Logger } from '../../log';
 import { Mutex } from '../../mutex';
 import type { LogLevel } from '../../../protocol/rpc';
 import type { Chunk } from '../types';
-import { keywordSearch } from './bm25';
+import { keywordSearch, type KeywordOptions } from './bm25';
 import { layOut, type Layout } from './layout';
 import type { Scored } from './ranking';
 import { MANIFEST, ManifestShapeError, NewerFormatError, parseManifest, segmentFile, serializeManifest, type FileEntry, type Manifest, type SegmentRecord } from './manifest';
@@ -232,8 +232,8 @@ export class SegmentIndex {
     if (this.segments.get(id) === segment) this.replace(segment, next);
   }
 
-  keyword(query: string, k: number): Scored[] {
-    return keywordSearch(this.layout(), query, k);
+  keyword(query: string, k: number, options?: KeywordOptions): Scored[] {
+    return keywordSearch(this.layout(), query, k, options);
   }
 
   vector(modelId: string, query: Float32Array, k: number): VectorHits {
