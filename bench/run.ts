@@ -12,6 +12,7 @@ import { benchFirstToken } from './firstToken';
 import { benchMemory } from './memory';
 import { benchAttachmentStop } from './attachmentStop';
 import { benchStopLatency } from './stopLatency';
+import { benchServerStop } from './serverStop';
 import { benchFaults } from './faults';
 import { benchActivation } from './activation';
 import { benchMcp } from './mcp';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchMemory()));
   figures.push(...(await benchAttachmentStop()));
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
+  figures.push(...(await benchServerStop(Number(process.env.BENCH_SERVER_STOPS ?? 20))));
   figures.push(...(await benchFaults()));
   figures.push(...(await benchMcp()));
   figures.push(...(await benchHostEventLoop()));

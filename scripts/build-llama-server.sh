@@ -18,7 +18,9 @@ COMMIT="$(git ls-remote "$BUNDLE" HEAD | cut -f1)"
 [ -n "$COMMIT" ] || { log "cannot read the bundle's commit"; exit 1; }
 DEST="$ROOT/.tools/llama-server/$COMMIT"
 
-works() { [ -x "$DEST/llama-server" ] && "$DEST/llama-server" --version >/dev/null 2>&1; }
+# The binary's RUNPATH names the build folder, gone after the build: it finds its .so files
+# through LD_LIBRARY_PATH, as test/support/llamaServer.ts runs it.
+works() { [ -x "$DEST/llama-server" ] && LD_LIBRARY_PATH="$DEST" "$DEST/llama-server" --version >/dev/null 2>&1; }
 
 if [ "${FORCE_REBUILD:-}" != 1 ] && works; then
   log "llama-server ($COMMIT) already built"
@@ -42,9 +44,11 @@ STAGING="$DEST.staging-$$"
 rm -rf "$STAGING"
 mkdir -p "$STAGING"
 cp -a "$WORK/build/bin/llama-server" "$STAGING/"
-find "$WORK/build/bin" -maxdepth 1 -name '*.so*' -exec cp -a {} "$STAGING/" \;
+find "$WORK/build" -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$STAGING/" \;
 rm -rf "$DEST"
 mv "$STAGING" "$DEST"
+# Checked without the build folder, as every later run will find it.
+rm -rf "$WORK"
 works || { log "the built llama-server does not run"; exit 1; }
 log "llama-server built in $(( $(date +%s) - START ))s"
 echo "$DEST/llama-server"

@@ -8,7 +8,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { ensureTinyGguf } from '../fixtures/tinyGguf';
+import * as os from 'node:os';
+import { buildTinyGguf } from '../fixtures/tinyGguf';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'node_modules/node-llama-cpp/llama/gitRelease.bundle');
@@ -30,8 +31,6 @@ export interface Slot {
 export interface LlamaServerOptions {
   /** Slots: requests served at once (`--parallel`), default 2. */
   parallel?: number;
-  /** Context of all slots together (`-c`), default 4096 per slot. */
-  contextSize?: number;
   /** Serve `/v1/embeddings` only (`--embeddings`). */
   embeddings?: boolean;
   /** Require this key (`--api-key`). */
@@ -69,15 +68,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Tokens each slot holds: room for a ~3,000-token prompt with its sources, and an answer. */
+const SLOT_CONTEXT = 8192;
+
+/**
+ * The tiny generated model, trained (so it says) on 8,192 tokens: llama-server caps a slot's
+ * context at the model's trained size, and the default tiny model says 2,048.
+ */
+function tinyServerModel(): string {
+  const file = path.join(os.tmpdir(), 'local-rag-fixtures', `tiny-llama-ctx${SLOT_CONTEXT}.gguf`);
+  const data = buildTinyGguf({ contextLength: SLOT_CONTEXT });
+  const existing = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+  if (!existing?.equals(data)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  }
+  return file;
+}
+
 /** Starts llama-server on the tiny model and waits until `/health` says it is ready. */
 export async function startLlamaServer(options: LlamaServerOptions = {}): Promise<LlamaServer> {
   const binary = llamaServerBinary();
   if (!binary) throw new Error(MISSING_SERVER);
-  const model = await ensureTinyGguf();
+  const model = tinyServerModel();
   const port = await freePort();
   const parallel = options.parallel ?? 2;
   const args = ['-m', model, '--host', '127.0.0.1', '--port', String(port), '--parallel', String(parallel)];
-  args.push('-c', String(options.contextSize ?? 4096 * parallel), '--no-warmup', '-t', '1', '--no-webui');
+  args.push('-c', String(SLOT_CONTEXT * parallel), '--no-warmup', '-t', '1', '--no-webui');
   if (options.embeddings) args.push('--embeddings');
   if (options.apiKey) args.push('--api-key', options.apiKey);
   if (options.alias) args.push('--alias', options.alias);

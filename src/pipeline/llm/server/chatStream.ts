@@ -10,7 +10,12 @@
  * parser of the SSE wire format (the one the Vercel AI SDK uses); everything else is fetch.
  *
  * Aborting `signal` closes the HTTP connection, which is how a server learns to stop:
- * llama-server cancels the task and frees its slot when the connection closes.
+ * llama-server cancels the task and frees its slot when the connection closes. While it
+ * reads a long prompt it sends nothing, though, and so never noticed the closed connection
+ * (measured here: 2 s after Stop the slot was still reading a 3,400-token prompt to the
+ * end; ggml-org/llama.cpp#11720, #15232). `return_progress` makes it send a progress event
+ * after each prompt batch: the write to the closed connection fails and the task is
+ * cancelled mid-prompt. Only sent to llama-server: a strict server may refuse the field.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ServerError, redact, serverFetch, silentServer, type ServerEndpoint } from './serverClient';
@@ -29,6 +34,8 @@ export interface ChatStreamRequest {
   signal: AbortSignal;
   /** How long the server may send nothing at all before the request fails. */
   firstByteTimeoutMs: number;
+  /** The server is llama-server: ask for prompt progress events (see above). */
+  promptProgress?: boolean;
   onText(text: string): void;
 }
 
@@ -57,7 +64,7 @@ export async function streamChat(request: ChatStreamRequest): Promise<void> {
     let response: Response;
     try {
       response = await serverFetch(endpoint, `${endpoint.apiBase}/chat/completions`, {
-        body: { model: request.model, messages: request.messages, max_tokens: request.maxTokens, stream: true },
+        body: { model: request.model, messages: request.messages, max_tokens: request.maxTokens, stream: true, ...(request.promptProgress ? { return_progress: true } : {}) },
         signal,
       });
     } catch (error) {

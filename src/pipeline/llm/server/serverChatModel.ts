@@ -40,7 +40,8 @@ export class ServerChatModel {
     try {
       const timeoutMs = settings.serverFirstByteTimeoutMs;
       const model = await withTimeout(endpoint, signal, timeoutMs, (s) => this.chooseModel(endpoint, settings.serverChatModel, s));
-      const contextSize = await withTimeout(endpoint, signal, timeoutMs, (s) => this.contextSize(endpoint, settings, s));
+      const served = await withTimeout(endpoint, signal, timeoutMs, (s) => this.servedContext(endpoint, s));
+      const contextSize = served ?? fallbackContext(settings);
       const maxTokens = Math.min(request.maxTokens, contextSize);
       const measured = request.fit && (await withTimeout(endpoint, signal, timeoutMs, (s) => measure(endpoint, request, contextSize, maxTokens, s)));
       const parts: PromptParts = request.fit && measured ? request.fit(measured) : request;
@@ -51,6 +52,8 @@ export class ServerChatModel {
         maxTokens,
         signal,
         firstByteTimeoutMs: timeoutMs,
+        // Only llama-server answers /props with its context size.
+        promptProgress: served !== undefined,
         onText: (chunk) => {
           if (token.isCancelled) return;
           text += chunk;
@@ -94,8 +97,12 @@ export class ServerChatModel {
   }
 
   private async contextSize(endpoint: ServerEndpoint, settings: PipelineSettings, signal: AbortSignal): Promise<number> {
-    const served = await this.cached(this.contextSizes, endpoint.apiBase, () => servedContextSize(endpoint, signal));
-    return served ?? (settings.contextSize > 0 ? settings.contextSize : 4096);
+    return (await this.servedContext(endpoint, signal)) ?? fallbackContext(settings);
+  }
+
+  /** llama-server's per-slot context; undefined from other servers. */
+  private async servedContext(endpoint: ServerEndpoint, signal: AbortSignal): Promise<number | undefined> {
+    return this.cached(this.contextSizes, endpoint.apiBase, () => servedContextSize(endpoint, signal));
   }
 
   private async cached<T>(cache: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
@@ -109,6 +116,11 @@ export class ServerChatModel {
 
 export function endpointOf(settings: PipelineSettings): ServerEndpoint {
   return { apiBase: apiBaseOf(settings.serverBaseUrl), ...(settings.serverApiKey ? { apiKey: settings.serverApiKey } : {}) };
+}
+
+/** Servers that do not say their context get the setting's (they may hold less: then they say so in an error). */
+function fallbackContext(settings: PipelineSettings): number {
+  return settings.contextSize > 0 ? settings.contextSize : 4096;
 }
 
 /** Ollama lists `llama3.2:latest` for `llama3.2`; llama-server lists the model's file path. */
@@ -138,12 +150,15 @@ async function servedContextSize(endpoint: ServerEndpoint, signal: AbortSignal):
 async function measure(endpoint: ServerEndpoint, request: GenerateRequest, contextSize: number, maxTokens: number, signal: AbortSignal): Promise<PromptMeasure> {
   const full = toMessages(request);
   const bytes = contentBytes(full);
-  const exact = await tokenCount(endpoint, full.map((message) => message.content).join('\n'), signal);
-  const tokensPerByte = exact === undefined || bytes === 0 ? 1 : Math.min(1, (exact / bytes) * ESTIMATE_MARGIN);
   // The same room for the answer the embedded model keeps: what it may use, at most a quarter.
   const reserve = Math.max(1, Math.min(maxTokens, Math.floor(contextSize / 4)));
+  const budget = contextSize - reserve;
+  // At one token a byte it fits already: no need to ask (a round trip before every answer).
+  const fitsAnyway = bytes + TEMPLATE_TOKENS_PER_MESSAGE * (full.length + 1) <= budget;
+  const exact = fitsAnyway ? undefined : await tokenCount(endpoint, full.map((message) => message.content).join('\n'), signal);
+  const tokensPerByte = exact === undefined || bytes === 0 ? 1 : Math.min(1, (exact / bytes) * ESTIMATE_MARGIN);
   return {
-    budget: contextSize - reserve,
+    budget,
     count(parts) {
       const messages = toMessages(parts);
       return Math.ceil(contentBytes(messages) * tokensPerByte) + TEMPLATE_TOKENS_PER_MESSAGE * (messages.length + 1);
