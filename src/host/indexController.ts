@@ -160,12 +160,18 @@ export class IndexController implements vscode.Disposable {
 
   async showSummary(): Promise<void> {
     await this.refresh();
-    const { files, chunks, failures } = this.status;
+    const { files, chunks, failures, storeProblems = [] } = this.status;
     const items: vscode.QuickPickItem[] = [
       { label: `$(database) ${vscode.l10n.t('{0} files, {1} chunks indexed', files, chunks)}`, description: this.running ? vscode.l10n.t('indexing…') : vscode.l10n.t('ready') },
       { label: `$(refresh) ${vscode.l10n.t('Index Workspace')}`, description: vscode.l10n.t('find new and changed files') },
       ...failures.map((failure) => ({ label: `$(warning) ${failure.path}`, detail: failure.message })),
     ];
+    if (storeProblems.length) {
+      items.push(
+        { label: vscode.l10n.t('The saved index'), kind: vscode.QuickPickItemKind.Separator },
+        ...storeProblems.map((problem) => ({ label: `$(error) ${vscode.l10n.t('The saved index had a problem')}`, detail: problem })),
+      );
+    }
     const skipped = this.skippedFiles();
     if (skipped.length) {
       items.push(

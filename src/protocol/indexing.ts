@@ -53,6 +53,8 @@ export interface IndexStatus {
   failures: IndexFailure[];
   /** What a search uses now; absent where no pipeline told (nothing indexed yet). */
   search?: SearchMode;
+  /** What was wrong with the saved index when it was read (a damaged part kept aside, a newer format refused), as the log says it. */
+  storeProblems?: string[];
 }
 
 /**

@@ -85,6 +85,9 @@ describe('a damaged segment', () => {
       assert.ok(aside, 'the damaged segment was not kept aside');
       assert.deepEqual(fs.readFileSync(path.join(store, aside)), spoiled, 'the kept file is the damaged one, untouched');
       assert.equal(fs.existsSync(path.join(store, bad)), false);
+      const problems = index.status().storeProblems ?? [];
+      assert.equal(problems.length, 1, `one problem shown for one damaged part: ${problems.join(' | ')}`);
+      assert.match(problems[0], new RegExp(`damaged.*1 file\\(s\\) will be indexed again \\(the damaged file was kept as ${aside}\\)`), 'Show Index Summary says it too, with where the file was kept');
 
       assert.equal(index.status().files, 2);
       assert.equal(index.search('walruses', 1).length, 0);
@@ -150,6 +153,8 @@ describe('a broken manifest', () => {
         log.lines.some((line) => /^warn: The saved index could not be read \(the index manifest is damaged/.test(line) && line.includes(aside)),
         log.lines.join(' | '),
       );
+      const problems = index.status().storeProblems ?? [];
+      assert.ok(problems.length === 1 && problems[0].includes(aside), `Show Index Summary names the kept manifest once: ${problems.join(' | ')}`);
       assert.equal(fs.readFileSync(path.join(store, 'chat-history.json'), 'utf8'), '[]', 'other files in the folder are left alone');
 
       const report = await index.indexFiles(files, token());
@@ -184,6 +189,7 @@ describe('a store from a newer version', () => {
     assert.ok(log.lines.some((line) => line.startsWith(`error: ${expected}`)), log.lines.join(' | '));
     assert.match(index.newerFormat ?? '', new RegExp(expected.replace(/[()]/g, '\\$&')));
     assert.equal(index.status().files, 0);
+    assert.ok(index.status().storeProblems?.some((problem) => problem.startsWith(expected)), 'Show Index Summary names the newer format');
     await assert.rejects(index.indexFiles(files, token()), /written by a newer Local RAG \(format 5/);
     await assert.rejects(index.removeFiles(['walrus.md']), /written by a newer Local RAG/);
     await index.close();

@@ -13,7 +13,7 @@ import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunk
 import { DEFAULT_PDF_MAX_BYTES, extractPdf, pdfTooLarge } from './extract/pdf';
 import { hashRegularFile, notAFile } from './extract/safeRead';
 import { DEFAULT_MAX_TEXT_BYTES, kindOf, readTextFile, textDocument } from './extract/text';
-import type { Embedder } from '../embedding/embedder';
+import type { PassageEmbedder } from '../embedding/passageEmbedder';
 import { SegmentIndex, type FileChunks, type FileEntry, type OpenOptions, type SaveOptions } from './store/segmentIndex';
 import { FUSION_CANDIDATES, fuseKeywordAndVector } from './store/ranking';
 import { ExtractionError, type Chunk, type ExtractedDocument } from './types';
@@ -53,7 +53,7 @@ interface Prepared {
 }
 
 export class WorkspaceIndex {
-  private embedder: Embedder | undefined;
+  private embedder: PassageEmbedder | undefined;
   /** Files indexed since the last segment was made. */
   private pending: FileChunks[] = [];
   private pendingChunks = 0;
@@ -91,7 +91,7 @@ export class WorkspaceIndex {
    * a vector from this model — all of them after a model change — are embedded now, segment
    * by segment, batch by batch; a cancel keeps the segments embedded so far.
    */
-  async useEmbedder(embedder: Embedder | undefined, token: RequestToken, onProgress?: (done: number, total: number) => void): Promise<void> {
+  async useEmbedder(embedder: PassageEmbedder | undefined, token: RequestToken, onProgress?: (done: number, total: number) => void): Promise<void> {
     this.embedder = embedder;
     if (!embedder) return;
     await this.saving;
@@ -135,7 +135,8 @@ export class WorkspaceIndex {
 
   status(): IndexStatus {
     const failures = [...this.store.files.values()].flatMap((entry) => (entry.failure ? [entry.failure] : []));
-    return { files: this.store.files.size - failures.length, chunks: this.store.chunkCount, failures };
+    const problems = this.store.problems;
+    return { files: this.store.files.size - failures.length, chunks: this.store.chunkCount, failures, ...(problems.length ? { storeProblems: problems } : {}) };
   }
 
   /**

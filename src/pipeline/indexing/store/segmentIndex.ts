@@ -128,6 +128,8 @@ export class SegmentIndex {
   /** One sync with the disk (a refresh or a save) at a time in this process. */
   private readonly syncing = new Mutex();
   private readonly told = new Set<string>();
+  /** Problems by what they concern (a segment's file, the manifest): the latest word on each. */
+  private readonly troubles = new Map<string, string>();
 
   private constructor(
     private readonly dir: string | undefined,
@@ -307,7 +309,7 @@ export class SegmentIndex {
     } else if (view.problem instanceof ManifestShapeError) {
       // This view stays the base: it is what this process last saw whole.
       const aside = await moveAside(dir, MANIFEST);
-      this.tell('warn', `The saved index could not be read (${view.problem.message}); it was kept as ${aside ?? MANIFEST} and the files it listed will be indexed again.`);
+      this.tell('warn', `The saved index could not be read (${view.problem.message}); it was kept as ${aside ?? MANIFEST} and the files it listed will be indexed again.`, MANIFEST);
     } else if (view.problem) {
       throw view.problem;
     } else {
@@ -410,7 +412,7 @@ export class SegmentIndex {
     if (view.problem instanceof NewerFormatError) return this.refuse(view.problem);
     if (view.problem) {
       this.repair ||= view.problem instanceof ManifestShapeError;
-      this.tell('warn', `The saved index could not be read (${describeError(view.problem)}); the workspace will be indexed again.`);
+      this.tell('warn', `The saved index could not be read (${describeError(view.problem)}); the workspace will be indexed again.`, MANIFEST);
       return;
     }
     const base = view.manifest ?? { segments: [], files: [], chunking: undefined };
@@ -448,6 +450,7 @@ export class SegmentIndex {
       this.tell(
         'warn',
         `Part of the saved index (${record.file}) is damaged (${reason}); its ${lost} file(s) will be indexed again` + (kept ? ` (the damaged file was kept as ${kept}).` : '.'),
+        record.file,
       );
     }
     if (!this.chunkingChanged && view.manifest) this.chunking = view.manifest.chunking === undefined ? undefined : JSON.stringify(view.manifest.chunking);
@@ -462,11 +465,20 @@ export class SegmentIndex {
     this.tell('error', error.message);
   }
 
-  /** Logs a message once (a refresh before every search must not repeat it). */
-  private tell(level: LogLevel, message: string): void {
+  /** Logs a message once (a refresh before every search must not repeat it); a warning or error is also a problem about `subject`. */
+  private tell(level: LogLevel, message: string, subject = message): void {
     if (this.told.has(message)) return;
     this.told.add(message);
+    if (level === 'warn' || level === 'error') this.troubles.set(subject, message);
     this.logger.log(level, message);
+  }
+
+  /**
+   * What was wrong with the saved index since it was opened (damaged parts moved aside and
+   * read again, a newer format refused), for Show Index Summary, not only the log.
+   */
+  get problems(): string[] {
+    return [...this.troubles.values()];
   }
 
   private record(file: string, change: Change): void {
