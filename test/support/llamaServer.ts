@@ -97,7 +97,8 @@ export async function startLlamaServer(options: LlamaServerOptions = {}): Promis
   const parallel = options.parallel ?? 2;
   const args = ['-m', model, '--host', '127.0.0.1', '--port', String(port), '--parallel', String(parallel)];
   args.push('-c', String(SLOT_CONTEXT * parallel), '--no-warmup', '-t', '1', '--no-webui');
-  if (options.embeddings) args.push('--embeddings');
+  // Mean pooling: the tiny chat model has no pooling of its own, and /v1/embeddings needs one.
+  if (options.embeddings) args.push('--embeddings', '--pooling', 'mean');
   if (options.apiKey) args.push('--api-key', options.apiKey);
   if (options.alias) args.push('--alias', options.alias);
   if (options.batchSize) args.push('-b', String(options.batchSize), '-ub', String(options.batchSize));

@@ -10,6 +10,9 @@ import type { MissingModel, ModelRole } from '../../protocol/models';
 import type { PipelineSettings } from '../../protocol/settings';
 import { describeError, type Logger } from '../log';
 import { Embedder } from './embedder';
+import type { PassageEmbedder } from './passageEmbedder';
+import { ServerEmbedder } from './serverEmbedder';
+import { endpointOf } from '../llm/server/serverChatModel';
 import { HUB_DTYPE, hubModel, isDownloaded, isHubModelId } from './hubModel';
 import { defaultThreads, type ModelDtype } from './modelFolder';
 import { Reranker } from './reranker';
@@ -42,7 +45,7 @@ interface Slot<T> {
 export type EmbeddingState = { kind: 'off' } | { kind: 'missing' | 'failed' | 'ready'; id: string };
 
 export class OnnxModels {
-  private readonly embedding: Slot<Embedder> = { key: '' };
+  private readonly embedding: Slot<PassageEmbedder> = { key: '' };
   private embeddingState: EmbeddingState = { kind: 'off' };
   private readonly reranking: Slot<Reranker> = { key: '' };
   private readonly announced = new Set<string>();
@@ -53,7 +56,7 @@ export class OnnxModels {
     private readonly threads = defaultThreads(),
   ) {}
 
-  get embedder(): Embedder | undefined {
+  get embedder(): PassageEmbedder | undefined {
     return this.embedding.model;
   }
 
@@ -73,17 +76,47 @@ export class OnnxModels {
   async apply(settings: PipelineSettings): Promise<{ missing: MissingModel[]; embedderChanged: boolean }> {
     const missing: MissingModel[] = [];
     const before = this.embedding.model;
-    await this.fill(this.embedding, 'embedding', settings.embeddingModel, [settings.embeddingQueryPrefix, settings.embeddingPassagePrefix], missing, (dir, dtype) =>
-      Embedder.load(dir, { dtype, threads: this.threads, queryPrefix: settings.embeddingQueryPrefix, passagePrefix: settings.embeddingPassagePrefix }),
-    );
+    const onServer = settings.serverEmbeddingModel.trim() !== '' && settings.serverBaseUrl.trim() !== '';
+    if (onServer) await this.useServerEmbedder(settings);
+    else {
+      await this.fill(this.embedding, 'embedding', settings.embeddingModel, [settings.embeddingQueryPrefix, settings.embeddingPassagePrefix], missing, (dir, dtype) =>
+        Embedder.load(dir, { dtype, threads: this.threads, queryPrefix: settings.embeddingQueryPrefix, passagePrefix: settings.embeddingPassagePrefix }),
+      );
+    }
     await this.fill(this.reranking, 'reranker', settings.rerankerModel, [], missing, (dir, dtype) => Reranker.load(dir, { dtype, threads: this.threads }));
-    const id = settings.embeddingModel.trim();
+    const id = onServer ? settings.serverEmbeddingModel.trim() : settings.embeddingModel.trim();
     this.embeddingState = !id
       ? { kind: 'off' }
       : missing.some((model) => model.role === 'embedding')
         ? { kind: 'missing', id }
         : { kind: this.embedding.model ? 'ready' : 'failed', id };
     return { missing, embedderChanged: this.embedding.model !== before };
+  }
+
+  /**
+   * `localRag.server.embeddingModel` set: vectors come from the model server. Nothing to
+   * load; a new server, model, key or prefix is a new embedder (and server or model or
+   * passage prefix a new model id, so the index embeds anew).
+   */
+  private async useServerEmbedder(settings: PipelineSettings): Promise<void> {
+    const key = JSON.stringify(['server', settings.serverBaseUrl, settings.serverEmbeddingModel, settings.serverApiKey ?? '', settings.embeddingQueryPrefix, settings.embeddingPassagePrefix]);
+    if (key === this.embedding.key) return;
+    const previous = this.embedding.model;
+    this.embedding.key = key;
+    this.embedding.model = undefined;
+    await previous?.dispose();
+    try {
+      this.embedding.model = new ServerEmbedder({
+        endpoint: endpointOf(settings),
+        model: settings.serverEmbeddingModel.trim(),
+        queryPrefix: settings.embeddingQueryPrefix,
+        passagePrefix: settings.embeddingPassagePrefix,
+      });
+      this.logger.log('info', `Embeddings come from the model server: ${this.embedding.model.modelId}.`);
+    } catch (error) {
+      this.embedding.key = '';
+      this.logger.log('warn', `The server embedding model could not be used (${describeError(error)}); searching with keywords only.`);
+    }
   }
 
   async dispose(): Promise<void> {

@@ -106,7 +106,12 @@ export async function listModels(endpoint: ServerEndpoint, signal?: AbortSignal)
 
 /** An HTTP error status that is not about credentials or configuration. */
 export class ServerHttpError extends ServerError {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+    /** The server's Retry-After, when it sent one in seconds. */
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
   }
 }
@@ -123,7 +128,9 @@ async function httpFailure(endpoint: ServerEndpoint, url: string, response: Resp
     );
   }
   const path = url.slice(endpoint.apiBase.length) || url;
-  return new ServerHttpError(`${where} answered ${path} with ${status}${detail ? `: ${detail}` : ''}.`, response.status);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  const retryAfterMs = response.headers.has('retry-after') && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined;
+  return new ServerHttpError(`${where} answered ${path} with ${status}${detail ? `: ${detail}` : ''}.`, response.status, retryAfterMs);
 }
 
 /** The server's own error text (`{error: {message}}`, `{error: "..."}` or plain text), kept short. */

@@ -1,0 +1,4 @@
+import type { Embedder } from './embedder';
+
+/** What indexing and search need of an embedder: the ONNX one in the worker, or a model server's. */
+export type PassageEmbedder = Pick<Embedder, 'modelId' | 'embedPassages' | 'embedQuery' | 'dispose'>;
