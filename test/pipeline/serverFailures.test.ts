@@ -56,6 +56,21 @@ describe('model server failures', () => {
     assert.ok(ms < 5_000, `failed in ${ms.toFixed(0)} ms`);
   });
 
+  test('a host that does not resolve: says so, at once', { timeout: 30_000 }, async () => {
+    const { terminal, ms } = await askWith({ serverBaseUrl: 'http://no-such-host.invalid:8080/v1' });
+    const failure = errorOf(terminal);
+    assert.equal(failure.code, 'failed');
+    assert.match(failure.error, /Could not find the host of the model server at http:\/\/no-such-host\.invalid:8080\/v1/);
+    assert.ok(ms < 10_000, `failed in ${ms.toFixed(0)} ms`);
+  });
+
+  test('https to a server that speaks plain http: a TLS failure, said as one', { timeout: 60_000 }, async () => {
+    const { terminal } = await askWith({ serverBaseUrl: `${server.url.replace('http:', 'https:')}/v1`, serverChatModel: MODEL, serverApiKey: API_KEY });
+    const failure = errorOf(terminal);
+    assert.equal(failure.code, 'failed');
+    assert.match(failure.error, /secure \(TLS\) connection/);
+  });
+
   test('no API key, or a wrong one: asks for the key, and never repeats it', { timeout: 30_000 }, async () => {
     const missing = errorOf((await askWith({ serverBaseUrl: `${server.url}/v1`, serverChatModel: MODEL })).terminal);
     assert.equal(missing.code, 'modelUnavailable');

@@ -159,7 +159,11 @@ function connectionFailure(apiBase: string, error: unknown): string {
   const where = `the model server at ${apiBase}`;
   if (code === 'ECONNREFUSED') return `Could not connect to ${where}: the connection was refused. Is the server running, and is "localRag.server.baseUrl" right?`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Could not find the host of ${where} (DNS lookup failed). Check "localRag.server.baseUrl".`;
-  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `Could not connect to ${where}: the connection timed out.`;
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    // fetch counts the TLS handshake as part of connecting: a plain-http server never completes it.
+    const tls = apiBase.startsWith('https:') ? ' before a secure (TLS) connection was made; does the server speak https?' : '.';
+    return `Could not connect to ${where}: the connection timed out${tls}`;
+  }
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `${capitalize(where)} closed the connection before answering.`;
   if (/CERT|TLS|SSL|SELF_SIGNED/i.test(code) || /certificate|TLS|SSL/i.test(cause?.message ?? '')) {
     return `Could not make a secure (TLS) connection to ${where}: ${cause?.message ?? code}.`;
