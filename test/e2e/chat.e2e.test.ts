@@ -9,11 +9,33 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FrameLocator, Locator } from 'playwright-core';
+import type { Frame, FrameLocator, Locator } from 'playwright-core';
 import { answerOf, ask, askUntil, send, useChatWorkbench, waitForStreaming } from '../support/chatView';
 import { until } from '../support/until';
 import { EXTENSION_ID } from '../support/vscodeFixtures';
 
+
+/**
+ * Counts the `stop` messages the chat view posts from now on. Its messages leave through
+ * the webview's outer frame (VS Code's pre/index.html), over a MessagePort.
+ */
+async function countStopsPosted(content: Frame): Promise<() => Promise<number>> {
+  const outer = content.parentFrame();
+  if (!outer) throw new Error('the chat view has no outer webview frame');
+  await outer.evaluate(() => {
+    const counter = window as unknown as { stopsPosted: number; stopCounting?: true };
+    counter.stopsPosted = 0;
+    if (counter.stopCounting) return;
+    counter.stopCounting = true;
+    const post = MessagePort.prototype.postMessage;
+    MessagePort.prototype.postMessage = function (this: MessagePort, message: unknown, ...rest: unknown[]) {
+      const sent = message as { channel?: string; data?: { message?: { type?: string } } } | undefined;
+      if (sent?.channel === 'onmessage' && sent.data?.message?.type === 'stop') counter.stopsPosted += 1;
+      return (post as (...args: unknown[]) => void).apply(this, [message, ...rest]);
+    } as typeof post;
+  });
+  return () => outer.evaluate(() => (window as unknown as { stopsPosted: number }).stopsPosted);
+}
 
 describe('chat view in the browser', () => {
   // A long context so an answer streams for many seconds: Stop must land mid-stream.
@@ -54,8 +76,9 @@ describe('chat view in the browser', () => {
     assert.equal(await chat.getByRole('button', { name: 'Stop', exact: true }).isVisible(), false);
   });
 
-  test('Esc in the input stops, and a newer question replaces the old one', async () => {
-    const { chat } = view;
+  test('Esc in the input stops (one Stop per key press), and a newer question replaces the old one', async () => {
+    const { chat, harness, page } = view;
+    const stopsPosted = await countStopsPosted((await harness.webviewFrame(page, EXTENSION_ID, { frame: true })) as Frame);
     const input = chat.getByRole('textbox', { name: 'Ask a question' });
     await send(chat, 'First question about Stop');
     await waitForStreaming(chat, 20);
@@ -68,6 +91,7 @@ describe('chat view in the browser', () => {
     await input.press('Escape');
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     assert.equal(await first.locator('.content').textContent(), firstText, 'no token of the old answer after the new one started');
+    assert.equal(await stopsPosted(), 1, 'one Esc posts one stop');
   });
 
   test('Ask About Workspace Docs: the quick-pick lists the passages while the answer streams into the view; Esc stops it', async () => {
