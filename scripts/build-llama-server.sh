@@ -33,9 +33,11 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/llama-server-build.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 log "building llama-server ($COMMIT) in $WORK"
 git clone -q "$BUNDLE" "$WORK/src"
-# LLAMA_CURL=OFF: nothing may download; GGML_NATIVE=OFF: the binary runs on any x86-64/arm64
-# CI machine, not only the one that built it.
+# Nothing may download: LLAMA_CURL=OFF (models), LLAMA_USE_PREBUILT_UI=OFF (the web UI's
+# assets from Hugging Face; the tests use the HTTP API only). GGML_NATIVE=OFF: the binary
+# runs on any x86-64/arm64 CI machine, not only the one that built it.
 cmake -S "$WORK/src" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
+  -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF \
   -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF >&2
 cmake --build "$WORK/build" --target llama-server -j"${JOBS:-2}" >&2
 
