@@ -118,7 +118,8 @@ export function activate(context: vscode.ExtensionContext, entryUnavailable: rea
     vscode.commands.registerCommand('localRag.downloadModels', () => models.downloadMissing()),
     modelStatus,
     apiKey,
-    vscode.commands.registerCommand('localRag.setServerApiKey', () => apiKey.set()),
+    // A key given as the argument (scripts, the integration test) skips the input box.
+    vscode.commands.registerCommand('localRag.setServerApiKey', (key?: unknown) => apiKey.set(typeof key === 'string' ? key : undefined)),
     vscode.commands.registerCommand('localRag.selectModel', (choice?: string | vscode.Uri) => modelPicker.run(choice)),
     vscode.commands.registerCommand('localRag.downloadChatModel', () => modelPicker.downloadDefault()),
     controller.onUpdate((update) => {

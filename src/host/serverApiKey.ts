@@ -26,9 +26,9 @@ export class ServerApiKey implements vscode.Disposable {
     return this.key;
   }
 
-  /** The command: asks for the key (hidden as typed); an empty answer removes it. */
-  async set(): Promise<void> {
-    const value = await vscode.window.showInputBox({
+  /** The command: asks for the key (hidden as typed) unless given; an empty answer removes it. */
+  async set(given?: string): Promise<void> {
+    const value = given ?? await vscode.window.showInputBox({
       title: vscode.l10n.t('Model server API key'),
       prompt: vscode.l10n.t('The API key of the server at "localRag.server.baseUrl". It is kept in VS Code\'s secret storage. Leave empty to remove it.'),
       password: true,

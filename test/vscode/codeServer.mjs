@@ -528,13 +528,14 @@ function pipeConsole(page, emit) {
  * @param {Record<string, string | undefined>} [opts.env]  reaches the extension host's process.env
  * @param {number} [opts.timeoutMs]  whole run, default 300000
  * @param {boolean} [opts.echo]  pipe the workbench console to stdout (default true)
+ * @param {string} [opts.dataDir]  code-server's folders (user data, logs) here, kept after; default a throw-away one
  * @param {(line: string) => void} [opts.onLine]
  * @returns {Promise<{ exitCode: number, log: string, timedOut: boolean, durationMs: number }>}
  *   exitCode: the suite's code (0 = all passed), 124 on timeout, 1 if the workbench failed
  */
 export async function runExtensionTests(opts) {
   const t0 = Date.now();
-  const { extensionDevelopmentPath, extensionTestsPath, userSettings, env,
+  const { extensionDevelopmentPath, extensionTestsPath, userSettings, env, dataDir,
     timeoutMs = 300_000, echo = true, onLine } = opts;
   let workspace = opts.workspace;
   /** @type {string | undefined} */
@@ -564,7 +565,7 @@ export async function runExtensionTests(opts) {
     const work = (async () => {
       // Start both at once (saves ~2 s); if one fails, don't leak the other.
       const [rs, rb] = await Promise.allSettled([
-        startCodeServer({ workspace, extensionDevelopmentPath, userSettings, env }),
+        startCodeServer({ workspace, extensionDevelopmentPath, userSettings, env, dataDir }),
         launchBrowser(),
       ]);
       if (rs.status === 'fulfilled') server = rs.value;
