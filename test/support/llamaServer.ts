@@ -33,6 +33,12 @@ export interface LlamaServerOptions {
   parallel?: number;
   /** Serve `/v1/embeddings` only (`--embeddings`). */
   embeddings?: boolean;
+  /**
+   * Serve `/v1/rerank` (`--reranking`). The tiny chat model has no classification head, so
+   * every passage gets the same score (its first token's state): the wire format is real,
+   * the ranking is not.
+   */
+  reranking?: boolean;
   /** Require this key (`--api-key`). */
   apiKey?: string;
   /** The model's name in `/v1/models` (`--alias`). */
@@ -99,6 +105,7 @@ export async function startLlamaServer(options: LlamaServerOptions = {}): Promis
   args.push('-c', String(SLOT_CONTEXT * parallel), '--no-warmup', '-t', '1', '--no-webui');
   // Mean pooling: the tiny chat model has no pooling of its own, and /v1/embeddings needs one.
   if (options.embeddings) args.push('--embeddings', '--pooling', 'mean');
+  if (options.reranking) args.push('--reranking');
   if (options.apiKey) args.push('--api-key', options.apiKey);
   if (options.alias) args.push('--alias', options.alias);
   if (options.batchSize) args.push('-b', String(options.batchSize), '-ub', String(options.batchSize));

@@ -15,7 +15,9 @@ import { ServerEmbedder } from './serverEmbedder';
 import { endpointOf } from '../llm/server/serverChatModel';
 import { HUB_DTYPE, hubModel, isDownloaded, isHubModelId } from './hubModel';
 import { defaultThreads, type ModelDtype } from './modelFolder';
+import type { PassageReranker } from './passageReranker';
 import { Reranker } from './reranker';
+import { ServerReranker } from './serverReranker';
 
 type Resolved = { kind: 'off' } | { kind: 'missing'; id: string } | { kind: 'ready'; dir: string; dtype: ModelDtype };
 
@@ -47,7 +49,7 @@ export type EmbeddingState = { kind: 'off' } | { kind: 'missing' | 'failed' | 'r
 export class OnnxModels {
   private readonly embedding: Slot<PassageEmbedder> = { key: '' };
   private embeddingState: EmbeddingState = { kind: 'off' };
-  private readonly reranking: Slot<Reranker> = { key: '' };
+  private readonly reranking: Slot<PassageReranker> = { key: '' };
   private readonly announced = new Set<string>();
 
   constructor(
@@ -60,7 +62,7 @@ export class OnnxModels {
     return this.embedding.model;
   }
 
-  get reranker(): Reranker | undefined {
+  get reranker(): PassageReranker | undefined {
     return this.reranking.model;
   }
 
@@ -83,7 +85,8 @@ export class OnnxModels {
         Embedder.load(dir, { dtype, threads: this.threads, queryPrefix: settings.embeddingQueryPrefix, passagePrefix: settings.embeddingPassagePrefix }),
       );
     }
-    await this.fill(this.reranking, 'reranker', settings.rerankerModel, [], missing, (dir, dtype) => Reranker.load(dir, { dtype, threads: this.threads }));
+    if (settings.serverRerankerModel.trim() !== '' && settings.serverBaseUrl.trim() !== '') await this.useServerReranker(settings);
+    else await this.fill(this.reranking, 'reranker', settings.rerankerModel, [], missing, (dir, dtype) => Reranker.load(dir, { dtype, threads: this.threads }));
     const id = onServer ? settings.serverEmbeddingModel.trim() : settings.embeddingModel.trim();
     this.embeddingState = !id
       ? { kind: 'off' }
@@ -100,22 +103,41 @@ export class OnnxModels {
    */
   private async useServerEmbedder(settings: PipelineSettings): Promise<void> {
     const key = JSON.stringify(['server', settings.serverBaseUrl, settings.serverEmbeddingModel, settings.serverApiKey ?? '', settings.embeddingQueryPrefix, settings.embeddingPassagePrefix]);
-    if (key === this.embedding.key) return;
-    const previous = this.embedding.model;
-    this.embedding.key = key;
-    this.embedding.model = undefined;
-    await previous?.dispose();
-    try {
-      this.embedding.model = new ServerEmbedder({
+    await this.useServerModel(this.embedding, key, 'embedding model', 'searching with keywords only', () => {
+      const embedder = new ServerEmbedder({
         endpoint: endpointOf(settings),
         model: settings.serverEmbeddingModel.trim(),
         queryPrefix: settings.embeddingQueryPrefix,
         passagePrefix: settings.embeddingPassagePrefix,
       });
-      this.logger.log('info', `Embeddings come from the model server: ${this.embedding.model.modelId}.`);
+      return { model: embedder, said: `Embeddings come from the model server: ${embedder.modelId}.` };
+    });
+  }
+
+  /** `localRag.server.rerankerModel` set: the server's `/v1/rerank` reorders the candidates instead of the ONNX cross-encoder. */
+  private async useServerReranker(settings: PipelineSettings): Promise<void> {
+    const key = JSON.stringify(['server', settings.serverBaseUrl, settings.serverRerankerModel, settings.serverApiKey ?? '']);
+    await this.useServerModel(this.reranking, key, 'reranker model', 'results are not reranked', () => {
+      const endpoint = endpointOf(settings);
+      const model = settings.serverRerankerModel.trim();
+      return { model: new ServerReranker({ endpoint, model }), said: `Reranking by the model server: ${model} at ${endpoint.apiBase}.` };
+    });
+  }
+
+  /** A server model has nothing to load: a new key (server, model, API key…) is a new client. */
+  private async useServerModel<T extends { dispose(): Promise<void> }>(slot: Slot<T>, key: string, what: string, without: string, make: () => { model: T; said: string }): Promise<void> {
+    if (key === slot.key) return;
+    const previous = slot.model;
+    slot.key = key;
+    slot.model = undefined;
+    await previous?.dispose();
+    try {
+      const { model, said } = make();
+      slot.model = model;
+      this.logger.log('info', said);
     } catch (error) {
-      this.embedding.key = '';
-      this.logger.log('warn', `The server embedding model could not be used (${describeError(error)}); searching with keywords only.`);
+      slot.key = '';
+      this.logger.log('warn', `The server ${what} could not be used (${describeError(error)}); ${without}.`);
     }
   }
 

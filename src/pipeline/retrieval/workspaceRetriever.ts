@@ -1,6 +1,6 @@
 import type { Source } from '../../protocol/events';
 import { CancelledError, type RequestToken } from '../cancellation';
-import type { Reranker } from '../embedding/reranker';
+import type { PassageReranker } from '../embedding/passageReranker';
 import type { WorkspaceIndex } from '../indexing/workspaceIndex';
 import type { Logger } from '../log';
 import type { Retriever } from './retriever';
@@ -30,7 +30,7 @@ export class WorkspaceRetriever implements Retriever {
     private readonly index: () => WorkspaceIndex | undefined,
     private readonly logger: Logger,
     private readonly k = 5,
-    private readonly reranker: () => Reranker | undefined = () => undefined,
+    private readonly reranker: () => PassageReranker | undefined = () => undefined,
   ) {}
 
   async isEmpty(): Promise<boolean> {
@@ -75,7 +75,7 @@ export class WorkspaceRetriever implements Retriever {
   }
 
   /** The candidates by the cross-encoder's probability; undefined on a model failure (the fused order stands). */
-  private async rerank<T extends { text: string; score: number }>(reranker: Reranker, query: string, hits: T[], token: RequestToken): Promise<T[] | undefined> {
+  private async rerank<T extends { text: string; score: number }>(reranker: PassageReranker, query: string, hits: T[], token: RequestToken): Promise<T[] | undefined> {
     try {
       const scores = await reranker.score(query, hits.map((hit) => hit.text), token);
       return hits.map((hit, i) => ({ ...hit, score: scores[i] })).sort((a, b) => b.score - a.score);
