@@ -23,7 +23,7 @@ import { summarize, type Figure, runAlone } from './stats';
 
 const WORDS = 'index query answer model token stop cancel phase chunk vector keyword source page line heading document workspace editor retrieval pipeline'.split(' ');
 
-async function writeCorpus(dir: string): Promise<{ pdfPages: number }> {
+export async function writeCorpus(dir: string): Promise<{ pdfPages: number }> {
   let seed = 7;
   const word = () => WORDS[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % WORDS.length];
   const sentence = (n: number) => Array.from({ length: n }, word).join(' ');

@@ -14,6 +14,7 @@ import { benchAttachmentStop } from './attachmentStop';
 import { benchStopLatency } from './stopLatency';
 import { benchServerStop } from './serverStop';
 import { benchServerConcurrency } from './serverConcurrency';
+import { benchServerIndexing } from './serverIndexing';
 import { benchFaults } from './faults';
 import { benchActivation } from './activation';
 import { benchMcp } from './mcp';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchStopLatency(Number(process.env.BENCH_STOPS ?? 40))));
   figures.push(...(await benchServerStop(Number(process.env.BENCH_SERVER_STOPS ?? 20))));
   figures.push(...(await benchServerConcurrency()));
+  figures.push(...(await benchServerIndexing()));
   figures.push(...(await benchFaults()));
   figures.push(...(await benchMcp()));
   figures.push(...(await benchHostEventLoop()));
