@@ -46,7 +46,7 @@ let pipeline: PipelineClient | undefined;
 export function activate(context: vscode.ExtensionContext, entryUnavailable: readonly string[] = []): LocalRagApi {
   const log = createLog();
   const storageDir = workspaceStorageDir(context);
-  const apiKey = new ServerApiKey(context.secrets);
+  const apiKey = new ServerApiKey(context.secrets, () => readPipelineSettings().serverBaseUrl);
   const pipelineSettings = (): PipelineSettings => ({ ...readPipelineSettings(), ...(apiKey.current ? { serverApiKey: apiKey.current } : {}) });
   const client = new PipelineClient({
     pipelineScript: path.join(context.extensionPath, 'dist', 'pipeline.js'),
@@ -126,6 +126,7 @@ export function activate(context: vscode.ExtensionContext, entryUnavailable: rea
       if (update.type === 'event' && 'error' in update.event) reportFailure(update.event, log);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('localRag.server.baseUrl')) apiKey.follow();
       if (affectsPipeline(event)) client.configure(pipelineSettings());
       if (['localRag.chatModel', 'localRag.chatProvider', 'localRag.server'].some((key) => event.affectsConfiguration(key))) modelStatus.render();
       // New chunk sizes mean new chunks: the indexed workspace is cut again (unchanged files too).

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LocalRagApi } from '../../../src/extension';
@@ -66,8 +68,9 @@ describe('A model server you already run (llama-server)', () => {
   });
 
   after(async () => {
-    for (const key of SETTINGS) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    // The key belongs to the server: removed while the settings still name it.
     await vscode.commands.executeCommand('localRag.setServerApiKey', '');
+    for (const key of SETTINGS) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
   });
 
   it('without its key the server refuses, and the answer says how to set one', async () => {
@@ -98,6 +101,26 @@ describe('A model server you already run (llama-server)', () => {
     } finally {
       subscription.dispose();
       await config().update('maxAnswerTokens', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('the key goes only to the server it was set for: settings naming another server send none', async () => {
+    // Another server, as a cloned workspace's settings could name one: a plain Node server
+    // that records what it is sent and refuses, as a server without the key would.
+    const seen: (string | undefined)[] = [];
+    const other = http.createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"message":"Invalid API Key","type":"authentication_error"}}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (other.address() as AddressInfo).port;
+      await config().update('server.baseUrl', `http://127.0.0.1:${port}/v1`, vscode.ConfigurationTarget.Workspace);
+      assert.ok(await until(async () => 'error' in (await ask(QUESTION)) && seen.length > 0, 15_000, 500), 'the question reached the other server');
+      assert.deepEqual([...new Set(seen)], [undefined], 'no Authorization header reached another server');
+    } finally {
+      await config().update('server.baseUrl', `${SERVER}/v1`, vscode.ConfigurationTarget.Workspace);
+      other.close();
     }
   });
 
