@@ -133,6 +133,64 @@ describe('model server failures', () => {
       cut.closeAllConnections();
     }
   });
+
+  /** Test double: an OpenAI-shaped server whose answer stream `stream` writes (a real server does not misbehave on demand). */
+  async function withStreamingDouble(
+    stream: (response: http.ServerResponse, chunk: (content: string) => string) => void,
+    run: (baseUrl: string, closed: Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    let closedResolve!: () => void;
+    const closed = new Promise<void>((resolve) => (closedResolve = resolve));
+    const double = http.createServer((request, response) => {
+      if (request.url?.endsWith('/models')) return void response.end(JSON.stringify({ data: [{ id: MODEL }] }));
+      if (!request.url?.endsWith('/chat/completions')) return void response.writeHead(404).end();
+      response.on('close', closedResolve);
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      stream(response, (content) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`);
+    });
+    const port = await listen(double);
+    try {
+      await run(`http://127.0.0.1:${port}/v1`, closed);
+    } finally {
+      double.close();
+      double.closeAllConnections();
+    }
+  }
+
+  test('a server that goes quiet mid-answer: a time-out, the partial answer kept, with Retry', { timeout: 30_000 }, async () => {
+    // It streams two pieces, then nothing, the connection left open.
+    await withStreamingDouble(
+      (response, chunk) => {
+        response.write(chunk('The Stop button '));
+        setTimeout(() => response.write(chunk('ends the')), 50);
+      },
+      async (baseUrl) => {
+        const { terminal, text, ms } = await askWith({ serverBaseUrl: baseUrl, serverChatModel: MODEL, serverFirstByteTimeoutMs: 1_000 });
+        const failure = errorOf(terminal);
+        assert.equal(failure.code, 'failed', 'Retry is offered');
+        assert.match(failure.error, /sent nothing more for 1 s mid-answer.*localRag\.server\.firstByteTimeout/);
+        assert.ok(ms < 6_000, `failed in ${ms.toFixed(0)} ms`);
+        assert.equal(text, 'The Stop button ends the', 'the partial answer reached the view');
+        assert.equal((await harness.client.getHistory()).at(-1)?.answer, 'The Stop button ends the', 'and is kept');
+      },
+    );
+  });
+
+  test('a server that ignores max_tokens: the answer ends at the limit and the connection is closed', { timeout: 30_000 }, async () => {
+    // It streams forever, whatever max_tokens says (30 here: at most 960 characters kept).
+    await withStreamingDouble(
+      (response, chunk) => {
+        const timer = setInterval(() => response.write(chunk('endless words ')), 2);
+        response.on('close', () => clearInterval(timer));
+      },
+      async (baseUrl, closed) => {
+        const { terminal, text } = await askWith({ serverBaseUrl: baseUrl, serverChatModel: MODEL, serverFirstByteTimeoutMs: 5_000 });
+        assert.ok('done' in terminal, JSON.stringify(terminal));
+        assert.ok(text.length > 0 && text.length <= 30 * 32, `answer of ${text.length} characters`);
+        await closed; // the server saw the connection close: it stops writing
+      },
+    );
+  });
 });
 
 async function listen(server: net.Server): Promise<number> {

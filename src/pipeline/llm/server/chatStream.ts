@@ -32,7 +32,7 @@ export interface ChatStreamRequest {
   maxTokens: number;
   /** Stops the request (Stop, a newer question): the connection is closed. */
   signal: AbortSignal;
-  /** How long the server may send nothing at all before the request fails. */
+  /** How long the server may send nothing, before its first byte or between two, before the request fails. */
   firstByteTimeoutMs: number;
   /** The server is llama-server: ask for prompt progress events (see above). */
   promptProgress?: boolean;
@@ -47,6 +47,16 @@ export class StreamCutError extends ServerError {
   }
 }
 
+/**
+ * A server that ignores `max_tokens` would stream until Stop, and the answer would grow in
+ * memory and in the history: past this many characters a token the answer ends as if the
+ * server had stopped at the limit (the connection closes, so it stops generating).
+ */
+const MAX_CHARS_PER_TOKEN = 32;
+/** The same for the raw stream (an event never ended by a blank line is buffered whole). */
+const MAX_BYTES_PER_TOKEN = 256;
+const MAX_STREAM_SLACK_BYTES = 4 << 20;
+
 interface ChunkPayload {
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
   error?: { message?: string } | string;
@@ -56,7 +66,11 @@ interface ChunkPayload {
 export async function streamChat(request: ChatStreamRequest): Promise<void> {
   const { endpoint } = request;
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), request.firstByteTimeoutMs);
+  let timer = setTimeout(() => timeout.abort(), request.firstByteTimeoutMs);
+  const maxChars = request.maxTokens * MAX_CHARS_PER_TOKEN;
+  const maxBytes = request.maxTokens * MAX_BYTES_PER_TOKEN + MAX_STREAM_SLACK_BYTES;
+  let chars = 0;
+  let bytes = 0;
   const signal = AbortSignal.any([request.signal, timeout.signal]);
   const timedOut = () => silentServer(endpoint, request.firstByteTimeoutMs);
   let finished = false;
@@ -93,8 +107,15 @@ export async function streamChat(request: ChatStreamRequest): Promise<void> {
           return;
         }
         const choice = payload.choices?.[0];
-        const text = choice?.delta?.content;
-        if (text) request.onText(text);
+        let text = choice?.delta?.content;
+        if (text && chars + text.length >= maxChars) {
+          text = text.slice(0, maxChars - chars);
+          finished = true;
+        }
+        if (text) {
+          chars += text.length;
+          request.onText(text);
+        }
         if (choice?.finish_reason) finished = true;
       },
     });
@@ -105,14 +126,22 @@ export async function streamChat(request: ChatStreamRequest): Promise<void> {
         const { done, value } = await reader.read();
         clearTimeout(timer);
         if (done) break;
+        // A server that goes quiet mid-answer fails like one that never starts, the text so far kept.
+        timer = setTimeout(() => timeout.abort(), request.firstByteTimeoutMs);
+        bytes += value.byteLength;
+        if (bytes > maxBytes) throw new StreamCutError(`The model server at ${endpoint.apiBase} sent more than ${Math.round(maxBytes / (1 << 20))} MB for an answer of at most ${request.maxTokens} tokens; the answer was stopped there.`);
         parser.feed(decoder.decode(value, { stream: true }));
         if (failure) throw failure;
         // Some servers keep the connection open after [DONE]; the answer is complete.
         if (finished) break;
       }
     } catch (error) {
-      if (request.signal.aborted || failure) throw error;
-      if (timeout.signal.aborted) throw timedOut();
+      if (request.signal.aborted || failure || error instanceof StreamCutError) throw error;
+      if (timeout.signal.aborted && bytes === 0) throw timedOut();
+      if (timeout.signal.aborted) {
+        const seconds = Math.max(1, Math.round(request.firstByteTimeoutMs / 1000));
+        throw new StreamCutError(`The model server at ${endpoint.apiBase} sent nothing more for ${seconds} s mid-answer ("localRag.server.firstByteTimeout" sets how long to wait).`);
+      }
       throw new StreamCutError(`The model server at ${endpoint.apiBase} closed the connection mid-answer (${describe(error)}).`);
     } finally {
       // Closes the connection when we stop reading early, so the server stops generating.
