@@ -17,18 +17,21 @@ interface Shown {
   elements: Element[];
   pieces: number;
   live: ChildNode[];
-  /** A paragraph's frozen nodes not yet put in a run of their own, and their length. */
-  open: ChildNode[];
+  /** A paragraph's open run: the block its new pieces and live rest go into, and its length. */
+  tail?: HTMLElement;
   openChars: number;
 }
 
 /**
  * Chromium lays out a paragraph's lines as one unit: appending a few words to a 200 KB
  * paragraph laid out all of it again, 30 ms and more a frame (bench/chatRender.ts). So a
- * paragraph's frozen text, once this long, moves into a run that is a block of its own
- * (`span.run`), and each frame lays out only the last run's worth. The price is a line that
- * ends early where a run ends, once every RUN_CHARS of one unbroken paragraph; answers with
- * paragraphs shorter than that never get a run.
+ * paragraph in pieces is a column of runs, each a block of its own (`span.run`), and each
+ * frame lays out only the last one. The paragraph holds only runs from its first piece on,
+ * and a full run is closed by starting the next one after it: nothing moves, and the
+ * paragraph never mixes blocks with inline content (which makes Chromium rebuild anonymous
+ * blocks around the inline part — one frame of 100 ms and more at each run's end). The
+ * price is a line that ends early where a run ends, once every RUN_CHARS of one unbroken
+ * paragraph.
  */
 const RUN_CHARS = 8192;
 
@@ -55,7 +58,7 @@ export function showAnswer(container: HTMLElement, text: string, citations: Cita
       shown = growParagraph(previous, block);
     } else {
       previous?.elements.forEach((element) => element.remove());
-      shown = block.kind === 'html' ? { block, elements: elementsOf(block.html), pieces: 0, live: [], open: [], openChars: 0 } : newParagraph(block);
+      shown = block.kind === 'html' ? { block, elements: elementsOf(block.html), pieces: 0, live: [], openChars: 0 } : newParagraph(block);
       if (after) after.after(...shown.elements);
       else container.prepend(...shown.elements);
     }
@@ -68,15 +71,19 @@ export function showAnswer(container: HTMLElement, text: string, citations: Cita
 }
 
 /**
- * The answer is complete: a paragraph shown in pieces has its adjacent text nodes merged, so
- * the DOM is the one a single render of the whole text gives, but for the runs of a very
- * long paragraph (kept: taking them apart would lay the whole paragraph out in one frame).
- * A later showAnswer renders anew.
+ * The answer is complete: a paragraph shown in pieces has its adjacent text nodes merged and
+ * an empty last run dropped, so the DOM is the one a single render of the whole text gives
+ * but for the runs (kept: taking them apart would lay whole paragraphs out again in one
+ * frame). A later showAnswer renders anew.
  */
 export function settleAnswer(container: HTMLElement): void {
   const answer = answers.get(container);
   if (!answer) return;
-  for (const shown of answer.shown) if (shown.block.kind === 'paragraph') shown.elements.forEach((element) => element.normalize());
+  for (const shown of answer.shown) {
+    if (shown.block.kind !== 'paragraph') continue;
+    if (shown.tail && !shown.tail.hasChildNodes() && shown.tail.previousSibling) shown.tail.remove();
+    shown.elements.forEach((element) => element.normalize());
+  }
   answers.delete(container);
 }
 
@@ -94,32 +101,36 @@ function elementsOf(html: string): Element[] {
 
 function newParagraph(block: Extract<Block, { kind: 'paragraph' }>): Shown {
   const paragraph = document.createElement('p');
-  const shown: Shown = { block, elements: [paragraph], pieces: 0, live: [], open: [], openChars: 0 };
-  return growParagraph(shown, block);
+  const tail = newRun();
+  paragraph.append(tail);
+  return growParagraph({ block, elements: [paragraph], pieces: 0, live: [], tail, openChars: 0 }, block);
+}
+
+function newRun(): HTMLElement {
+  const run = document.createElement('span');
+  run.className = 'run';
+  return run;
 }
 
 /** Only the new pieces and the live rest change; the nodes of earlier pieces stay. */
 function growParagraph(shown: Shown, block: Extract<Block, { kind: 'paragraph' }>): Shown {
-  const paragraph = shown.elements[0];
+  let { tail, openChars } = shown;
+  if (!tail) throw new Error('a paragraph in pieces without its open run');
   shown.live.forEach((node) => node.remove());
-  let { open, openChars } = shown;
   for (const piece of block.frozen.slice(shown.pieces)) {
     const nodes = Array.from(nodesOf(piece).childNodes);
-    paragraph.append(...nodes);
-    open = [...open, ...nodes];
+    tail.append(...nodes);
     openChars += nodes.reduce((sum, node) => sum + (node.textContent?.length ?? 0), 0);
     if (openChars >= RUN_CHARS) {
-      const run = document.createElement('span');
-      run.className = 'run';
-      open[0].before(run);
-      run.append(...open);
-      open = [];
+      const next = newRun();
+      tail.after(next);
+      tail = next;
       openChars = 0;
     }
   }
   const live = Array.from(nodesOf(block.live).childNodes);
-  paragraph.append(...live);
-  return { block, elements: shown.elements, pieces: block.frozen.length, live, open, openChars };
+  tail.append(...live);
+  return { block, elements: shown.elements, pieces: block.frozen.length, live, tail, openChars };
 }
 
 const COPIED_FOR_MS = 1500;
