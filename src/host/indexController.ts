@@ -11,6 +11,7 @@ import type { Log } from './log';
 import type { PipelineClient } from './pipelineClient';
 import { checkFiles } from './fileChecks';
 import { mapInSlices, yieldToEventLoop } from './slices';
+import { estimateTimeLeft, type TimeLeft } from './timeLeft';
 import { findCandidates, findWorkspaceFiles, includePattern, isExcluded, keepNotIgnored, toFileRef } from './workspaceFiles';
 
 /** Saves in a burst (a formatter, a branch switch) are indexed together. */
@@ -119,6 +120,7 @@ export class IndexController implements vscode.Disposable {
       // Progress comes per file; the notification is redrawn at most every 100 ms.
       let shown = 0;
       let lastDraw = 0;
+      const started = Date.now();
       const indexed = await this.client.indexFiles(files, token, ({ done, total, current, waitingForStore }) => {
         if (waitingForStore) {
           report({ message: vscode.l10n.t('Waiting for another Local RAG window to finish saving the index…') });
@@ -127,7 +129,8 @@ export class IndexController implements vscode.Disposable {
         const now = Date.now();
         if (now - lastDraw < 100 && done < total) return;
         lastDraw = now;
-        report({ message: `${done}/${total}${current ? ` — ${current}` : ''}`, increment: total ? ((done - shown) * 100) / total : 0 });
+        const parts = [`${done}/${total}`, describeTimeLeft(estimateTimeLeft(done, total, started, now)), current].filter(Boolean);
+        report({ message: parts.join(' — '), increment: total ? ((done - shown) * 100) / total : 0 });
         shown = done;
       });
       return { ...indexed, skipped, leftOut: this.leftOut.length };
@@ -417,6 +420,12 @@ export function describeSearch(search: SearchMode): string {
     case 'embedding':
       return vscode.l10n.t('Search: keywords only until {0} has embedded the index.', model) + reranked;
   }
+}
+
+/** "about 40 s left", or nothing while there is no estimate yet. */
+function describeTimeLeft(left: TimeLeft | undefined): string | undefined {
+  if (!left) return undefined;
+  return 'minutes' in left ? vscode.l10n.t('about {0} min left', left.minutes) : vscode.l10n.t('about {0} s left', left.seconds);
 }
 
 /** localRag.maxFiles, a whole number of at least 1. */
