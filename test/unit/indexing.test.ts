@@ -202,6 +202,7 @@ describe('workspace index', () => {
   test('Cancel stops between files and keeps what was indexed', async () => {
     const many = Array.from({ length: 30 }, (_, i) => write(`docs/many/${i}.md`, `# Doc ${i}\nkeyword${i}\n`));
     const index = await WorkspaceIndex.open(store, quiet);
+    const before = index.status().files;
     const cancel = token();
     const report = await index.indexFiles(
       many.map((absPath) => ({ absPath, displayPath: path.relative(docs, absPath) })),
@@ -212,6 +213,7 @@ describe('workspace index', () => {
     );
     assert.equal(report.cancelled, true);
     assert.equal(report.indexed, 10);
+    assert.equal(index.status().files, before + 10, 'counted as the run answers, before the background save');
     await index.close();
     assert.equal(index.search('keyword3', 1)[0]?.path, 'many/3.md', 'indexed before Cancel: searchable');
     const reopened = await WorkspaceIndex.open(store, quiet);

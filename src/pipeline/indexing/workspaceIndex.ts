@@ -136,7 +136,17 @@ export class WorkspaceIndex {
   status(): IndexStatus {
     const failures = [...this.store.files.values()].flatMap((entry) => (entry.failure ? [entry.failure] : []));
     const problems = this.store.problems;
-    return { files: this.store.files.size - failures.length, chunks: this.store.chunkCount, failures, ...(problems.length ? { storeProblems: problems } : {}) };
+    // A cancelled run's last batch becomes a segment just after the run answers, which is
+    // when the editor asks: counted already, or the status bar would say 0 files after a
+    // Cancel that kept thousands (and nothing asks again).
+    let files = this.store.files.size - failures.length;
+    let chunks = this.store.chunkCount;
+    for (const file of [...this.flushing, ...this.pending]) {
+      const stored = this.store.files.get(file.path);
+      if (!stored || stored.failure) files++;
+      chunks += file.chunks.length - (stored?.chunks ?? 0);
+    }
+    return { files, chunks, failures, ...(problems.length ? { storeProblems: problems } : {}) };
   }
 
   /**
