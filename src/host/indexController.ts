@@ -228,8 +228,11 @@ export class IndexController implements vscode.Disposable {
       void vscode.window.showErrorMessage(vscode.l10n.t('Local RAG could not index: {0}', message), vscode.l10n.t('Show Log')).then((choice) => choice && this.log.show());
       return undefined;
     } finally {
-      this.running--;
+      // Asked while the run still counts: a first run cancelled before its save has no
+      // manifest yet, and refresh() would not ask, though the files it read are indexed.
       await this.refresh();
+      this.running--;
+      this.render();
     }
   }
 
