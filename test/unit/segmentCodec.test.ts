@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { keywordSearch } from '../../src/pipeline/indexing/store/bm25';
 import { layOut } from '../../src/pipeline/indexing/store/layout';
 import type { Postings } from '../../src/pipeline/indexing/store/postings';
+import { quantize } from '../../src/pipeline/indexing/store/quantizedVectors';
 import { Segment, type SegmentColumns, type SegmentVectors } from '../../src/pipeline/indexing/store/segment';
 import { vectorSearch } from '../../src/pipeline/indexing/store/vectorSearch';
 import type { Chunk } from '../../src/pipeline/indexing/types';
@@ -49,10 +50,10 @@ function randomVectors(seed: number, count: number, dimension: number): SegmentV
 }
 
 /** A column's values as plain data, so a Buffer and a Uint8Array view of the same bytes compare equal. */
-function plain(value: SegmentColumns[keyof SegmentColumns] | Float32Array): unknown {
+function plain(value: SegmentColumns[keyof SegmentColumns] | Float32Array | Int8Array): unknown {
   if (value === undefined || Array.isArray(value)) return value;
   if (ArrayBuffer.isView(value)) return [value.constructor === Buffer ? 'Uint8Array' : value.constructor.name, [...(value as Uint8Array)]];
-  if ('modelId' in value) return { modelId: value.modelId, dimension: value.dimension, data: plain(value.data) };
+  if ('modelId' in value) return { modelId: value.modelId, dimension: value.dimension, codes: plain(value.codes), scales: plain(value.scales) };
   const postings = value as Postings;
   return { terms: postings.terms, starts: plain(postings.starts), docs: plain(postings.docs), freqs: plain(postings.freqs) };
 }
@@ -111,6 +112,6 @@ describe('segment encode/decode', () => {
     const { vectors: _, ...rest } = moved.columns;
     const { vectors: __, ...expected } = built.columns;
     for (const name of Object.keys(expected) as (keyof typeof expected)[]) assert.deepEqual(plain(rest[name]), plain(expected[name]), `column ${name}`);
-    assert.deepEqual(plain(moved.vectors), plain(vectors));
+    assert.deepEqual(plain(moved.vectors), plain(quantize(vectors.modelId, vectors.dimension, vectors.data)));
   });
 });

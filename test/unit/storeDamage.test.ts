@@ -170,7 +170,7 @@ describe('a store from a newer version', () => {
   async function futureStore(name: string): Promise<{ store: string; files: { absPath: string; displayPath: string }[] }> {
     const made = await threeFileStore(name);
     const manifest = path.join(made.store, 'manifest.json');
-    const future = { ...JSON.parse(fs.readFileSync(manifest, 'utf8')), version: 5, somethingNew: { shape: 'unknown to us' } };
+    const future = { ...JSON.parse(fs.readFileSync(manifest, 'utf8')), version: 6, somethingNew: { shape: 'unknown to us' } };
     fs.writeFileSync(manifest, JSON.stringify(future));
     // What a newer version might keep beside it, and a stray our own rules would remove.
     fs.writeFileSync(path.join(made.store, 'seg-12.bin'), 'a segment of the newer format');
@@ -185,12 +185,12 @@ describe('a store from a newer version', () => {
     const before = snapshot(store);
     const log = recorder();
     const index = await WorkspaceIndex.open(store, log);
-    const expected = 'This index was written by a newer Local RAG (format 5; this version reads up to 4)';
+    const expected = 'This index was written by a newer Local RAG (format 6; this version reads up to 5)';
     assert.ok(log.lines.some((line) => line.startsWith(`error: ${expected}`)), log.lines.join(' | '));
     assert.match(index.newerFormat ?? '', new RegExp(expected.replace(/[()]/g, '\\$&')));
     assert.equal(index.status().files, 0);
     assert.ok(index.status().storeProblems?.some((problem) => problem.startsWith(expected)), 'Show Index Summary names the newer format');
-    await assert.rejects(index.indexFiles(files, token()), /written by a newer Local RAG \(format 5/);
+    await assert.rejects(index.indexFiles(files, token()), /written by a newer Local RAG \(format 6/);
     await assert.rejects(index.removeFiles(['walrus.md']), /written by a newer Local RAG/);
     await index.close();
     assert.deepEqual(snapshot(store), before, 'the newer store was changed');
@@ -202,14 +202,14 @@ describe('a store from a newer version', () => {
     for (const args of [['search', 'narwhals'], ['index', path.join(root, 'future-cli-docs')]]) {
       const run = spawnSync(process.execPath, [CLI, ...args, '--store', store], { encoding: 'utf8' });
       assert.notEqual(run.status, 0, `${args[0]} succeeded on a newer store`);
-      assert.match(run.stderr, /This index was written by a newer Local RAG \(format 5; this version reads up to 4\)/);
+      assert.match(run.stderr, /This index was written by a newer Local RAG \(format 6; this version reads up to 5\)/);
     }
     assert.deepEqual(snapshot(store), before);
   });
 });
 
 describe('a store of format 3', () => {
-  test('loads as it is and becomes format 4, with checksums, at the next save', async () => {
+  test('loads as it is and becomes the current format, with checksums, at the next save', async () => {
     const { store, docs } = await threeFileStore('v3');
     // Rewritten as format 3 wrote it: numbered segment files, a plain list of ids, no checksums.
     const manifestFile = path.join(store, 'manifest.json');
@@ -229,7 +229,7 @@ describe('a store of format 3', () => {
     await index.indexFiles([{ absPath: path.join(docs, 'tern.md'), displayPath: 'tern.md' }], token());
     await index.close();
     const saved = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-    assert.equal(saved.version, 4);
+    assert.equal(saved.version, 5);
     assert.ok(saved.segments.every((record: { crc32?: number }) => Number.isInteger(record.crc32)));
     const reopened = await WorkspaceIndex.open(store, { log: () => {} });
     for (const word of ['walruses', 'narwhals', 'puffins', 'terns']) assert.equal(reopened.search(word, 1).length, 1, word);

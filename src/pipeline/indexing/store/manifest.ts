@@ -4,12 +4,15 @@
  * foreign manifest is reported as such, never thrown from deep inside start-up.
  *
  * Versions: 3 named segments by number (`seg-N.bin`) without checksums; 4 records each
- * segment's file name, size and CRC-32. A v3 manifest still loads (and is written as v4 by
- * the next save). A manifest from a newer version is refused, never "repaired".
+ * segment's file name, size and CRC-32; 5 names segments of format 2 (text last, read from
+ * disk and checked per chunk; int8 vectors), whose CRC-32 covers all but the text. v3 and v4
+ * manifests still load (and are written as v5 by the next save, which rewrites format-1
+ * segments): v5 exists so that a v4 Local RAG refuses such a store instead of taking its
+ * segments for damaged ones. A manifest from a newer version is refused, never "repaired".
  */
 import type { FailureReason, IndexFailure } from '../../../protocol/indexing';
 
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 export const MANIFEST = 'manifest.json';
 
 export interface FileEntry {
@@ -28,7 +31,7 @@ export interface SegmentRecord {
   /** Its file name in the store folder. */
   file: string;
   bytes: number;
-  /** CRC-32 of the whole file; absent for segments written by format 3. */
+  /** CRC-32 of what is read at load: the whole file for segment format 1, all before the text for format 2; absent for segments written by format 3. */
   crc32?: number;
 }
 

@@ -1,9 +1,15 @@
 /**
- * A segment: an immutable batch of chunks with everything search needs — their text and
- * places, the keyword postings of both term forms, and optionally their vectors — in typed
- * arrays that go to disk as one binary file and come back as views over the bytes read,
- * without parsing. The index is a list of segments; a change writes a new small segment
- * instead of rewriting everything (see segmentIndex.ts for which chunks are live).
+ * A segment: an immutable batch of chunks with everything search needs — their places, the
+ * keyword postings of both term forms, optionally their vectors (int8, quantizedVectors.ts),
+ * and their text — in typed arrays that go to disk as one binary file and come back as
+ * views over the bytes read, without parsing. The index is a list of segments; a change
+ * writes a new small segment instead of rewriting everything (see segmentIndex.ts for which
+ * chunks are live).
+ *
+ * The text is the file's last section and is not read at load: a loaded segment reads a
+ * passage from disk when it is needed (segmentText.ts), checked against a CRC-32 per chunk.
+ * Only a segment built in memory and not saved yet, or one of format 1 (whose text sits in
+ * the middle of the file and is covered by one checksum of the whole file), holds its text.
  *
  * Exact-form postings are kept only for the words that have accented forms in the segment:
  * for every other word the exact postings equal the folded ones, so English or German text
@@ -11,13 +17,19 @@
  */
 import type { Chunk } from '../types';
 import { Postings, PostingsBuilder } from './postings';
+import { dequantize, quantize, type QuantizedVectors } from './quantizedVectors';
+import { closeDescriptor, DamagedTextError, openDescriptor, TextFile, textChecksum } from './segmentText';
 import { exactTerms, foldTerm } from './terms';
+
+export type { QuantizedVectors };
 
 const MAGIC = 0x4c524147; // "LRAG"
 const YIELD_EVERY = 256;
-const FORMAT = 1;
+/** 2: text last, with a checksum per chunk; vectors as int8. 1: float32 vectors, the text amid the columns. */
+const FORMAT = 2;
+const LEGACY_FORMAT = 1;
 
-/** Vectors of every chunk of a segment, from one model. */
+/** Vectors of every chunk of a segment, from one model, as the embedder gave them. */
 export interface SegmentVectors {
   modelId: string;
   dimension: number;
@@ -31,9 +43,10 @@ interface Header {
   files: string[];
   headings: string[];
   vectors?: { modelId: string; dimension: number };
-  sections: Record<SectionName, [offset: number, bytes: number]>;
+  sections: Record<string, [offset: number, bytes: number]>;
 }
 
+/** Format 2's sections, in the file's order: everything up to `text` is read at load and covered by the manifest's checksum. */
 type SectionName =
   | 'fileOf'
   | 'position'
@@ -43,7 +56,7 @@ type SectionName =
   | 'heading'
   | 'length'
   | 'textStarts'
-  | 'text'
+  | 'textCrcs'
   | 'foldedTerms'
   | 'foldedStarts'
   | 'foldedDocs'
@@ -53,7 +66,9 @@ type SectionName =
   | 'exactStarts'
   | 'exactDocs'
   | 'exactFreqs'
-  | 'vectors';
+  | 'vectorScales'
+  | 'vectors'
+  | 'text';
 
 const decoder = new TextDecoder();
 
@@ -77,54 +92,69 @@ export interface SegmentColumns {
   heading: Uint32Array;
   /** Words per chunk (BM25's document length). */
   length: Uint32Array;
-  /** Where each chunk's text starts in `text`, plus where the last one ends (`size + 1` entries). */
+  /** Where each chunk's text starts in the text section, plus where the last one ends (`size + 1` entries). */
   textStarts: Uint32Array;
-  /** Every chunk's text, UTF-8, back to back. */
-  text: Uint8Array;
+  /** CRC-32 of each chunk's text, checked when it is read from disk. */
+  textCrcs: Uint32Array;
+  /** Every chunk's text, UTF-8, back to back — only while it is in memory (see the file's comment); else on disk. */
+  text: Uint8Array | undefined;
   folded: Postings;
   /** Per folded term: 1 when some of its words carry accents (then `exact` holds their forms). */
   variants: Uint8Array;
   exact: Postings;
-  vectors: SegmentVectors | undefined;
+  vectors: QuantizedVectors | undefined;
 }
 
 export class Segment {
   private constructor(
     readonly id: number,
-    readonly columns: Readonly<SegmentColumns>,
+    private cols: Readonly<SegmentColumns>,
+    private textFile?: TextFile,
+    /** Read from a format-1 file: rewritten in the current format by the next save. */
+    readonly legacy = false,
   ) {}
+
+  get columns(): Readonly<SegmentColumns> {
+    return this.cols;
+  }
 
   /** Number of chunks (live or not). */
   get size(): number {
-    return this.columns.fileOf.length;
+    return this.cols.fileOf.length;
   }
 
   get files(): string[] {
-    return this.columns.files;
+    return this.cols.files;
   }
 
   get fileOf(): Uint32Array {
-    return this.columns.fileOf;
+    return this.cols.fileOf;
   }
 
   get length(): Uint32Array {
-    return this.columns.length;
+    return this.cols.length;
   }
 
   get folded(): Postings {
-    return this.columns.folded;
+    return this.cols.folded;
   }
 
   get variants(): Uint8Array {
-    return this.columns.variants;
+    return this.cols.variants;
   }
 
   get exact(): Postings {
-    return this.columns.exact;
+    return this.cols.exact;
   }
 
-  get vectors(): SegmentVectors | undefined {
-    return this.columns.vectors;
+  /** The int8 vectors and their scales, for scanning; `vector(d)` gives one back as floats. */
+  get vectors(): QuantizedVectors | undefined {
+    return this.cols.vectors;
+  }
+
+  /** Whether the chunks' text is held in memory (not yet saved, or format 1) rather than read from disk. */
+  get textResident(): boolean {
+    return this.cols.text !== undefined;
   }
 
   /**
@@ -132,7 +162,7 @@ export class Segment {
    * one per chunk. Yields to the event loop every few hundred chunks: a merge of thousands
    * must not hold up a Stop arriving meanwhile.
    */
-  static async build(id: number, chunks: Chunk[], vectors?: SegmentVectors): Promise<Segment> {
+  static async build(id: number, chunks: Chunk[], vectors?: SegmentVectors | QuantizedVectors): Promise<Segment> {
     const files: string[] = [];
     const fileIndex = new Map<string, number>();
     const headings: string[] = [];
@@ -147,6 +177,7 @@ export class Segment {
     const length = new Uint32Array(n);
     const encoded: Uint8Array[] = [];
     const textStarts = new Uint32Array(n + 1);
+    const textCrcs = new Uint32Array(n);
     const folded = new PostingsBuilder();
     const exact = new PostingsBuilder();
     /** Folded term → whether an accented word folds to it. */
@@ -170,6 +201,7 @@ export class Segment {
       const bytes = Buffer.from(chunk.text, 'utf8');
       encoded.push(bytes);
       textStarts[d] = textBytes;
+      textCrcs[d] = textChecksum(bytes);
       textBytes += bytes.length;
 
       const words = exactTerms(chunk.text);
@@ -202,21 +234,22 @@ export class Segment {
       heading,
       length,
       textStarts,
+      textCrcs,
       text: Buffer.concat(encoded, textBytes),
       folded: foldedPostings,
       variants,
       exact: exactPostings,
-      vectors,
+      vectors: vectors && toQuantized(vectors),
     });
   }
 
-  /** The same chunks under a new id, with these vectors (a new embedding model). */
-  withVectors(id: number, vectors: SegmentVectors | undefined): Segment {
-    return new Segment(id, { ...this.columns, vectors });
+  /** The same chunks under a new id, with these vectors (a new embedding model); its text is in memory until it is saved. */
+  withVectors(id: number, vectors: SegmentVectors | QuantizedVectors | undefined): Segment {
+    return new Segment(id, { ...this.cols, text: this.textBytes(), vectors: vectors && toQuantized(vectors) });
   }
 
   chunk(d: number): Chunk {
-    const { files, fileOf, position, startLine, endLine, page, heading, headings } = this.columns;
+    const { files, fileOf, position, startLine, endLine, page, heading, headings } = this.cols;
     const path = files[fileOf[d]];
     return {
       id: `${path}#${position[d]}`,
@@ -229,21 +262,47 @@ export class Segment {
     };
   }
 
+  /** Chunk `d`'s text; read from disk for a saved segment, where a checksum mismatch throws DamagedTextError. */
   chunkText(d: number): string {
-    const { text, textStarts } = this.columns;
-    return decoder.decode(text.subarray(textStarts[d], textStarts[d + 1]));
+    const { text, textStarts, textCrcs } = this.cols;
+    if (text) return decoder.decode(text.subarray(textStarts[d], textStarts[d + 1]));
+    const bytes = this.textFile!.read(textStarts[d], textStarts[d + 1] - textStarts[d]);
+    if (textChecksum(bytes) !== textCrcs[d]) throw new DamagedTextError(this.id, this.textFile!.file, d);
+    return decoder.decode(bytes);
   }
 
+  /** Chunk `d`'s vector as floats (dequantized), for merges and re-embedding; search scans `vectors`. */
   vector(d: number): Float32Array | undefined {
-    if (!this.vectors) return undefined;
-    const { dimension, data } = this.vectors;
-    return data.subarray(d * dimension, (d + 1) * dimension);
+    return this.cols.vectors && dequantize(this.cols.vectors, d);
+  }
+
+  /**
+   * Drops the text from memory once the segment's file is on disk (written by `encode`):
+   * from now on it is read from `file`, which is opened at once so that it stays readable
+   * after a later save replaces it.
+   */
+  textSaved(file: string, bytes: Buffer): void {
+    const offset = textOffset(bytes);
+    this.textFile?.close();
+    this.textFile = new TextFile(file, offset, openDescriptor(file));
+    this.cols = { ...this.cols, text: undefined };
+  }
+
+  /** Every chunk's text, back to back, from memory or the file. */
+  private textBytes(): Uint8Array {
+    return this.cols.text ?? this.textFile!.read(0, this.cols.textStarts[this.size]);
+  }
+
+  /** Lets go of the segment's file (it left the index); a read after this opens it again if it is still there. */
+  close(): void {
+    this.textFile?.close();
   }
 
   encode(): Buffer {
-    const c = this.columns;
+    const c = this.cols;
+    const text = this.textBytes();
     // The order of the sections is the file's layout: reordering them changes the bytes (and every checksum).
-    const sections: [SectionName, Uint8Array | ArrayBufferView][] = [
+    const sections: [SectionName, ArrayBufferView][] = [
       ['fileOf', c.fileOf],
       ['position', c.position],
       ['startLine', c.startLine],
@@ -252,7 +311,7 @@ export class Segment {
       ['heading', c.heading],
       ['length', c.length],
       ['textStarts', c.textStarts],
-      ['text', c.text],
+      ['textCrcs', c.textCrcs],
       ['foldedTerms', Buffer.from(c.folded.terms.join('\n'), 'utf8')],
       ['foldedStarts', c.folded.starts],
       ['foldedDocs', c.folded.docs],
@@ -262,9 +321,11 @@ export class Segment {
       ['exactStarts', c.exact.starts],
       ['exactDocs', c.exact.docs],
       ['exactFreqs', c.exact.freqs],
-      ['vectors', c.vectors?.data ?? new Float32Array(0)],
+      ['vectorScales', c.vectors?.scales ?? new Float32Array(0)],
+      ['vectors', c.vectors?.codes ?? new Int8Array(0)],
+      ['text', text],
     ];
-    const offsets = {} as Header['sections'];
+    const offsets: Header['sections'] = {};
     let offset = 0;
     for (const [name, view] of sections) {
       offsets[name] = [offset, view.byteLength];
@@ -290,58 +351,144 @@ export class Segment {
     return out;
   }
 
-  /** Reads what `encode` wrote; throws on anything else (a torn or foreign file). */
-  static decode(id: number, bytes: Buffer): Segment {
-    if (bytes.length < 8 || bytes.readUInt32LE(0) !== MAGIC) throw new Error('not a Local RAG segment');
-    const headerLength = bytes.readUInt32LE(4);
-    const header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Header;
-    if (header.format !== FORMAT) throw new Error(`segment format ${header.format} is not ${FORMAT}`);
-    const bodyStart = align8(8 + headerLength);
-    // Typed-array views need aligned offsets; a pooled Buffer may not start on one.
-    const body = (bytes.byteOffset + bodyStart) % 8 === 0 ? bytes.subarray(bodyStart) : Buffer.from(bytes.subarray(bodyStart));
+  /**
+   * Reads what `encode` wrote (or format 1); throws on anything else (a torn or foreign file).
+   * `bytes` holds the file up to its text (see `checkedLength`), or all of it; `text` is
+   * where the rest is, opened as `fd`: owned by this call from now on (kept by the segment,
+   * or closed when it is not needed or decoding fails).
+   */
+  static decode(id: number, bytes: Buffer, text?: { file: string; fd: number }): Segment {
+    let textFile: TextFile | undefined;
+    try {
+      const { header, body } = parse(bytes);
+      if (header.format === LEGACY_FORMAT) {
+        if (text) closeDescriptor(text.fd);
+        text = undefined;
+        return Segment.decodeLegacy(id, header, body);
+      }
+      const end = Object.entries(header.sections).reduce((max, [name, [offset, length]]) => (name === 'text' ? max : Math.max(max, offset + length)), 0);
+      if (end > body.length) throw new Error('the segment file is truncated');
+      const view = sectionViews(header, body);
+      const [textOffset, textLength] = header.sections.text;
+      const inMemory = textOffset + textLength <= body.length;
+      if (!inMemory && !text) throw new Error('the segment file is truncated');
+      if (inMemory && text) closeDescriptor(text.fd);
+      else if (text) textFile = new TextFile(text.file, bytes.length - body.length + textOffset, text.fd);
+      text = undefined;
+      const columns: SegmentColumns = {
+        ...columnsOf(header, view),
+        textCrcs: view.u32('textCrcs'),
+        text: inMemory ? view.u8('text') : undefined,
+        vectors: header.vectors && { ...header.vectors, codes: view.i8('vectors'), scales: view.f32('vectorScales') },
+      };
+      return check(new Segment(id, columns, textFile), header);
+    } catch (error) {
+      // The descriptor is the segment's from the start: nothing else closes it.
+      if (text) closeDescriptor(text.fd);
+      textFile?.close();
+      throw error;
+    }
+  }
+
+  private static decodeLegacy(id: number, header: Header, body: Buffer): Segment {
     const end = Object.values(header.sections).reduce((max, [offset, length]) => Math.max(max, offset + length), 0);
     if (end > body.length) throw new Error('the segment file is truncated');
-    const raw = (name: SectionName) => {
-      const [offset, length] = header.sections[name];
-      return { buffer: body.buffer, start: body.byteOffset + offset, length };
-    };
-    const u32 = (name: SectionName) => {
-      const { buffer, start, length } = raw(name);
-      return new Uint32Array(buffer, start, length / 4);
-    };
-    const u8 = (name: SectionName) => {
-      const { buffer, start, length } = raw(name);
-      return new Uint8Array(buffer, start, length);
-    };
-    const terms = (name: SectionName) => {
-      const text = decoder.decode(u8(name));
-      return text ? text.split('\n') : [];
-    };
-    const postings = (field: 'folded' | 'exact') => new Postings(terms(`${field}Terms`), u32(`${field}Starts`), u32(`${field}Docs`), u8(`${field}Freqs`));
-    const vectorBytes = raw('vectors');
-    const vectors = header.vectors
-      ? { ...header.vectors, data: new Float32Array(vectorBytes.buffer, vectorBytes.start, vectorBytes.length / 4) }
-      : undefined;
-    const segment = new Segment(id, {
-      files: header.files,
-      headings: header.headings,
-      fileOf: u32('fileOf'),
-      position: u32('position'),
-      startLine: u32('startLine'),
-      endLine: u32('endLine'),
-      page: u32('page'),
-      heading: u32('heading'),
-      length: u32('length'),
-      textStarts: u32('textStarts'),
-      text: u8('text'),
-      folded: postings('folded'),
-      variants: u8('variants'),
-      exact: postings('exact'),
-      vectors,
-    });
-    if (segment.size !== header.size || segment.folded.starts.length !== segment.folded.size + 1) throw new Error('the segment file is inconsistent');
-    return segment;
+    const view = sectionViews(header, body);
+    const copied = columnsOf(header, view, true);
+    const text = view.u8('text').slice();
+    const { textStarts } = copied;
+    const textCrcs = new Uint32Array(header.size);
+    for (let d = 0; d < header.size; d++) textCrcs[d] = textChecksum(text.subarray(textStarts[d], textStarts[d + 1]));
+    const vectors = header.vectors && quantize(header.vectors.modelId, header.vectors.dimension, view.f32('vectors'));
+    return check(new Segment(id, { ...copied, textCrcs, text, vectors }, undefined, true), header);
   }
+
+  /**
+   * How much of a segment file `head` (its first bytes, at least through the header) must be
+   * read at load and is covered by the manifest's checksum: everything before the text in
+   * format 2, the whole file (`size`) otherwise.
+   */
+  static checkedLength(head: Buffer, size: number): number {
+    try {
+      const { header, bodyStart } = parseHeader(head);
+      return header.format === FORMAT && header.sections.text ? Math.min(size, bodyStart + header.sections.text[0]) : size;
+    } catch {
+      return size;
+    }
+  }
+}
+
+function check(segment: Segment, header: Header): Segment {
+  if (segment.size !== header.size || segment.folded.starts.length !== segment.folded.size + 1 || segment.columns.textStarts.length !== header.size + 1) {
+    throw new Error('the segment file is inconsistent');
+  }
+  return segment;
+}
+
+function parseHeader(bytes: Buffer): { header: Header; bodyStart: number } {
+  if (bytes.length < 8 || bytes.readUInt32LE(0) !== MAGIC) throw new Error('not a Local RAG segment');
+  const headerLength = bytes.readUInt32LE(4);
+  if (8 + headerLength > bytes.length) throw new Error('the segment file is truncated');
+  const header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Header;
+  return { header, bodyStart: align8(8 + headerLength) };
+}
+
+function parse(bytes: Buffer): { header: Header; body: Buffer } {
+  const { header, bodyStart } = parseHeader(bytes);
+  if (header.format !== FORMAT && header.format !== LEGACY_FORMAT) throw new Error(`segment format ${header.format} is not ${FORMAT}`);
+  // Typed-array views need aligned offsets; a pooled Buffer may not start on one.
+  const body = (bytes.byteOffset + bodyStart) % 8 === 0 ? bytes.subarray(bodyStart) : Buffer.from(bytes.subarray(bodyStart));
+  return { header, body };
+}
+
+/** Typed-array views of the sections of `body` (copies when `copy`). */
+function sectionViews(header: Header, body: Buffer) {
+  const raw = (name: string) => {
+    const [offset, length] = header.sections[name];
+    return { buffer: body.buffer, start: body.byteOffset + offset, length };
+  };
+  return {
+    u32: (name: string) => (({ buffer, start, length }) => new Uint32Array(buffer, start, length / 4))(raw(name)),
+    u8: (name: string) => (({ buffer, start, length }) => new Uint8Array(buffer, start, length))(raw(name)),
+    i8: (name: string) => (({ buffer, start, length }) => new Int8Array(buffer, start, length))(raw(name)),
+    f32: (name: string) => (({ buffer, start, length }) => new Float32Array(buffer, start, length / 4))(raw(name)),
+  };
+}
+
+/** The columns both formats share; copies of the file's bytes when `copy`, else views over them. */
+function columnsOf(header: Header, view: ReturnType<typeof sectionViews>, copy = false) {
+  const u32 = (name: SectionName) => (copy ? view.u32(name).slice() : view.u32(name));
+  const u8 = (name: SectionName) => (copy ? view.u8(name).slice() : view.u8(name));
+  const terms = (name: SectionName) => {
+    const text = decoder.decode(view.u8(name));
+    return text ? text.split('\n') : [];
+  };
+  const postings = (field: 'folded' | 'exact') => new Postings(terms(`${field}Terms`), u32(`${field}Starts`), u32(`${field}Docs`), u8(`${field}Freqs`));
+  return {
+    files: header.files,
+    headings: header.headings,
+    fileOf: u32('fileOf'),
+    position: u32('position'),
+    startLine: u32('startLine'),
+    endLine: u32('endLine'),
+    page: u32('page'),
+    heading: u32('heading'),
+    length: u32('length'),
+    textStarts: u32('textStarts'),
+    folded: postings('folded'),
+    variants: u8('variants'),
+    exact: postings('exact'),
+  };
+}
+
+/** Where the text section starts in an encoded segment. */
+function textOffset(bytes: Buffer): number {
+  const { header, bodyStart } = parseHeader(bytes);
+  return bodyStart + header.sections.text[0];
+}
+
+function toQuantized(vectors: SegmentVectors | QuantizedVectors): QuantizedVectors {
+  return 'codes' in vectors ? vectors : quantize(vectors.modelId, vectors.dimension, vectors.data);
 }
 
 function positionOf(chunk: Chunk): number {

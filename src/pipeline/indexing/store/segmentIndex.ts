@@ -37,7 +37,8 @@ import { keywordSearch, type KeywordOptions } from './bm25';
 import { layOut, type Layout } from './layout';
 import type { Scored } from './ranking';
 import { MANIFEST, ManifestShapeError, NewerFormatError, parseManifest, segmentFile, serializeManifest, type FileEntry, type Manifest, type SegmentRecord } from './manifest';
-import { Segment, type SegmentVectors } from './segment';
+import { Segment, type QuantizedVectors, type SegmentVectors } from './segment';
+import { DamagedTextError } from './segmentText';
 import {
   checksum,
   LOCK_FILE,
@@ -130,6 +131,8 @@ export class SegmentIndex {
   private readonly told = new Set<string>();
   /** Problems by what they concern (a segment's file, the manifest): the latest word on each. */
   private readonly troubles = new Map<string, string>();
+  /** Segments found with a damaged passage (id → file name): moved aside by the next save once nothing is live in them. */
+  private readonly damagedText = new Map<number, string>();
 
   private constructor(
     private readonly dir: string | undefined,
@@ -216,6 +219,10 @@ export class SegmentIndex {
 
   /** Segments without vectors from `modelId` (live chunks only), for re-embedding. */
   segmentsToEmbed(modelId: string): { id: number; chunks: Chunk[] }[] {
+    return this.despiteDamage(() => this.unembedded(modelId));
+  }
+
+  private unembedded(modelId: string): { id: number; chunks: Chunk[] }[] {
     const layout = this.layout();
     return layout.segments
       .filter((segment) => segment.vectors?.modelId !== modelId)
@@ -235,7 +242,8 @@ export class SegmentIndex {
   }
 
   keyword(query: string, k: number, options?: KeywordOptions): Scored[] {
-    return keywordSearch(this.layout(), query, k, options);
+    // A damaged passage among the best (ranked by its words) is forgotten and the query run again without it.
+    return this.despiteDamage(() => keywordSearch(this.layout(), query, k, options));
   }
 
   vector(modelId: string, query: Float32Array, k: number): VectorHits {
@@ -247,7 +255,37 @@ export class SegmentIndex {
     const { segments, bases } = this.layout();
     let s = segments.length - 1;
     while (bases[s] > doc) s--;
-    return segments[s].chunk(doc - bases[s]);
+    try {
+      return segments[s].chunk(doc - bases[s]);
+    } catch (error) {
+      if (error instanceof DamagedTextError) this.forgetDamaged(error);
+      throw error;
+    }
+  }
+
+  /** Runs `work`, again after each damaged passage it met (whose files are forgotten, so it is not met twice). */
+  private despiteDamage<T>(work: () => T): T {
+    for (;;) {
+      try {
+        return work();
+      } catch (error) {
+        if (!(error instanceof DamagedTextError) || !this.forgetDamaged(error)) throw error;
+      }
+    }
+  }
+
+  /**
+   * A passage's text does not match its checksum: the files of its segment are forgotten,
+   * so the next run reads them again (as for a damaged segment file), and the next save
+   * moves the file aside. Returns whether anything was forgotten.
+   */
+  private forgetDamaged(error: DamagedTextError): boolean {
+    const lost = [...this.fileMap].filter(([, entry]) => entry.segment === error.segment).map(([file]) => file);
+    for (const file of lost) this.deleteEntry(file);
+    const name = this.records.get(error.segment)?.file ?? path.basename(error.file);
+    if (this.records.has(error.segment)) this.damagedText.set(error.segment, name);
+    this.tell('warn', `Part of the saved index (${name}) is damaged (${error.message}); its ${lost.length} file(s) will be indexed again.`, name);
+    return lost.length > 0;
   }
 
   /**
@@ -290,7 +328,7 @@ export class SegmentIndex {
   }
 
   private hasWork(): boolean {
-    return this.changes.size > 0 || this.unsaved.size > 0 || this.chunkingChanged || this.repair;
+    return this.changes.size > 0 || this.unsaved.size > 0 || this.chunkingChanged || this.repair || this.damagedText.size > 0 || [...this.segments.values()].some((segment) => segment.legacy);
   }
 
   /** The save proper; the caller holds the store's lock, so nothing here races another writer. */
@@ -317,7 +355,8 @@ export class SegmentIndex {
       for (const { record } of view.damaged) aside.set(record.id, await moveAside(dir, record.file));
       this.adopt(view, aside);
     }
-    await this.compact();
+    this.upgrade();
+    await this.despiteDamageAsync(() => this.compact());
 
     const taken = new Set(await fs.readdir(dir));
     for (const id of [...this.unsaved]) if (taken.has(segmentFile(id)) || this.records.has(id)) this.renumber(id);
@@ -327,8 +366,9 @@ export class SegmentIndex {
       this.unsaved.delete(id);
       if (!segment) continue;
       const bytes = segment.encode();
-      const record: SegmentRecord = { id, file: segmentFile(id), bytes: bytes.length, crc32: checksum(bytes) };
+      const record: SegmentRecord = { id, file: segmentFile(id), bytes: bytes.length, crc32: checksum(bytes.subarray(0, Segment.checkedLength(bytes, bytes.length))) };
       await writeAtomically(path.join(dir, record.file), bytes);
+      segment.textSaved(path.join(dir, record.file), bytes);
       this.records.set(id, record);
       written++;
     }
@@ -358,6 +398,11 @@ export class SegmentIndex {
     for (const [file, change] of [...this.changes]) if (change.seq <= upTo && !deferred.has(file)) this.changes.delete(file);
     if (this.chunking === chunking) this.chunkingChanged = false;
     this.repair = false;
+    for (const [id, name] of [...this.damagedText]) {
+      if (segments.some((record) => record.id === id)) continue;
+      this.damagedText.delete(id);
+      await moveAside(dir, name).catch(() => undefined);
+    }
     await removeStrays(dir, new Set(segments.map((record) => record.file)));
   }
 
@@ -384,10 +429,10 @@ export class SegmentIndex {
         manifest.segments.map(async (record) => {
           if (this.segments.has(record.id) || loaded.has(record.id)) return;
           try {
-            const bytes = await readSegmentFile(dir, record);
-            loaded.set(record.id, Segment.decode(record.id, bytes));
-            // Format 3 kept no checksum: it is recorded from now on.
-            if (record.crc32 === undefined) Object.assign(record, { bytes: bytes.length, crc32: checksum(bytes) });
+            const read = await readSegmentFile(dir, record);
+            loaded.set(record.id, Segment.decode(record.id, read.bytes, read));
+            // Format 3 kept no checksum (nor format 2's text last): it is recorded from now on.
+            if (record.crc32 === undefined) Object.assign(record, { bytes: read.size, crc32: checksum(read.bytes) });
           } catch (error) {
             const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
             if (missing && !underLock && attempt < READ_ATTEMPTS) vanished = true;
@@ -454,6 +499,7 @@ export class SegmentIndex {
       );
     }
     if (!this.chunkingChanged && view.manifest) this.chunking = view.manifest.chunking === undefined ? undefined : JSON.stringify(view.manifest.chunking);
+    for (const [id, segment] of this.segments) if (segments.get(id) !== segment) segment.close();
     this.segments = segments;
     this.records = records;
     this.fileMap = files;
@@ -516,6 +562,24 @@ export class SegmentIndex {
     this.cachedLayout = undefined;
   }
 
+  /** Segments of format 1 (a store of format 4) are rewritten in the current format by the first save that can. */
+  private upgrade(): void {
+    const legacy = [...this.segments.values()].filter((segment) => segment.legacy);
+    if (legacy.length === 0) return;
+    this.logger.log('info', `Rewriting ${legacy.length} part(s) of the saved index in the current format (text read from disk, vectors as int8).`);
+    for (const segment of legacy) this.replace(segment, segment.withVectors(newSegmentId(), segment.vectors));
+  }
+
+  private async despiteDamageAsync(work: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof DamagedTextError) || !this.forgetDamaged(error)) throw error;
+      }
+    }
+  }
+
   private async compact(): Promise<void> {
     const layout = this.layout();
     const small: { segment: Segment; live: number[] }[] = [];
@@ -546,7 +610,7 @@ export class SegmentIndex {
   }
 
   /** A new segment of `segment`'s chunks numbered `live`, with these vectors (theirs, or a new model's). */
-  private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | undefined): Promise<Segment> {
+  private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | QuantizedVectors | undefined): Promise<Segment> {
     return Segment.build(
       newSegmentId(),
       live.map((d) => segment.chunk(d)),
@@ -556,6 +620,7 @@ export class SegmentIndex {
 
   /** Puts `next` (holding the same files' live chunks, or nothing) in place of `segment`. */
   private replace(segment: Segment, next: Segment | undefined): void {
+    segment.close();
     this.segments.delete(segment.id);
     this.unsaved.delete(segment.id);
     this.records.delete(segment.id);

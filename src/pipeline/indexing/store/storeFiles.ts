@@ -3,11 +3,19 @@
  * may work at once: atomic writes under names no other process uses, the folder synced
  * after renames, bad files moved aside rather than deleted, and what counts as a stray.
  */
+import { closeSync, fstat, open as openCallback, read } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { moveAside as moveFileAside } from '../../durableFile';
 import { MANIFEST, SEGMENT_NAME, type SegmentRecord } from './manifest';
+import { Segment } from './segment';
+
+// Raw descriptors, not FileHandles: the segment keeps reading through one synchronously.
+const openFile = promisify(openCallback);
+const statFile = promisify(fstat);
+const readDescriptor = promisify(read);
 
 export const LOCK_FILE = 'store.lock';
 /** Format 2's single file; replaced by the manifest and segments. */
@@ -32,13 +40,49 @@ export function checksum(data: Uint8Array): number {
   return crc32(data) >>> 0;
 }
 
-/** Reads a segment file and checks its size and checksum against the manifest's record. */
-export async function readSegmentFile(dir: string, record: SegmentRecord): Promise<Buffer> {
-  const bytes = await fs.readFile(path.join(dir, record.file));
-  if (record.bytes >= 0 && bytes.length !== record.bytes) {
-    throw new DamagedSegmentError(record, bytes.length < record.bytes ? `truncated: ${bytes.length} of ${record.bytes} bytes` : `${bytes.length} bytes, ${record.bytes} expected`);
+/** A segment file's checked part, and the file left open for the text after it (see segment.ts). */
+export interface SegmentBytes {
+  bytes: Buffer;
+  /** The whole file's size. */
+  size: number;
+  file: string;
+  /** Owned by the caller: given to the segment, or closed. */
+  fd: number;
+}
+
+/**
+ * Reads the part of a segment file that is loaded (all but the text, for format 2) and
+ * checks the file's size and that part's checksum against the manifest's record. The file
+ * stays open, so the text the segment reads later is this file's even if a writer replaces
+ * it meanwhile.
+ */
+export async function readSegmentFile(dir: string, record: SegmentRecord): Promise<SegmentBytes> {
+  const file = path.join(dir, record.file);
+  const fd = await openFile(file, 'r');
+  try {
+    const { size } = await statFile(fd);
+    if (record.bytes >= 0 && size !== record.bytes) {
+      throw new DamagedSegmentError(record, size < record.bytes ? `truncated: ${size} of ${record.bytes} bytes` : `${size} bytes, ${record.bytes} expected`);
+    }
+    const start = await readAt(fd, 0, Math.min(size, 8));
+    const headerEnd = start.length === 8 ? Math.min(size, 8 + start.readUInt32LE(4)) : start.length;
+    const bytes = await readAt(fd, 0, Segment.checkedLength(await readAt(fd, 0, headerEnd), size));
+    if (record.crc32 !== undefined && checksum(bytes) !== record.crc32) throw new DamagedSegmentError(record, 'checksum mismatch');
+    return { bytes, size, file, fd };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
-  if (record.crc32 !== undefined && checksum(bytes) !== record.crc32) throw new DamagedSegmentError(record, 'checksum mismatch');
+}
+
+async function readAt(fd: number, position: number, length: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await readDescriptor(fd, bytes, done, length - done, position + done);
+    if (bytesRead === 0) return bytes.subarray(0, done);
+    done += bytesRead;
+  }
   return bytes;
 }
 
