@@ -17,9 +17,10 @@
  * that names it is (the same way). A kill at any moment leaves the previous manifest with
  * every segment it names, or the new one with all of its own.
  *
- * Damage: every segment's size and CRC-32 are in the manifest. A damaged segment costs only
- * its own files (forgotten, so the next run reads them again) and is moved aside, not
- * deleted; a damaged manifest is moved aside and the index starts empty; a manifest from a
+ * Damage: every segment's size and the CRC-32 of what load reads are in the manifest, and
+ * each passage's text has its own CRC-32, checked when it is read. A damaged segment (or
+ * passage) costs only its segment's files (forgotten, so the next run reads them again) and
+ * is moved aside, not deleted; a damaged manifest is moved aside and the index starts empty; a manifest from a
  * newer version is refused and left exactly as it is.
  *
  * Segments that lost most of their chunks are rewritten, and small ones merged, when saving.
