@@ -6,6 +6,7 @@ import { benchChatRender } from './chatRender';
 import { benchChatViewLayout } from './chatViewLayout';
 import { benchHostEventLoop } from './hostEventLoop';
 import { benchIndexing } from './indexing';
+import { benchIndexWorkspace } from './indexWorkspace';
 import { benchRetrievalQuality } from './retrievalQuality';
 import { benchScale } from './scale';
 import { benchFirstToken } from './firstToken';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   figures.push(...(await benchFaults()));
   figures.push(...(await benchMcp()));
   figures.push(...(await benchHostEventLoop()));
+  figures.push(...(await benchIndexWorkspace()));
   figures.push(...(await benchActivation()));
   figures.push(...(await benchChatViewLayout()));
   figures.push(...(await benchChatRender()));
