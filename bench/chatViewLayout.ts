@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { oneParagraph, STREAM_ANSWER, writeChatViewPage } from '../test/support/chatViewPage';
+import { START_FRAME_RECORDER, STOP_FRAME_RECORDER, type FrameRecord } from './frameRecorder';
 import { runAlone, type Figure } from './stats';
 
 type Harness = typeof import('../test/vscode/codeServer.mjs', { with: { 'resolution-mode': 'import' } });
@@ -31,18 +32,14 @@ export async function benchChatViewLayout(): Promise<Figure[]> {
     await page.goto(writeChatViewPage(dir));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    await page.evaluate(`(() => {
-      const record = { gaps: [] };
-      window.__layoutBench = record;
-      let last = 0;
-      (function tick(now) { if (last) record.gaps.push(now - last); last = now; if (!record.stopped) requestAnimationFrame(tick); })(0);
-    })()`);
+    await page.evaluate(START_FRAME_RECORDER);
     const before = await layoutMetrics(cdp);
     const started = Date.now();
     await page.evaluate(`(${STREAM_ANSWER})(${JSON.stringify({ text: oneParagraph(ANSWER_CHARS), per: CHARS_PER_FRAME })})`);
     const seconds = (Date.now() - started) / 1000;
     const after = await layoutMetrics(cdp);
-    const gaps: number[] = await page.evaluate(`(() => { window.__layoutBench.stopped = true; return window.__layoutBench.gaps; })()`);
+    const record: FrameRecord = await page.evaluate(STOP_FRAME_RECORDER);
+    const gaps = record.gaps.map((frame) => frame.gap);
     const runs = await page.locator('.turn .content span.run').count();
     const layouts = after.count - before.count;
     const layoutMs = (after.seconds - before.seconds) * 1000;
