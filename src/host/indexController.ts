@@ -11,7 +11,7 @@ import type { Log } from './log';
 import type { PipelineClient } from './pipelineClient';
 import { checkFiles } from './fileChecks';
 import { mapInSlices, yieldToEventLoop } from './slices';
-import { estimateTimeLeft, type TimeLeft } from './timeLeft';
+import { TimeLeftEstimator, type TimeLeft } from './timeLeft';
 import { findCandidates, findWorkspaceFiles, includePattern, isExcluded, keepNotIgnored, toFileRef } from './workspaceFiles';
 
 /** Saves in a burst (a formatter, a branch switch) are indexed together. */
@@ -120,7 +120,7 @@ export class IndexController implements vscode.Disposable {
       // Progress comes per file; the notification is redrawn at most every 100 ms.
       let shown = 0;
       let lastDraw = 0;
-      const started = Date.now();
+      const timeLeft = new TimeLeftEstimator(Date.now());
       const indexed = await this.client.indexFiles(files, token, ({ done, total, current, waitingForStore }) => {
         if (waitingForStore) {
           report({ message: vscode.l10n.t('Waiting for another Local RAG window to finish saving the index…') });
@@ -129,7 +129,7 @@ export class IndexController implements vscode.Disposable {
         const now = Date.now();
         if (now - lastDraw < 100 && done < total) return;
         lastDraw = now;
-        const parts = [`${done}/${total}`, describeTimeLeft(estimateTimeLeft(done, total, started, now)), current].filter(Boolean);
+        const parts = [`${done}/${total}`, describeTimeLeft(timeLeft.update(done, total, now)), current].filter(Boolean);
         report({ message: parts.join(' — '), increment: total ? ((done - shown) * 100) / total : 0 });
         shown = done;
       });
