@@ -12,12 +12,14 @@
  * Beyond MiniSearch (unless `plainBm25`): the query's language is guessed from its stop
  * words (queryLanguage.ts), which are then left out; in German and Spanish a word also
  * matches the indexed words with its Snowball stem; and the best candidates are reordered
- * by how close together they hold the query's words (proximity.ts). All at query time:
+ * by how close together they hold the query's words (proximity.ts). A long German word also
+ * matches by the two words it is compounded of (compoundWords.ts). All at query time:
  * what is indexed is unchanged.
  */
 import type { Layout } from './layout';
 import type { Postings } from './postings';
-import { PROXIMITY_CANDIDATES, rerankByProximity } from './proximity';
+import { compoundParts } from './compoundWords';
+import { foldedDocumentFrequency, PROXIMITY_CANDIDATES, rerankByProximity } from './proximity';
 import { guessQueryLanguage, withoutStopWords, type QueryLanguage } from './queryLanguage';
 import { accumulate, EXACT_BOOST, fuzzyWeight, inverseDocumentFrequency, multiplyByMatchedWords, prefixWeight, topK, type Scored } from './ranking';
 import type { Segment } from './segment';
@@ -33,6 +35,8 @@ const MAX_QUERY_TERMS = 32;
 const STEM_MIN = 5;
 /** A match by stem weighs this much of an exact one (more than a bare prefix). */
 const STEM_WEIGHT = 0.5;
+/** A match of a compound query word's part weighs this much of the word's own (as a stem does). */
+const PART_WEIGHT = 0.5;
 
 export interface KeywordOptions {
   /** MiniSearch's BM25+ alone: every query word, no stems, no proximity (what test/unit/minisearchAgreement.test.ts compares). */
@@ -53,7 +57,7 @@ export function keywordSearch(layout: Layout, query: string, k: number, options:
   const words = [...new Set(withoutStopWords(typed, language))].slice(0, MAX_QUERY_TERMS);
   if (words.length === 0 || layout.total === 0) return [];
   const stem = language?.stem;
-  const folded = score(layout, [...new Set(words.map(foldTerm))], 'folded', stem);
+  const folded = score(layout, [...new Set(words.map(foldTerm))], 'folded', stem, language?.compounds);
   if (words.some(isAccented)) {
     const exact = score(layout, words, 'exact');
     for (const doc of exact.touched) {
@@ -65,13 +69,15 @@ export function keywordSearch(layout: Layout, query: string, k: number, options:
   return rerankByProximity(layout, words, language, topK(folded.touched, folded.scores, Math.max(k, PROXIMITY_CANDIDATES)), k);
 }
 
-function score(layout: Layout, terms: string[], field: Field, stem?: QueryLanguage['stem']): { scores: Float64Array; touched: number[] } {
+function score(layout: Layout, terms: string[], field: Field, stem?: QueryLanguage['stem'], compounds = false): { scores: Float64Array; touched: number[] } {
   const scores = new Float64Array(layout.total);
   const matched = new Uint32Array(layout.total);
   const touched = new Int32Array(layout.total);
   let count = 0;
   terms.forEach((term, i) => {
-    for (const match of matches(layout, term, field, stem).values()) {
+    const found = matches(layout, term, field, stem);
+    if (compounds) addCompoundParts(layout, term, field, stem, found);
+    for (const match of found.values()) {
       let df = 0;
       for (const ref of match.refs) df += ref.postings.documentFrequency(ref.t);
       const weight = match.weight * inverseDocumentFrequency(layout.total, df);
@@ -81,6 +87,20 @@ function score(layout: Layout, terms: string[], field: Field, stem?: QueryLangua
     }
   });
   return { scores, touched: multiplyByMatchedWords(scores, matched, touched, count) };
+}
+
+/**
+ * The matches of a compound's parts, as matches of the compound (the same query word, so a
+ * passage holding both parts counts the word once), weighted down; where a part's match is
+ * also a match of the word itself, the heavier weight stays.
+ */
+function addCompoundParts(layout: Layout, term: string, field: Field, stem: QueryLanguage['stem'], found: Map<string, Match>): void {
+  for (const part of compoundParts(term, (t) => foldedDocumentFrequency(layout, t))) {
+    for (const [derived, match] of matches(layout, part, field, stem)) {
+      const weight = PART_WEIGHT * match.weight;
+      if ((found.get(derived)?.weight ?? 0) < weight) found.set(derived, { weight, refs: match.refs });
+    }
+  }
 }
 
 /** Every indexed term that `term` matches in `field`, exactly, by stem, by prefix or by one edit, with its weight. */

@@ -27,7 +27,7 @@ export function rerankByProximity(layout: Layout, words: string[], language: Que
   if (query.length < 2 || candidates.length < 2) return candidates.slice(0, k);
   const stem = language?.stem;
   const stems = stem ? query.map(stem) : [];
-  const weights = query.map((term) => inverseDocumentFrequency(layout.total, documentFrequency(layout, term)));
+  const weights = query.map((term) => inverseDocumentFrequency(layout.total, foldedDocumentFrequency(layout, term)));
   const total = weights.reduce((sum, weight) => sum + weight, 0);
   const which = (word: string): number => {
     for (let i = 0; i < query.length; i++) {
@@ -56,7 +56,8 @@ function bestWindow(ids: number[], weights: number[]): number {
   return best;
 }
 
-function documentFrequency(layout: Layout, term: string): number {
+/** In how many chunks, live or not, folded `term` is indexed (what BM25's IDF counts). */
+export function foldedDocumentFrequency(layout: Layout, term: string): number {
   let df = 0;
   for (const segment of layout.segments) {
     const t = segment.folded.find(term);

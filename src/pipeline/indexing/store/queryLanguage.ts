@@ -29,6 +29,8 @@ export interface QueryLanguage {
   isStopWord(word: string): boolean;
   /** The stem of a folded word; absent for a language without a stemmer. */
   stem?: (folded: string) => string;
+  /** Whether its words are compounded without spaces (German), so a long query word is also searched by its parts. */
+  compounds?: boolean;
 }
 
 /** Fewer stop words than this and the query's language is not guessed (a Vietnamese "do" or a Spanish-looking "con" alone decide nothing). */
@@ -36,7 +38,7 @@ const MIN_STOP_WORDS = 2;
 const STEM_CACHE_SIZE = 50_000;
 
 const LANGUAGES: QueryLanguage[] = [
-  language('de', germanStopWords, germanStemmer),
+  { ...language('de', germanStopWords, germanStemmer), compounds: true },
   language('es', spanishStopWords, spanishStemmer),
   language('en', englishStopWords),
 ];
