@@ -122,6 +122,24 @@ describe('chunk text on disk', () => {
 });
 
 describe('a damaged passage', () => {
+  test('met while ranking by proximity: the keyword search runs again without it and answers', async () => {
+    const batches = ['alpha', 'beta', 'gamma'].map((name) => [
+      { path: `${name}.md`, facts: { size: 1, mtimeMs: 1, hash: name }, chunks: [{ id: `${name}.md#0`, path: `${name}.md`, text: `shared words about ${name} and more shared words`, startLine: 1, endLine: 1 }] },
+    ]);
+    const dir = await savedStore('proximity-damage', batches);
+    const bad = fs.readdirSync(dir).find((name) => name.startsWith('seg-') && fs.readFileSync(path.join(dir, name)).includes('about beta'))!;
+    const bytes = fs.readFileSync(path.join(dir, bad));
+    bytes[bytes.lastIndexOf('about beta') + 7] ^= 0x01;
+    fs.writeFileSync(path.join(dir, bad), bytes);
+
+    const log = recorder();
+    const index = await SegmentIndex.open(dir, log);
+    const hits = index.keyword('shared words', 5);
+    assert.deepEqual(hits.map((hit) => index.chunk(hit.doc).path).sort(), ['alpha.md', 'gamma.md']);
+    assert.deepEqual([...index.files.keys()].sort(), ['alpha.md', 'gamma.md'], 'the damaged file is forgotten, to be read again');
+    assert.ok(log.lines.some((line) => line.startsWith(`warn: Part of the saved index (${bad}) is damaged`)), log.lines.join(' | '));
+  });
+
   test('is one clear error, its file is forgotten and read again, the damaged segment kept aside, the other files intact', async () => {
     const docs = path.join(root, 'damage-docs');
     const store = path.join(root, 'damage-store');
