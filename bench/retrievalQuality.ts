@@ -3,7 +3,7 @@
  * indexed by the project's own indexer, every question through the project's own search;
  * Recall@1, Recall@5 and MRR@10 of the paragraph that holds the answer, with the questions
  * as written and with their accents stripped (as people often type). Then what the optional
- * cross-encoder adds to a question's retrieval time.
+ * cross-encoder adds to a question's retrieval time. `--keyword-only` stops after BM25 alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -142,12 +142,17 @@ async function rerankerShare(embedder: Embedder): Promise<Figure[]> {
   }
 }
 
+/** Keyword search alone (no embedder), German then Spanish: the figures ranking levers are measured on, in seconds. */
+async function keywordOnly(): Promise<Figure[]> {
+  return [...(await evaluate('de')), ...(await evaluate('es'))];
+}
+
 export async function benchRetrievalQuality(): Promise<Figure[]> {
   if (!fs.existsSync(DATA)) {
     console.log(`No XQuAD data at ${DATA}: skipping the retrieval-quality benchmark.`);
     return [];
   }
-  const figures = [...(await evaluate('de')), ...(await evaluate('es'))];
+  const figures = await keywordOnly();
   const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-tiny-embedder-'));
   const embedder = await Embedder.load(writeTinyEmbedder(modelDir).dir, { threads: 1 });
   try {
@@ -160,7 +165,8 @@ export async function benchRetrievalQuality(): Promise<Figure[]> {
 }
 
 if (require.main === module) {
-  void benchRetrievalQuality().then((figures) => {
+  // --keyword-only: BM25 alone, without the tiny embedder's hybrid rows and the reranker's share.
+  void (process.argv.includes('--keyword-only') ? keywordOnly() : benchRetrievalQuality()).then((figures) => {
     for (const f of figures) console.log(`${f.name}: ${f.value.toFixed(3)}  (${f.detail})`);
   });
 }
