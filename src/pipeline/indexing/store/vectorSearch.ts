@@ -10,6 +10,7 @@
 import type { Layout } from './layout';
 import { quantizeOne } from './quantizedVectors';
 import { topKLive, type Scored } from './ranking';
+import { groupsToScan, type Codebook } from './vectorCodebook';
 import type { CosineSpread } from './vectorConfidence';
 
 /** Candidates per wanted hit that the int8 scan passes on to exact scoring. */
@@ -20,22 +21,110 @@ export interface VectorHits extends CosineSpread {
   hits: Scored[];
 }
 
-export function vectorSearch(layout: Layout, modelId: string, query: Float32Array, k: number): VectorHits {
+/**
+ * The nearest live chunks to `query` among those with `modelId`'s vectors. Segments placed in
+ * a codebook of `codebooks` are searched through it (only the groups nearest the query);
+ * the others are scanned whole.
+ */
+export function vectorSearch(layout: Layout, modelId: string, query: Float32Array, k: number, codebooks: ReadonlyMap<number, Codebook> = new Map()): VectorHits {
   const scores = new Float32Array(layout.total);
   const searched = new Uint8Array(layout.total);
+  /** The chunks the spread is measured on: every one scanned whole, and an even sample of the grouped ones (the groups scanned lie near the query). */
+  const sampled = new Uint8Array(layout.total);
   const queryCodes = new Int8Array(query.length);
   const queryScale = quantizeOne(query, 0, query.length, queryCodes);
+  const grouped = new Map<Codebook, number[]>();
+  let eligible = 0;
   layout.segments.forEach((segment, s) => {
     const vectors = segment.vectors;
     if (!vectors || vectors.modelId !== modelId || vectors.dimension !== query.length) return;
-    int8Dots(vectors.codes, vectors.scales, segment.size, vectors.dimension, queryCodes, queryScale, layout.bases[s], scores);
-    searched.fill(1, layout.bases[s], layout.bases[s] + segment.size);
+    const base = layout.bases[s];
+    for (let doc = base; doc < base + segment.size; doc++) eligible += layout.live[doc];
+    const codebook = segment.groups && codebooks.get(segment.groups.codebook);
+    if (codebook && codebook.dimension === query.length) {
+      grouped.set(codebook, [...(grouped.get(codebook) ?? []), s]);
+      return;
+    }
+    int8Dots(vectors.codes, vectors.scales, segment.size, vectors.dimension, queryCodes, queryScale, base, scores);
+    searched.fill(1, base, base + segment.size);
+    sampled.fill(1, base, base + segment.size);
   });
-  for (let doc = 0; doc < searched.length; doc++) searched[doc] &= layout.live[doc];
+  const scan = { layout, query: queryCodes, queryScale, scores, searched, sampled };
+  for (const [codebook, segments] of grouped) scanNearestGroups(scan, codebook, groupsToScan(codebook, query), segments);
+  for (let doc = 0; doc < searched.length; doc++) {
+    searched[doc] &= layout.live[doc];
+    sampled[doc] &= layout.live[doc];
+  }
   const candidates = topKLive(searched, scores, k * RESCORE);
   for (const candidate of candidates) candidate.score = exactDot(layout, candidate.doc, query);
   candidates.sort((a, b) => b.score - a.score);
-  return { hits: candidates.slice(0, k), ...spread(searched, scores) };
+  return { hits: candidates.slice(0, k), ...spread(sampled, scores), count: eligible };
+}
+
+/** Chunks of grouped segments a query scans at least… */
+const MIN_SCAN = 4096;
+/** …and at least this share of them (the groups nearest the query first). */
+const SCAN_SHARE = 0.015;
+/** Chunks of grouped segments scored for the spread, spaced evenly. */
+const SPREAD_SAMPLE = 4096;
+
+interface Scan {
+  layout: Layout;
+  query: Int8Array;
+  queryScale: number;
+  scores: Float32Array;
+  searched: Uint8Array;
+  sampled: Uint8Array;
+}
+
+/** Scores the chunks of `segments` in the groups `order` names, nearest first, until enough are scored; then an even sample for the spread. */
+function scanNearestGroups(scan: Scan, codebook: Codebook, order: Uint16Array, segments: number[]): void {
+  const { layout, scores, searched, sampled } = scan;
+  const total = segments.reduce((sum, s) => sum + layout.segments[s].size, 0);
+  const budget = Math.max(MIN_SCAN, Math.ceil(total * SCAN_SHARE));
+  const members = segments.map((s) => layout.segments[s].groupMembers()!);
+  let scanned = 0;
+  for (let g = 0; g < order.length && scanned < budget; g++) {
+    const group = order[g];
+    segments.forEach((s, j) => {
+      const { starts, members: of } = members[j];
+      const vectors = layout.segments[s].vectors!;
+      scanned += int8DotsOf(vectors.codes, vectors.scales, of, starts[group], starts[group + 1], codebook.dimension, scan.query, scan.queryScale, layout.bases[s], scores, searched);
+    });
+  }
+  const stride = Math.max(1, Math.floor(total / SPREAD_SAMPLE));
+  for (const s of segments) {
+    const segment = layout.segments[s];
+    const { codes, scales, dimension } = segment.vectors!;
+    const base = layout.bases[s];
+    for (let d = 0; d < segment.size; d += stride) {
+      if (!searched[base + d]) scores[base + d] = int8Dot(codes, scales[d], d * dimension, dimension, scan.query, scan.queryScale);
+      searched[base + d] = 1;
+      sampled[base + d] = 1;
+    }
+  }
+}
+
+/** `int8Dots` for the chunks `of[from..to)` of a segment; returns how many it scored. */
+function int8DotsOf(codes: Int8Array, scales: Float32Array, of: Uint32Array, from: number, to: number, dimension: number, query: Int8Array, queryScale: number, base: number, out: Float32Array, searched: Uint8Array): number {
+  for (let p = from; p < to; p++) {
+    const d = of[p];
+    out[base + d] = int8Dot(codes, scales[d], d * dimension, dimension, query, queryScale);
+    searched[base + d] = 1;
+  }
+  return to - from;
+}
+
+function int8Dot(codes: Int8Array, scale: number, at: number, dimension: number, query: Int8Array, queryScale: number): number {
+  let a = 0;
+  let b = 0;
+  let i = 0;
+  for (; i + 1 < dimension; i += 2) {
+    a = (a + codes[at + i] * query[i]) | 0;
+    b = (b + codes[at + i + 1] * query[i + 1]) | 0;
+  }
+  if (i < dimension) a = (a + codes[at + i] * query[i]) | 0;
+  return (a + b) * scale * queryScale;
 }
 
 /** Mean and standard deviation of the searched scores, in two passes (no cancellation error). */
@@ -53,13 +142,27 @@ function spread(searched: Uint8Array, scores: Float32Array): CosineSpread {
   return { count, mean, deviation: count ? Math.sqrt(squares / count) : 0 };
 }
 
-/** The hot loop, in a function of its own so that it stays monomorphic and optimised; the sums stay small integers. */
+/**
+ * The hot loop, in a function of its own so that it stays monomorphic and optimised. The
+ * sums stay small integers (384 × 127² fits 32 bits); four of them side by side ran about
+ * twice as fast as one in V8 here.
+ */
 function int8Dots(codes: Int8Array, scales: Float32Array, count: number, dimension: number, query: Int8Array, queryScale: number, base: number, out: Float32Array): void {
   for (let d = 0; d < count; d++) {
-    let dot = 0;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let e = 0;
     const at = d * dimension;
-    for (let i = 0; i < dimension; i++) dot = (dot + codes[at + i] * query[i]) | 0;
-    out[base + d] = dot * scales[d] * queryScale;
+    let i = 0;
+    for (; i + 3 < dimension; i += 4) {
+      a = (a + codes[at + i] * query[i]) | 0;
+      b = (b + codes[at + i + 1] * query[i + 1]) | 0;
+      c = (c + codes[at + i + 2] * query[i + 2]) | 0;
+      e = (e + codes[at + i + 3] * query[i + 3]) | 0;
+    }
+    for (; i < dimension; i++) a = (a + codes[at + i] * query[i]) | 0;
+    out[base + d] = (a + b + c + e) * scales[d] * queryScale;
   }
 }
 
