@@ -35,11 +35,21 @@ export interface SegmentRecord {
   crc32?: number;
 }
 
+/** A codebook file (the approximate vector index of one embedding model, vectorCodebook.ts). */
+export interface CodebookRecord {
+  id: number;
+  file: string;
+  bytes: number;
+  crc32: number;
+}
+
 export interface Manifest {
   version: number;
   /** How the chunks were cut (chunk size, overlap): other options mean other chunks. */
   chunking?: unknown;
   segments: SegmentRecord[];
+  /** Absent before the approximate vector index (then every vector is scanned). */
+  codebooks?: CodebookRecord[];
   files: [string, FileEntry][];
 }
 
@@ -82,7 +92,7 @@ export function parseManifest(text: string): Manifest {
     return [item[0], fileEntry(item[1], item[0])] as [string, FileEntry];
   });
   const segments = version === 3 ? legacySegments(value.segments) : segmentRecords(value.segments);
-  return { version, chunking: value.chunking, segments, files: entries };
+  return { version, chunking: value.chunking, segments, codebooks: codebookRecords(value.codebooks), files: entries };
 }
 
 function fileEntry(value: unknown, file: string): FileEntry {
@@ -126,6 +136,24 @@ function segmentRecords(value: unknown): SegmentRecord[] {
     }
     return { id: item.id as number, file: item.file, bytes: item.bytes, crc32: item.crc32 };
   });
+}
+
+function codebookRecords(value: unknown): CodebookRecord[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new ManifestShapeError('"codebooks" is not a list');
+  return value.map((item, i) => {
+    if (!isObject(item) || !isId(item.id) || typeof item.file !== 'string' || !CODEBOOK_NAME.test(item.file) || !Number.isInteger(item.bytes) || !Number.isInteger(item.crc32)) {
+      throw new ManifestShapeError(`codebook ${i}`);
+    }
+    return { id: item.id as number, file: item.file, bytes: item.bytes as number, crc32: item.crc32 as number };
+  });
+}
+
+/** Codebook files. */
+export const CODEBOOK_NAME = /^codebook-[0-9a-f]{1,13}\.bin$/;
+
+export function codebookFile(id: number): string {
+  return `codebook-${id.toString(16)}.bin`;
 }
 
 /** Segment files: format 4's (`seg-v4-<id in hex>.bin`) and format 3's (`seg-<n>.bin`). */

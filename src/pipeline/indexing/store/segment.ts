@@ -18,6 +18,7 @@
 import type { Chunk } from '../types';
 import { Postings, PostingsBuilder } from './postings';
 import { dequantize, quantize, type QuantizedVectors } from './quantizedVectors';
+import { GROUPS, membersByGroup } from './vectorCodebook';
 import { closeDescriptor, DamagedTextError, openDescriptor, TextFile, textChecksum } from './segmentText';
 import { exactTerms, foldTerm } from './terms';
 
@@ -43,6 +44,8 @@ interface Header {
   files: string[];
   headings: string[];
   vectors?: { modelId: string; dimension: number };
+  /** The codebook (vectorCodebook.ts) whose groups the `groups` section names. */
+  groups?: { codebook: number };
   sections: Record<string, [offset: number, bytes: number]>;
 }
 
@@ -68,6 +71,7 @@ type SectionName =
   | 'exactFreqs'
   | 'vectorScales'
   | 'vectors'
+  | 'groups'
   | 'text';
 
 const decoder = new TextDecoder();
@@ -103,9 +107,19 @@ export interface SegmentColumns {
   variants: Uint8Array;
   exact: Postings;
   vectors: QuantizedVectors | undefined;
+  /** Per chunk: its group in codebook `codebook` (the approximate vector index); absent when the segment was built without one. */
+  groups: VectorGroups | undefined;
+}
+
+/** Each chunk's group in a codebook. */
+export interface VectorGroups {
+  codebook: number;
+  of: Uint16Array;
 }
 
 export class Segment {
+  private members: { starts: Uint32Array; members: Uint32Array } | undefined;
+
   private constructor(
     readonly id: number,
     private cols: Readonly<SegmentColumns>,
@@ -162,7 +176,7 @@ export class Segment {
    * one per chunk. Yields to the event loop every few hundred chunks: a merge of thousands
    * must not hold up a Stop arriving meanwhile.
    */
-  static async build(id: number, chunks: Chunk[], vectors?: SegmentVectors | QuantizedVectors): Promise<Segment> {
+  static async build(id: number, chunks: Chunk[], vectors?: SegmentVectors | QuantizedVectors, groups?: VectorGroups): Promise<Segment> {
     const files: string[] = [];
     const fileIndex = new Map<string, number>();
     const headings: string[] = [];
@@ -240,12 +254,25 @@ export class Segment {
       variants,
       exact: exactPostings,
       vectors: vectors && toQuantized(vectors),
+      groups: vectors && groups,
     });
   }
 
   /** The same chunks under a new id, with these vectors (a new embedding model); its text is in memory until it is saved. */
-  withVectors(id: number, vectors: SegmentVectors | QuantizedVectors | undefined): Segment {
-    return new Segment(id, { ...this.cols, text: this.textBytes(), vectors: vectors && toQuantized(vectors) });
+  withVectors(id: number, vectors: SegmentVectors | QuantizedVectors | undefined, groups?: VectorGroups): Segment {
+    return new Segment(id, { ...this.cols, text: this.textBytes(), vectors: vectors && toQuantized(vectors), groups: vectors && groups });
+  }
+
+  /** Each chunk's group in a codebook, when the segment has them. */
+  get groups(): VectorGroups | undefined {
+    return this.cols.groups;
+  }
+
+  /** Each group's chunks (`members[starts[g] .. starts[g + 1])`), worked out on the first search that needs them. */
+  groupMembers(): { starts: Uint32Array; members: Uint32Array } | undefined {
+    if (!this.cols.groups) return undefined;
+    this.members ??= membersByGroup(this.cols.groups.of);
+    return this.members;
   }
 
   chunk(d: number): Chunk {
@@ -323,6 +350,7 @@ export class Segment {
       ['exactFreqs', c.exact.freqs],
       ['vectorScales', c.vectors?.scales ?? new Float32Array(0)],
       ['vectors', c.vectors?.codes ?? new Int8Array(0)],
+      ['groups', c.groups?.of ?? new Uint16Array(0)],
       ['text', text],
     ];
     const offsets: Header['sections'] = {};
@@ -337,6 +365,7 @@ export class Segment {
       files: c.files,
       headings: c.headings,
       ...(c.vectors ? { vectors: { modelId: c.vectors.modelId, dimension: c.vectors.dimension } } : {}),
+      ...(c.groups ? { groups: { codebook: c.groups.codebook } } : {}),
       sections: offsets,
     };
     const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
@@ -380,6 +409,7 @@ export class Segment {
         textCrcs: view.u32('textCrcs'),
         text: inMemory ? view.u8('text') : undefined,
         vectors: header.vectors && { ...header.vectors, codes: view.i8('vectors'), scales: view.f32('vectorScales') },
+        groups: header.groups && header.sections.groups && { codebook: header.groups.codebook, of: view.u16('groups') },
       };
       return check(new Segment(id, columns, textFile), header);
     } catch (error) {
@@ -400,7 +430,7 @@ export class Segment {
     const textCrcs = new Uint32Array(header.size);
     for (let d = 0; d < header.size; d++) textCrcs[d] = textChecksum(text.subarray(textStarts[d], textStarts[d + 1]));
     const vectors = header.vectors && quantize(header.vectors.modelId, header.vectors.dimension, view.f32('vectors'));
-    return check(new Segment(id, { ...copied, textCrcs, text, vectors }, undefined, true), header);
+    return check(new Segment(id, { ...copied, textCrcs, text, vectors, groups: undefined }, undefined, true), header);
   }
 
   /**
@@ -422,6 +452,8 @@ function check(segment: Segment, header: Header): Segment {
   if (segment.size !== header.size || segment.folded.starts.length !== segment.folded.size + 1 || segment.columns.textStarts.length !== header.size + 1) {
     throw new Error('the segment file is inconsistent');
   }
+  const groups = segment.groups?.of;
+  if (groups && (groups.length !== header.size || groups.some((group) => group >= GROUPS))) throw new Error('the segment file is inconsistent');
   return segment;
 }
 
@@ -450,6 +482,7 @@ function sectionViews(header: Header, body: Buffer) {
   return {
     u32: (name: string) => (({ buffer, start, length }) => new Uint32Array(buffer, start, length / 4))(raw(name)),
     u8: (name: string) => (({ buffer, start, length }) => new Uint8Array(buffer, start, length))(raw(name)),
+    u16: (name: string) => (({ buffer, start, length }) => new Uint16Array(buffer, start, length / 2))(raw(name)),
     i8: (name: string) => (({ buffer, start, length }) => new Int8Array(buffer, start, length))(raw(name)),
     f32: (name: string) => (({ buffer, start, length }) => new Float32Array(buffer, start, length / 4))(raw(name)),
   };

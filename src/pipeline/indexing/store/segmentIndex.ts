@@ -38,7 +38,9 @@ import { keywordSearch, type KeywordOptions } from './bm25';
 import { layOut, type Layout } from './layout';
 import type { Scored } from './ranking';
 import { MANIFEST, ManifestShapeError, NewerFormatError, parseManifest, segmentFile, serializeManifest, type FileEntry, type Manifest, type SegmentRecord } from './manifest';
-import { Segment, type QuantizedVectors, type SegmentVectors } from './segment';
+import { Codebooks } from './codebooks';
+import { quantize } from './quantizedVectors';
+import { Segment, type QuantizedVectors, type SegmentVectors, type VectorGroups } from './segment';
 import { DamagedTextError } from './segmentText';
 import {
   checksum,
@@ -54,6 +56,12 @@ import {
   type ManifestStamp,
 } from './storeFiles';
 import { vectorSearch, type VectorHits } from './vectorSearch';
+
+/** Vectors ready for a segment: quantized, and placed in their model's codebook when it has one. */
+interface Placed {
+  vectors?: QuantizedVectors;
+  groups?: VectorGroups;
+}
 
 export type { FileEntry };
 export { NewerFormatError };
@@ -134,6 +142,7 @@ export class SegmentIndex {
   private readonly troubles = new Map<string, string>();
   /** Segments found with a damaged passage (id → file name): moved aside by the next save once nothing is live in them. */
   private readonly damagedText = new Map<number, string>();
+  private readonly codebooks = new Codebooks();
 
   private constructor(
     private readonly dir: string | undefined,
@@ -213,8 +222,11 @@ export class SegmentIndex {
   async addFiles(batch: FileChunks[], modelId?: string): Promise<void> {
     const chunks = batch.flatMap((file) => file.chunks);
     const id = newSegmentId();
-    const vectors = modelId && batch.every((file) => file.vectors) ? packVectors(modelId, batch.flatMap((file) => file.vectors!)) : undefined;
-    if (chunks.length > 0) this.putSegment(await Segment.build(id, chunks, vectors));
+    const packed = modelId && batch.every((file) => file.vectors) ? packVectors(modelId, batch.flatMap((file) => file.vectors!)) : undefined;
+    if (chunks.length > 0) {
+      const { vectors, groups } = await this.placed(packed);
+      this.putSegment(await Segment.build(id, chunks, vectors, groups));
+    }
     for (const file of batch) this.setEntry(file.path, { ...file.facts, segment: file.chunks.length ? id : 0, chunks: file.chunks.length });
   }
 
@@ -236,8 +248,8 @@ export class SegmentIndex {
     const segment = this.segments.get(id);
     if (!segment) return;
     const live = this.liveOf(segment, this.layout());
-    const packed = packVectors(modelId, vectors);
-    const next = live.length === segment.size ? segment.withVectors(newSegmentId(), packed) : await this.rebuild(segment, live, packed);
+    const placed = await this.placed(packVectors(modelId, vectors));
+    const next = live.length === segment.size ? segment.withVectors(newSegmentId(), placed.vectors, placed.groups) : await this.rebuild(segment, live, placed);
     // The disk may have moved on while the chunks were embedded (another window saved).
     if (this.segments.get(id) === segment) this.replace(segment, next);
   }
@@ -248,7 +260,7 @@ export class SegmentIndex {
   }
 
   vector(modelId: string, query: Float32Array, k: number): VectorHits {
-    return vectorSearch(this.layout(), modelId, query, k);
+    return vectorSearch(this.layout(), modelId, query, k, this.codebooks.all);
   }
 
   /** The chunk numbered `doc` in the current layout. */
@@ -359,6 +371,8 @@ export class SegmentIndex {
     this.upgrade();
     await this.despiteDamageAsync(() => this.compact());
 
+    // A codebook goes to disk before any segment that names it.
+    const codebooks = await this.codebooks.save(dir, this.segments.values());
     const taken = new Set(await fs.readdir(dir));
     for (const id of [...this.unsaved]) if (taken.has(segmentFile(id)) || this.records.has(id)) this.renumber(id);
     let written = 0;
@@ -391,7 +405,7 @@ export class SegmentIndex {
       }
     }
     const segments = [...this.records.values()].filter((record) => this.segments.has(record.id));
-    const manifestBytes = serializeManifest({ chunking: chunking === undefined ? undefined : JSON.parse(chunking), segments, files });
+    const manifestBytes = serializeManifest({ chunking: chunking === undefined ? undefined : JSON.parse(chunking), segments, codebooks, files });
     await writeAtomically(path.join(dir, MANIFEST), manifestBytes);
     await syncDir(dir);
     this.stamp = await manifestStamp(dir);
@@ -404,7 +418,7 @@ export class SegmentIndex {
       this.damagedText.delete(id);
       await moveAside(dir, name).catch(() => undefined);
     }
-    await removeStrays(dir, new Set(segments.map((record) => record.file)));
+    await removeStrays(dir, new Set([...segments, ...codebooks].map((record) => record.file)));
   }
 
   /**
@@ -425,6 +439,9 @@ export class SegmentIndex {
         return { stamp: file?.stamp, crc32: file?.crc32, manifest: undefined, loaded, damaged: [], problem };
       }
       const damaged: DiskView['damaged'] = [];
+      for (const { record, reason } of await this.codebooks.load(dir, manifest.codebooks ?? [])) {
+        this.tell('warn', `The approximate vector index (${record.file}) could not be read (${reason}); vector search scans every vector of the parts that use it.`, record.file);
+      }
       let vanished = false;
       await Promise.all(
         manifest.segments.map(async (record) => {
@@ -550,7 +567,7 @@ export class SegmentIndex {
   /** Gives an unsaved segment a new id (its own collided with a file already in the folder). */
   private renumber(id: number): void {
     const segment = this.segments.get(id)!;
-    const next = segment.withVectors(newSegmentId(), segment.vectors);
+    const next = segment.withVectors(newSegmentId(), segment.vectors, segment.groups);
     this.segments.delete(id);
     this.unsaved.delete(id);
     this.segments.set(next.id, next);
@@ -589,7 +606,8 @@ export class SegmentIndex {
       if (live.length === 0) this.replace(segment, undefined);
       else if (live.length < SMALL_SEGMENT) small.push({ segment, live });
       else if (live.length < segment.size * MIN_LIVE_SHARE) {
-        this.replace(segment, await this.rebuild(segment, live, segment.vectors && packVectors(segment.vectors.modelId, liveVectors(segment, live))));
+        const vectors = segment.vectors && packVectors(segment.vectors.modelId, liveVectors(segment, live));
+        this.replace(segment, await this.rebuild(segment, live, await this.placed(vectors, [{ segment, live }])));
       }
     }
     if (small.length < SMALL_SEGMENTS_MAX) return;
@@ -602,21 +620,34 @@ export class SegmentIndex {
     for (const [modelId, group] of groups) {
       if (group.length < 2) continue;
       const chunks = group.flatMap(({ segment, live }) => live.map((d) => segment.chunk(d)));
-      const vectors = modelId ? packVectors(modelId, group.flatMap(({ segment, live }) => liveVectors(segment, live))) : undefined;
-      const merged = await Segment.build(newSegmentId(), chunks, vectors);
+      const placed = await this.placed(modelId ? packVectors(modelId, group.flatMap(({ segment, live }) => liveVectors(segment, live))) : undefined, group);
+      const merged = await Segment.build(newSegmentId(), chunks, placed.vectors, placed.groups);
       for (const { segment } of group) this.replace(segment, undefined);
       this.putSegment(merged);
       this.repoint(merged);
     }
   }
 
-  /** A new segment of `segment`'s chunks numbered `live`, with these vectors (theirs, or a new model's). */
-  private rebuild(segment: Segment, live: number[], vectors: SegmentVectors | QuantizedVectors | undefined): Promise<Segment> {
+  /** A new segment of `segment`'s chunks numbered `live`, with these vectors (theirs, or a new model's) and their groups. */
+  private rebuild(segment: Segment, live: number[], { vectors, groups }: Placed): Promise<Segment> {
     return Segment.build(
       newSegmentId(),
       live.map((d) => segment.chunk(d)),
       vectors,
+      groups,
     );
+  }
+
+  /**
+   * Vectors quantized, with their groups in their model's codebook (learned now if the store
+   * has just come to hold enough of them): carried over from `sources` (the chunks they were
+   * taken from) when those were placed by the same codebook, else worked out.
+   */
+  private async placed(vectors: SegmentVectors | QuantizedVectors | undefined, sources?: { segment: Segment; live: number[] }[]): Promise<Placed> {
+    if (!vectors) return {};
+    const quantized = 'codes' in vectors ? vectors : quantize(vectors.modelId, vectors.dimension, vectors.data);
+    const groups = (sources && this.codebooks.carried(sources)) ?? (await this.codebooks.groupsFor(quantized, this.layout().segments));
+    return { vectors: quantized, groups };
   }
 
   /** Puts `next` (holding the same files' live chunks, or nothing) in place of `segment`. */

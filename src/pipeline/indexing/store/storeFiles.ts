@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { moveAside as moveFileAside } from '../../durableFile';
-import { MANIFEST, SEGMENT_NAME, type SegmentRecord } from './manifest';
+import { CODEBOOK_NAME, MANIFEST, SEGMENT_NAME, type CodebookRecord, type SegmentRecord } from './manifest';
 import { Segment } from './segment';
 
 // Raw descriptors, not FileHandles: the segment keeps reading through one synchronously.
@@ -23,7 +23,7 @@ export const LEGACY_FILE = 'index.json';
 /** Temp files younger than this are left alone even under the lock (a writer not using it, a slow clock). */
 const TEMP_GRACE_MS = 10_000;
 /** Our temp files: `<target>.<pid>-<random>.tmp`; format 3 wrote `<target>.<pid>.tmp`. */
-const TEMP_NAME = /^(seg-(v4-[0-9a-f]+|\d+)\.bin|manifest\.json)\.\d+(-[0-9a-f]+)?\.tmp$/;
+const TEMP_NAME = /^(seg-(v4-[0-9a-f]+|\d+)\.bin|codebook-[0-9a-f]+\.bin|manifest\.json)\.\d+(-[0-9a-f]+)?\.tmp$/;
 
 /** A segment file whose bytes are not what the manifest recorded (or not a segment at all). */
 export class DamagedSegmentError extends Error {
@@ -95,7 +95,7 @@ export async function moveAside(dir: string, name: string): Promise<string | und
 }
 
 /**
- * Removes what a kill or a compaction left: segment files the manifest does not name, our
+ * Removes what a kill or a compaction left: segment and codebook files the manifest does not name, our
  * temp files (not the young ones) and format 2's file. Called only by a writer holding the
  * lock: all writes happen under it, so nothing found here is another writer's work.
  */
@@ -105,7 +105,7 @@ export async function removeStrays(dir: string, named: ReadonlySet<string>): Pro
   await Promise.all(
     names.map(async (name) => {
       const file = path.join(dir, name);
-      if (SEGMENT_NAME.test(name)) {
+      if (SEGMENT_NAME.test(name) || CODEBOOK_NAME.test(name)) {
         if (!named.has(name)) await fs.rm(file, { force: true });
       } else if (TEMP_NAME.test(name)) {
         const stat = await fs.stat(file).catch(() => undefined);
@@ -115,6 +115,13 @@ export async function removeStrays(dir: string, named: ReadonlySet<string>): Pro
       }
     }),
   );
+}
+
+/** Reads a codebook file and checks its size and checksum against the manifest's record. */
+export async function readCodebookFile(dir: string, record: CodebookRecord): Promise<Buffer> {
+  const bytes = await fs.readFile(path.join(dir, record.file));
+  if (bytes.length !== record.bytes || checksum(bytes) !== record.crc32) throw new Error(`${record.file} is damaged (${bytes.length} bytes, checksum ${checksum(bytes)})`);
+  return bytes;
 }
 
 /** What identifies a version of the manifest cheaply (a writer replaces it by rename: a new inode). */
