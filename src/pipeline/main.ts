@@ -3,12 +3,17 @@
  * channel). It exits when its parent goes away, so no model stays loaded in an orphan.
  */
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
+import { yieldCpuToEditor } from './priority';
 import { servePipeline } from './server';
 
 if (!process.send) {
   process.stderr.write('The Local RAG pipeline must be started by the extension (it needs an IPC channel).\n');
   process.exit(2);
 }
+
+// Before the models start their threads, which inherit it.
+const priorityProblem = yieldCpuToEditor();
+if (priorityProblem) process.stderr.write(`Local RAG could not lower the pipeline's priority (${priorityProblem}); the editor may stutter while it answers.\n`);
 
 const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
 const pipeline = servePipeline(connection);

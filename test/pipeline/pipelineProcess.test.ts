@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
@@ -42,6 +43,17 @@ describe('pipeline process', () => {
     );
     assert.ok(result.events.every((event) => event.requestId === 'stream-1'));
     assert.ok(harness.logs.some((line) => /loaded in \d+ ms on CPU/.test(line.message)), 'the device used is logged');
+  });
+
+  test('the pipeline runs below the editor for the CPU: every thread, the model\'s included, is at the lower priority', { skip: process.platform !== 'linux' && 'thread priorities are read from /proc' }, async () => {
+    await ask(harness.client, 'priority-1', 'What do the documents say about cancellation?');
+    const pid = harness.client.pid!;
+    const threads = fs.readdirSync(`/proc/${pid}/task`);
+    // Field 19 of stat is the nice value; fields are counted after the name in parentheses, which may hold spaces.
+    const niceOf = (thread: string) => Number(fs.readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    assert.ok(threads.length > 4, `the model's threads are running (${threads.length} threads)`);
+    const notLowered = threads.filter((thread) => niceOf(thread) < os.constants.priority.PRIORITY_BELOW_NORMAL);
+    assert.deepEqual(notLowered, [], 'no thread of the pipeline competes with the editor at normal priority');
   });
 
   test('Stop mid-stream ends with cancelled and keeps the partial answer, marked', async () => {

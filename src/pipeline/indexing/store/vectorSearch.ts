@@ -1,11 +1,13 @@
 /**
  * Nearest-neighbour search over the segments' int8 vectors (normalised before quantizing,
- * so the dot product is the cosine). Every live chunk is scored with the query quantized
- * too — integer dot products, a quarter of float32's memory traffic — and the best
- * `RESCORE` × k candidates are scored again exactly, the float query against their
- * dequantized vectors, so the order of the hits does not carry the query's rounding. Every
- * live chunk is scored anyway, so the spread of the query's cosines comes almost free: it
- * calibrates how much the hits can be trusted (vectorConfidence.ts).
+ * so the dot product is the cosine), scored with the query quantized too — integer dot
+ * products, a quarter of float32's memory traffic. A segment placed in its model's codebook
+ * (vectorCodebook.ts) has only the groups nearest the query scanned, others are scanned
+ * whole; then the best `RESCORE` × k candidates are scored again exactly, the float query
+ * against their dequantized vectors, so the order of the hits does not carry the query's
+ * rounding. The spread of the query's cosines, which calibrates how much the hits can be
+ * trusted (vectorConfidence.ts), is measured on the chunks scanned whole and an even sample
+ * of the grouped ones: the groups scanned lie near the query and would overstate it.
  */
 import type { Layout } from './layout';
 import { quantizeOne } from './quantizedVectors';
