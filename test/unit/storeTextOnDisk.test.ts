@@ -119,6 +119,16 @@ describe('chunk text on disk', () => {
     await index.save();
     assert.equal(openTextFiles(), held, 'the emptied segments were closed');
   });
+
+  test('a closed index lets go of every file it read (the MCP server and the CLI open and close stores)', async () => {
+    const dir = await savedStore('closed', [generatedFiles(7, 1, 5, 10), generatedFiles(8, 1, 5, 10)]);
+    const held = openTextFiles();
+    const index = await WorkspaceIndex.open(dir, quiet);
+    assert.ok(index.search('word1 word2', 3).length > 0);
+    assert.equal(openTextFiles(), held + 2);
+    await index.close();
+    assert.equal(openTextFiles(), held);
+  });
 });
 
 describe('a damaged passage', () => {

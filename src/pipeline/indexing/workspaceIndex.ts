@@ -336,9 +336,10 @@ export class WorkspaceIndex {
     return failure;
   }
 
-  /** Waits for the saves under way (before the process ends). */
+  /** Waits for the saves under way, then lets go of the store's files (before the process ends, or the index is dropped). */
   async close(): Promise<void> {
     await this.saving;
+    this.store.close();
   }
 
   /** Saves after every earlier save (one at a time, in order; other processes wait on the store's lock). */

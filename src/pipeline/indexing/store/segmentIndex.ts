@@ -165,6 +165,11 @@ export class SegmentIndex {
     return index;
   }
 
+  /** Closes the segments' files (their text is read through them); a later read opens a file again where it is still there. */
+  close(): void {
+    for (const segment of this.segments.values()) segment.close();
+  }
+
   /** Every file read, by display path. */
   get files(): ReadonlyMap<string, FileEntry> {
     return this.fileMap;
