@@ -36,6 +36,7 @@ export interface ScaleBuildResult {
 const TOPIC_SEED = 384;
 const QUERY_SEED = 7;
 const K = 10;
+const PROGRESS_EVERY = 100_000;
 
 async function build(request: ScaleBuildRequest): Promise<ScaleBuildResult> {
   const topics = request.topicQueries ? new TopicVectors(request.dimension, TOPIC_SEED) : undefined;
@@ -43,7 +44,10 @@ async function build(request: ScaleBuildRequest): Promise<ScaleBuildResult> {
   const queries = topics ? Array.from({ length: request.topicQueries! }, () => topics.draw(queryRandom)) : [];
   const exact = queries.length ? await ExactNeighbours.create(queries, K) : undefined;
   let rawTextBytes = 0;
-  const buildMs = await buildXquadStore(request.store, request.chunks, { modelId: request.modelId, dimension: request.dimension, topics }, async (_, text, vector) => {
+  const started = Date.now();
+  const buildMs = await buildXquadStore(request.store, request.chunks, { modelId: request.modelId, dimension: request.dimension, topics }, async (ordinal, text, vector) => {
+    // A million chunks take minutes: say how it goes.
+    if (ordinal > 0 && ordinal % PROGRESS_EVERY === 0) console.log(`scale: ${ordinal} of ${request.chunks} chunks written, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     rawTextBytes += Buffer.byteLength(text);
     if (exact && vector) await exact.add(vector);
   });
