@@ -11,7 +11,7 @@ import * as path from 'node:path';
 export type ChildOutcome = { ok: true; result: unknown; peakRssMb: number | undefined } | { ok: false; reason: string; peakRssMb: number | undefined };
 
 const SAMPLE_MS = 250;
-const STDERR_TAIL = 600;
+const STDERR_TAIL = 8000;
 
 export function runChild(script: string, args: string[], heapMb: number, onMessage?: (message: unknown) => void): Promise<ChildOutcome> {
   return new Promise((resolve) => {
@@ -36,10 +36,16 @@ export function runChild(script: string, args: string[], heapMb: number, onMessa
       clearInterval(sampler);
       if (code === 0) return resolve({ ok: true, result, peakRssMb });
       const how = signal ? `killed by ${signal}${signal === 'SIGKILL' ? ' (the out-of-memory killer?)' : ''}` : `exited with ${code}`;
-      const said = stderr.trim().split('\n').slice(-3).join(' / ');
+      const said = lastWord(stderr);
       resolve({ ok: false, reason: `${script} ${how}${said ? `: ${said}` : ''}`, peakRssMb });
     });
   });
+}
+
+/** What a dying process last said that explains it (V8's "FATAL ERROR: … heap out of memory", an Error), not its stack. */
+function lastWord(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.findLast((line) => /FATAL ERROR|Error\b|out of memory/i.test(line))?.trim() ?? lines.at(-1)?.trim() ?? '';
 }
 
 /** The process's peak resident memory so far (VmHWM), MB; undefined once it is gone or off Linux. */
