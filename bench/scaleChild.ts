@@ -45,7 +45,8 @@ export function runChild(script: string, args: string[], heapMb: number, onMessa
 /** What a dying process last said that explains it (V8's "FATAL ERROR: … heap out of memory", an Error), not its stack. */
 function lastWord(stderr: string): string {
   const lines = stderr.trim().split('\n');
-  return lines.findLast((line) => /FATAL ERROR|Error\b|out of memory/i.test(line))?.trim() ?? lines.at(-1)?.trim() ?? '';
+  const telling = lines.filter((line) => /FATAL ERROR|Error\b|out of memory/i.test(line));
+  return (telling.at(-1) ?? lines.at(-1) ?? '').trim();
 }
 
 /** The process's peak resident memory so far (VmHWM), MB; undefined once it is gone or off Linux. */
