@@ -133,6 +133,11 @@ export class WorkspaceIndex {
     await this.store.refresh().catch((error: unknown) => this.logger.log('warn', `The saved index could not be re-read (${describeError(error)}).`));
   }
 
+  /** Nothing was ever read into it: no file indexed or failed, none on its way (cheaper than `status()` on a big index). */
+  get isEmpty(): boolean {
+    return this.store.files.size === 0 && this.pending.length === 0 && this.flushing.length === 0;
+  }
+
   status(): IndexStatus {
     const failures = [...this.store.files.values()].flatMap((entry) => (entry.failure ? [entry.failure] : []));
     const problems = this.store.problems;

@@ -37,8 +37,7 @@ export class WorkspaceRetriever implements Retriever {
     const index = this.index();
     if (!index || index.newerFormat) return false;
     await index.refresh();
-    const { files, failures } = index.status();
-    return files === 0 && failures.length === 0;
+    return index.isEmpty;
   }
 
   async retrieve(query: string, token: RequestToken): Promise<Source[]> {
