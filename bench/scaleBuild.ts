@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { mulberry32 } from '../test/fixtures/random';
 import { ExactNeighbours } from './exactNeighbours';
-import { TopicVectors } from './topicVectors';
+import { TopicVectors } from '../test/fixtures/topicVectors';
 import { buildXquadStore, xquadChunkId } from './xquadStore';
 
 export interface ScaleBuildRequest {

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { SegmentIndex, type FileChunks } from '../src/pipeline/indexing/store/segmentIndex';
 import type { Chunk } from '../src/pipeline/indexing/types';
 import { mulberry32 } from '../test/fixtures/random';
-import { normalise, type TopicVectors } from './topicVectors';
+import { normalise, type TopicVectors } from '../test/fixtures/topicVectors';
 
 export const XQUAD = path.resolve(__dirname, 'data/xquad');
 const CHUNKS_PER_FILE = 20;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { quantize } from '../../src/pipeline/indexing/store/quantizedVectors';
 import { GROUPS, groupsOf, groupsToScan, learnCodebook, membersByGroup } from '../../src/pipeline/indexing/store/vectorCodebook';
-import { TopicVectors } from '../../bench/topicVectors';
+import { TopicVectors } from '../fixtures/topicVectors';
 import { mulberry32 } from '../fixtures/random';
 
 const DIMENSION = 384;

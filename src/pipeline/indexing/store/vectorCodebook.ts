@@ -9,7 +9,7 @@
  * One codebook for the whole store, not one per segment: a segment of a few thousand chunks
  * can afford only ~64 centroids, each a blur of many topics, and scanning 4 % of such groups
  * found 0.90 of the true 10 nearest on topic-mixture vectors, where the store-wide codebook
- * found 0.99 scanning 1 % (bench/topicVectors.ts's vectors, 100k chunks).
+ * found 0.99 scanning 1 % (test/fixtures/topicVectors.ts's vectors, 100k chunks).
  *
  * Why our own and not a library: those that serve (usearch, hnswlib-node, faiss-node)
  * compile at install or download binaries from GitHub, none ships prebuilt binaries for
