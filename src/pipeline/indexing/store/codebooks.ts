@@ -35,6 +35,13 @@ export class Codebooks {
     return { codebook: codebook.id, of: await groupsOf(codebook, vectors, count, yieldNow) };
   }
 
+  /** The groups of `vectors` in the codebook their model has already (undefined when none: nothing is learned here). */
+  groupsForKnown(vectors: QuantizedVectors): Promise<VectorGroups> | undefined {
+    const codebook = this.forModel(vectors.modelId, vectors.dimension);
+    if (!codebook) return undefined;
+    return groupsOf(codebook, vectors, vectors.scales.length, yieldNow).then((of) => ({ codebook: codebook.id, of }));
+  }
+
   /** The groups of chunks `live` of each source, when all were placed by the codebook their model uses now; else undefined. */
   carried(sources: readonly { segment: Segment; live: readonly number[] }[]): VectorGroups | undefined {
     const first = sources[0]?.segment;

@@ -604,6 +604,7 @@ export class SegmentIndex {
   }
 
   private async compact(): Promise<void> {
+    await this.placeInCodebooks();
     const layout = this.layout();
     const small: { segment: Segment; live: number[] }[] = [];
     for (const segment of layout.segments) {
@@ -630,6 +631,18 @@ export class SegmentIndex {
       for (const { segment } of group) this.replace(segment, undefined);
       this.putSegment(merged);
       this.repoint(merged);
+    }
+  }
+
+  /**
+   * Segments built before their model's codebook was learned are placed in it once (the same
+   * chunks and vectors, with their groups): else every search scans them whole.
+   */
+  private async placeInCodebooks(): Promise<void> {
+    for (const segment of this.layout().segments) {
+      if (!segment.vectors || (segment.groups && this.codebooks.all.has(segment.groups.codebook))) continue;
+      const groups = this.codebooks.groupsForKnown(segment.vectors);
+      if (groups) this.replace(segment, segment.withVectors(newSegmentId(), segment.vectors, await groups));
     }
   }
 

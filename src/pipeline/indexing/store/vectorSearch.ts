@@ -11,7 +11,7 @@
  */
 import type { Layout } from './layout';
 import { quantizeOne } from './quantizedVectors';
-import { topKLive, type Scored } from './ranking';
+import { topK, type Scored } from './ranking';
 import { groupsToScan, type Codebook } from './vectorCodebook';
 import type { CosineSpread } from './vectorConfidence';
 
@@ -29,38 +29,33 @@ export interface VectorHits extends CosineSpread {
  * the others are scanned whole.
  */
 export function vectorSearch(layout: Layout, modelId: string, query: Float32Array, k: number, codebooks: ReadonlyMap<number, Codebook> = new Map()): VectorHits {
-  const scores = new Float32Array(layout.total);
-  const searched = new Uint8Array(layout.total);
-  /** The chunks the spread is measured on: every one scanned whole, and an even sample of the grouped ones (the groups scanned lie near the query). */
-  const sampled = new Uint8Array(layout.total);
+  if (scratch.scores.length < layout.total) scratch = { scores: new Float32Array(layout.total), marks: new Uint8Array(layout.total) };
   const queryCodes = new Int8Array(query.length);
-  const queryScale = quantizeOne(query, 0, query.length, queryCodes);
+  const scan: Scan = { layout, query: queryCodes, queryScale: quantizeOne(query, 0, query.length, queryCodes), ...scratch, candidates: [], sampled: [] };
   const grouped = new Map<Codebook, number[]>();
-  let eligible = 0;
   layout.segments.forEach((segment, s) => {
     const vectors = segment.vectors;
     if (!vectors || vectors.modelId !== modelId || vectors.dimension !== query.length) return;
-    const base = layout.bases[s];
-    for (let doc = base; doc < base + segment.size; doc++) eligible += layout.live[doc];
     const codebook = segment.groups && codebooks.get(segment.groups.codebook);
     if (codebook && codebook.dimension === query.length) {
       grouped.set(codebook, [...(grouped.get(codebook) ?? []), s]);
       return;
     }
-    int8Dots(vectors.codes, vectors.scales, segment.size, vectors.dimension, queryCodes, queryScale, base, scores);
-    searched.fill(1, base, base + segment.size);
-    sampled.fill(1, base, base + segment.size);
+    const base = layout.bases[s];
+    int8Dots(vectors.codes, vectors.scales, segment.size, vectors.dimension, queryCodes, scan.queryScale, base, scan.scores);
+    for (let doc = base; doc < base + segment.size; doc++) {
+      if (layout.live[doc] === 0) continue;
+      scan.candidates.push(doc);
+      scan.sampled.push(doc);
+    }
   });
-  const scan = { layout, query: queryCodes, queryScale, scores, searched, sampled };
   for (const [codebook, segments] of grouped) scanNearestGroups(scan, codebook, groupsToScan(codebook, query), segments);
-  for (let doc = 0; doc < searched.length; doc++) {
-    searched[doc] &= layout.live[doc];
-    sampled[doc] &= layout.live[doc];
-  }
-  const candidates = topKLive(searched, scores, k * RESCORE);
+  // Only the chunks scored were touched: the scratch marks are cleared for the next search.
+  for (const doc of scan.candidates) scan.marks[doc] = 0;
+  const candidates = topK(scan.candidates, scan.scores, k * RESCORE);
   for (const candidate of candidates) candidate.score = exactDot(layout, candidate.doc, query);
   candidates.sort((a, b) => b.score - a.score);
-  return { hits: candidates.slice(0, k), ...spread(sampled, scores), count: eligible };
+  return { hits: candidates.slice(0, k), ...spread(scan.sampled, scan.scores), count: eligibleCount(layout, modelId, query.length) };
 }
 
 /** Chunks of grouped segments a query scans at least… */
@@ -70,18 +65,31 @@ const SCAN_SHARE = 0.015;
 /** Chunks of grouped segments scored for the spread, spaced evenly. */
 const SPREAD_SAMPLE = 4096;
 
+/**
+ * Scores and marks kept from one search to the next (a search never yields, so one set
+ * serves all): allocating and zeroing megabytes per query, and passes over every chunk,
+ * cost more at a million chunks than scanning the groups. A search clears what it marked.
+ */
+let scratch = { scores: new Float32Array(0), marks: new Uint8Array(0) };
+/** Per layout and model: how many live chunks have its vectors (the N the spread's expected maximum needs). */
+const eligible = new WeakMap<Layout, Map<string, number>>();
+
 interface Scan {
   layout: Layout;
   query: Int8Array;
   queryScale: number;
   scores: Float32Array;
-  searched: Uint8Array;
-  sampled: Uint8Array;
+  /** 1: scored (in `candidates`). */
+  marks: Uint8Array;
+  /** Live chunks scored. */
+  candidates: number[];
+  /** Live chunks the spread is measured on: every one of the segments scanned whole, and an even sample of the grouped ones (the groups scanned lie near the query). */
+  sampled: number[];
 }
 
-/** Scores the chunks of `segments` in the groups `order` names, nearest first, until enough are scored; then an even sample for the spread. */
+/** Scores the live chunks of `segments` in the groups `order` names, nearest first, until enough are scored; then an even sample for the spread. */
 function scanNearestGroups(scan: Scan, codebook: Codebook, order: Uint16Array, segments: number[]): void {
-  const { layout, scores, searched, sampled } = scan;
+  const { layout, scores, marks } = scan;
   const total = segments.reduce((sum, s) => sum + layout.segments[s].size, 0);
   const budget = Math.max(MIN_SCAN, Math.ceil(total * SCAN_SHARE));
   const members = segments.map((s) => layout.segments[s].groupMembers()!);
@@ -91,7 +99,7 @@ function scanNearestGroups(scan: Scan, codebook: Codebook, order: Uint16Array, s
     segments.forEach((s, j) => {
       const { starts, members: of } = members[j];
       const vectors = layout.segments[s].vectors!;
-      scanned += int8DotsOf(vectors.codes, vectors.scales, of, starts[group], starts[group + 1], codebook.dimension, scan.query, scan.queryScale, layout.bases[s], scores, searched);
+      scanned += int8DotsOf(vectors.codes, vectors.scales, of, starts[group], starts[group + 1], codebook.dimension, layout.bases[s], scan);
     });
   }
   const stride = Math.max(1, Math.floor(total / SPREAD_SAMPLE));
@@ -100,19 +108,28 @@ function scanNearestGroups(scan: Scan, codebook: Codebook, order: Uint16Array, s
     const { codes, scales, dimension } = segment.vectors!;
     const base = layout.bases[s];
     for (let d = 0; d < segment.size; d += stride) {
-      if (!searched[base + d]) scores[base + d] = int8Dot(codes, scales[d], d * dimension, dimension, scan.query, scan.queryScale);
-      searched[base + d] = 1;
-      sampled[base + d] = 1;
+      const doc = base + d;
+      if (layout.live[doc] === 0) continue;
+      if (marks[doc] === 0) {
+        scores[doc] = int8Dot(codes, scales[d], d * dimension, dimension, scan.query, scan.queryScale);
+        marks[doc] = 1;
+        scan.candidates.push(doc);
+      }
+      scan.sampled.push(doc);
     }
   }
 }
 
-/** `int8Dots` for the chunks `of[from..to)` of a segment; returns how many it scored. */
-function int8DotsOf(codes: Int8Array, scales: Float32Array, of: Uint32Array, from: number, to: number, dimension: number, query: Int8Array, queryScale: number, base: number, out: Float32Array, searched: Uint8Array): number {
+/** `int8Dots` for the live chunks `of[from..to)` of a segment; returns how many chunks it looked at. */
+function int8DotsOf(codes: Int8Array, scales: Float32Array, of: Uint32Array, from: number, to: number, dimension: number, base: number, scan: Scan): number {
+  const { live } = scan.layout;
   for (let p = from; p < to; p++) {
     const d = of[p];
-    out[base + d] = int8Dot(codes, scales[d], d * dimension, dimension, query, queryScale);
-    searched[base + d] = 1;
+    const doc = base + d;
+    if (live[doc] === 0) continue;
+    scan.scores[doc] = int8Dot(codes, scales[d], d * dimension, dimension, scan.query, scan.queryScale);
+    scan.marks[doc] = 1;
+    scan.candidates.push(doc);
   }
   return to - from;
 }
@@ -129,19 +146,30 @@ function int8Dot(codes: Int8Array, scale: number, at: number, dimension: number,
   return (a + b) * scale * queryScale;
 }
 
-/** Mean and standard deviation of the searched scores, in two passes (no cancellation error). */
-function spread(searched: Uint8Array, scores: Float32Array): CosineSpread {
-  let count = 0;
-  let sum = 0;
-  for (let doc = 0; doc < scores.length; doc++) {
-    if (searched[doc] === 0) continue;
-    count++;
-    sum += scores[doc];
+function eligibleCount(layout: Layout, modelId: string, dimension: number): number {
+  const key = `${dimension}/${modelId}`;
+  let counts = eligible.get(layout);
+  if (!counts) eligible.set(layout, (counts = new Map()));
+  let count = counts.get(key);
+  if (count === undefined) {
+    count = 0;
+    layout.segments.forEach((segment, s) => {
+      if (segment.vectors?.modelId !== modelId || segment.vectors.dimension !== dimension) return;
+      for (let doc = layout.bases[s]; doc < layout.bases[s] + segment.size; doc++) count! += layout.live[doc];
+    });
+    counts.set(key, count);
   }
-  const mean = count ? sum / count : 0;
+  return count;
+}
+
+/** Mean and standard deviation of the scores of `docs`, in two passes (no cancellation error). */
+function spread(docs: number[], scores: Float32Array): CosineSpread {
+  let sum = 0;
+  for (const doc of docs) sum += scores[doc];
+  const mean = docs.length ? sum / docs.length : 0;
   let squares = 0;
-  for (let doc = 0; doc < scores.length; doc++) if (searched[doc] !== 0) squares += (scores[doc] - mean) ** 2;
-  return { count, mean, deviation: count ? Math.sqrt(squares / count) : 0 };
+  for (const doc of docs) squares += (scores[doc] - mean) ** 2;
+  return { count: docs.length, mean, deviation: docs.length ? Math.sqrt(squares / docs.length) : 0 };
 }
 
 /**
