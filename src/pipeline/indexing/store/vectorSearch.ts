@@ -61,9 +61,9 @@ export function vectorSearch(layout: Layout, modelId: string, query: Float32Arra
 /** Chunks of grouped segments a query scans at least… */
 const MIN_SCAN = 4096;
 /** …and at least this share of them (the groups nearest the query first). */
-const SCAN_SHARE = 0.015;
+const SCAN_SHARE = 0.008;
 /** Chunks of grouped segments scored for the spread, spaced evenly. */
-const SPREAD_SAMPLE = 4096;
+const SPREAD_SAMPLE = 1024;
 
 /**
  * Scores and marks kept from one search to the next (a search never yields, so one set
