@@ -3,7 +3,7 @@
  * centroids, and 32 fine ones inside each, are learned once per embedding model by spherical
  * k-means from a sample of the store's vectors; every chunk then belongs to the fine centroid
  * nearest to it (looked for under its two nearest coarse ones), and a query scans only the
- * chunks of the fine centroids nearest to it, ~1.5 % of the store, before their exact
+ * chunks of the fine centroids nearest to it, ~1 % of the store, before their exact
  * rescoring. Two levels so that placing a chunk costs 96 dot products, not 1,024.
  *
  * One codebook for the whole store, not one per segment: a segment of a few thousand chunks
