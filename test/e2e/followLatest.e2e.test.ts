@@ -10,23 +10,55 @@ import { send, useChatWorkbench, waitForStreaming } from '../support/chatView';
 import { EXTENSION_ID } from '../support/vscodeFixtures';
 
 
-/** Whether the last character of the newest answer lies inside the visible part of the log. */
-function newestWordsOnScreen(frame: Frame): Promise<boolean> {
-  return frame.evaluate(() => {
+interface Sight {
+  onScreen: boolean;
+  /** Where things were, for a failure's message. */
+  detail: string;
+}
+
+/**
+ * Whether the last visible character of the newest answer lies inside the visible part of
+ * the log, as painted: measured after the next frame, since between frames the layout may
+ * hold a change whose observers (the view follows on them) have not run yet — a state no
+ * one sees.
+ */
+async function newestWords(frame: Frame): Promise<Sight> {
+  return frame.evaluate(async () => {
+    await Promise.race([
+      new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+      new Promise((resolve) => setTimeout(resolve, 1000)),
+    ]);
     const log = document.getElementById('messages');
     const content = Array.from(log?.querySelectorAll('.turn .content') ?? []).at(-1);
-    if (!log || !content) return false;
+    if (!log || !content) return { onScreen: false, detail: 'no answer' };
     const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
     let last: Text | undefined;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) if (node.textContent?.trim()) last = node as Text;
-    if (!last) return false;
+    if (!last) return { onScreen: false, detail: 'no text in the answer' };
+    // The last visible character: not a trailing space or newline a token ended with.
+    const end = last.data.search(/\S\s*$/);
     const range = document.createRange();
-    range.setStart(last, Math.max(0, last.length - 1));
-    range.setEnd(last, last.length);
+    range.setStart(last, end);
+    range.setEnd(last, end + 1);
     const glyph = range.getBoundingClientRect();
     const box = log.getBoundingClientRect();
-    return glyph.height > 0 && glyph.top >= box.top - 1 && glyph.bottom <= box.bottom + 1;
+    const jump = document.querySelector<HTMLElement>('.jump-latest');
+    return {
+      onScreen: glyph.height > 0 && glyph.top >= box.top - 1 && glyph.bottom <= box.bottom + 1,
+      detail: `glyph ${JSON.stringify(last.data.slice(end - 20, end + 1))} at ${glyph.top}–${glyph.bottom}, log ${box.top}–${box.bottom}, ` +
+        `scrollTop ${log.scrollTop} of ${log.scrollHeight - log.clientHeight}, jump ${jump?.hidden === false ? 'shown' : 'hidden'}`,
+    };
   });
+}
+
+async function newestWordsOnScreen(frame: Frame): Promise<boolean> {
+  return (await newestWords(frame)).onScreen;
+}
+
+/** Asserts the newest words are in sight, saying where they were if not. */
+async function assertNewestWordsOnScreen(frame: Frame, message: string): Promise<void> {
+  const sight = await newestWords(frame);
+  assert.ok(sight.onScreen, `${message} (${sight.detail})`);
 }
 
 function scrollTopOf(frame: Frame): Promise<number> {
@@ -62,11 +94,11 @@ describe('the answer stays in sight', () => {
       await askAndStream(`Question ${i}: how does the Stop button work?`, 300);
       assert.ok(await frame.evaluate(() => { const log = document.getElementById('messages')!; return log.scrollHeight > log.clientHeight; }) || i < 4, 'the conversation overflows the view by now');
       for (let sample = 0; sample < 5; sample++) {
-        assert.ok(await newestWordsOnScreen(frame), `question ${i}, sample ${sample}: the streaming text is on screen`);
+        await assertNewestWordsOnScreen(frame, `question ${i}, sample ${sample}: the streaming text is on screen`);
         await page.waitForTimeout(120);
       }
       await stopAndWait();
-      assert.ok(await newestWordsOnScreen(frame), `question ${i}: after Stop, the end of the answer ([Stopped]) is on screen`);
+      await assertNewestWordsOnScreen(frame, `question ${i}: after Stop, the end of the answer ([Stopped]) is on screen`);
       assert.equal(await chat.locator('.jump-latest').isVisible(), false, 'no "Jump to latest" while following');
     }
   });
@@ -84,11 +116,11 @@ describe('the answer stays in sight', () => {
     assert.equal(await newestWordsOnScreen(frame), false, 'the end is out of sight, as the user chose');
 
     await chat.locator('.jump-latest').click();
-    assert.ok(await newestWordsOnScreen(frame), 'Jump to latest shows the newest words');
+    await assertNewestWordsOnScreen(frame, 'Jump to latest shows the newest words');
     await page.waitForTimeout(500);
-    assert.ok(await newestWordsOnScreen(frame), 'and keeps following them');
+    await assertNewestWordsOnScreen(frame, 'and keeps following them');
     assert.equal(await chat.locator('.jump-latest').isVisible(), false);
     await stopAndWait();
-    assert.ok(await newestWordsOnScreen(frame));
+    await assertNewestWordsOnScreen(frame, 'after Stop');
   });
 });

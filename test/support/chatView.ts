@@ -67,12 +67,26 @@ export function useChatWorkbench(options: ChatWorkbenchOptions = {}): ChatWorkbe
 }
 
 /**
- * Clicks Local RAG in the activity bar and waits for the chat view's input (named `input`,
- * in the display language). The pointer then leaves the activity bar: its hover tooltip
+ * Shows Local RAG's sidebar (unless it is shown already) and waits for the chat view's input
+ * (named `input`, in the display language). A second tab or a reload restores the sidebar
+ * as it was, sometimes only after the activity bar is drawn, and clicking the icon of a
+ * shown sidebar hides it: so the icon is clicked only while it says the sidebar is closed,
+ * until the view is there. The pointer then leaves the activity bar: its hover tooltip
  * would sit over the view.
  */
 export async function openChatView(harness: CodeServerHarness, page: Page, input = 'Ask a question'): Promise<FrameLocator> {
-  await harness.activityBarItem(page, 'Local RAG').click();
+  const icon = harness.activityBarItem(page, 'Local RAG');
+  const webview = page.locator(`iframe.webview[src*="extensionId=${EXTENSION_ID}"]`).filter({ visible: true });
+  const shown = await until(async () => {
+    if (await webview.count()) return true;
+    if ((await icon.getAttribute('aria-expanded', { timeout: 30_000 })) !== 'true') {
+      await icon.click();
+      await page.mouse.move(1000, 600);
+      await webview.first().waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
+    }
+    return (await webview.count()) > 0;
+  }, 60_000, 1000);
+  if (!shown) throw new Error('the Local RAG sidebar did not show its chat view');
   await page.mouse.move(1000, 600);
   await page.locator('.monaco-hover').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
   const chat = (await harness.webviewFrame(page, EXTENSION_ID)) as FrameLocator;
