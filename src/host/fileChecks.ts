@@ -11,7 +11,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FileRef, IndexFailure } from '../protocol/indexing';
+import type { FileRef, IndexFailure, WorkspaceSkip } from '../protocol/indexing';
 import { isInside as isInsideFolder } from '../protocol/paths';
 import { HOST_PATHS, relativeTo } from './gitignore';
 import { folderOf } from './workspaceFiles';
@@ -37,6 +37,15 @@ export function isInside(outer: string, inner: string): boolean {
 
 export function notAFileMessage(displayPath: string): string {
   return vscode.l10n.t('{0} is not a regular file (a named pipe, socket or device, or a link to one); only regular files are read.', displayPath);
+}
+
+/** What the pipeline's walk skipped, worded in the user's language. */
+export function describeSkip({ path: shown, reason, target }: WorkspaceSkip): IndexFailure {
+  const message =
+    reason === 'notAFile'
+      ? notAFileMessage(shown)
+      : vscode.l10n.t('{0} links outside the workspace folder (to {1}); it was not indexed.', shown.replace(/\/$/, ''), target ?? '?');
+  return { path: shown, reason, message };
 }
 
 /** Why one file is not sent: its own failure, or the linked folder above it that leads out. */

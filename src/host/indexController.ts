@@ -9,10 +9,10 @@ import type { FileRef, IndexFailure, IndexReport, IndexStatus, SearchMode } from
 import { GitignoreRules, ignoredIn, type GitignoreChange } from './gitignore';
 import type { Log } from './log';
 import type { PipelineClient } from './pipelineClient';
-import { checkFiles } from './fileChecks';
-import { mapInSlices, yieldToEventLoop } from './slices';
+import { checkFiles, describeSkip } from './fileChecks';
+import { mapInSlices } from './slices';
 import { TimeLeftEstimator, type TimeLeft } from './timeLeft';
-import { findCandidates, findWorkspaceFiles, includePattern, isExcluded, keepNotIgnored, toFileRef } from './workspaceFiles';
+import { findCandidates, includePattern, isExcluded, keepNotIgnored, toFileRef, workspaceScope } from './workspaceFiles';
 
 /** Saves in a burst (a formatter, a branch switch) are indexed together. */
 const WATCH_DEBOUNCE_MS = 500;
@@ -39,8 +39,8 @@ export class IndexController implements vscode.Disposable {
    * devices), by display path: the pipeline never saw them, so the summary lists them from here.
    */
   private readonly skipped = new Map<string, IndexFailure>();
-  /** Files the last Index Workspace left out past localRag.maxFiles. */
-  private leftOut: string[] = [];
+  /** How many files the last Index Workspace left out past localRag.maxFiles, and the first few. */
+  private leftOut: { count: number; first: string[] } = { count: 0, first: [] };
   private watcher: vscode.Disposable;
 
   constructor(
@@ -100,40 +100,35 @@ export class IndexController implements vscode.Disposable {
     }
     return this.run(vscode.l10n.t('Indexing workspace'), async (token, report) => {
       report({ message: vscode.l10n.t('Finding files…') });
-      // The pipeline process first: forking it blocks this thread for a moment (in a turn of
-      // its own), and its start-up takes a core that the file search below would share.
-      await this.client.start();
       await this.gitignore.reloadAll();
       const maxFiles = maxFilesSetting();
-      const { files: found, searchCut } = await findWorkspaceFiles(this.gitignore, token, searchLimit(maxFiles));
-      if (searchCut) this.warnSearchCut(searchLimit(maxFiles));
-      const { files: readable, skipped, dropped } = await checkFiles(found);
-      this.skipped.clear();
-      this.noteSkipped(skipped);
-      const files = readable.slice(0, maxFiles);
-      this.leftOut = readable.slice(maxFiles).map((file) => file.displayPath);
-      if (this.leftOut.length) this.warnLeftOut(maxFiles, readable.length);
-      // A file that became a link out (a pull replaced it) leaves the index.
-      if (dropped.length) await this.client.removeFiles(dropped);
-      // Encoding the whole list for the pipeline takes a few milliseconds: a turn of its own.
-      await yieldToEventLoop();
       // Progress comes per file; the notification is redrawn at most every 100 ms.
       let shown = 0;
       let lastDraw = 0;
-      const timeLeft = new TimeLeftEstimator(Date.now());
-      const indexed = await this.client.indexFiles(files, token, ({ done, total, current, waitingForStore }) => {
+      let timeLeft: TimeLeftEstimator | undefined;
+      // The pipeline finds the files and keeps the list: over 50,000 files, finding them
+      // here (VS Code's search, .gitignore, the link checks, the sort) held this thread for seconds.
+      const indexed = await this.client.indexWorkspace(workspaceScope(maxFiles, searchLimit(maxFiles)), token, ({ done, total, current, waitingForStore }) => {
         if (waitingForStore) {
           report({ message: vscode.l10n.t('Waiting for another Local RAG window to finish saving the index…') });
           return;
         }
         const now = Date.now();
+        timeLeft ??= new TimeLeftEstimator(now);
         if (now - lastDraw < 100 && done < total) return;
         lastDraw = now;
         const parts = [`${done}/${total}`, describeTimeLeft(timeLeft.update(done, total, now)), current].filter(Boolean);
         report({ message: parts.join(' — '), increment: total ? ((done - shown) * 100) / total : 0 });
         shown = done;
       });
-      return { ...indexed, skipped, leftOut: this.leftOut.length };
+      const skipped = indexed.skippedFound.map(describeSkip);
+      this.skipped.clear();
+      this.noteSkipped(skipped);
+      this.leftOut = { count: indexed.leftOut ?? 0, first: indexed.leftOutFirst };
+      if (indexed.searchCut) this.warnSearchCut(searchLimit(maxFiles));
+      if (this.leftOut.count) this.warnLeftOut(maxFiles, indexed.found);
+      const { skippedFound: _skippedFound, found: _found, leftOutFirst: _leftOutFirst, searchCut: _searchCut, ...result } = indexed;
+      return { ...result, skipped, leftOut: this.leftOut.count };
     });
   }
 
@@ -182,10 +177,10 @@ export class IndexController implements vscode.Disposable {
         ...skipped.map((skip) => ({ label: `$(circle-slash) ${skip.path}`, detail: skip.message })),
       );
     }
-    if (this.leftOut.length) {
+    if (this.leftOut.count) {
       items.push({
-        label: `$(info) ${vscode.l10n.t('{0} file(s) left out past localRag.maxFiles', this.leftOut.length)}`,
-        detail: this.leftOut.slice(0, LEFT_OUT_SHOWN).join(', ') + (this.leftOut.length > LEFT_OUT_SHOWN ? ', …' : ''),
+        label: `$(info) ${vscode.l10n.t('{0} file(s) left out past localRag.maxFiles', this.leftOut.count)}`,
+        detail: leftOutNames(this.leftOut),
       });
     }
     const notIndexed = failures.length + skipped.length;
@@ -346,8 +341,8 @@ export class IndexController implements vscode.Disposable {
   }
 
   private warnLeftOut(maxFiles: number, found: number): void {
-    const names = this.leftOut.slice(0, LEFT_OUT_SHOWN).join(', ') + (this.leftOut.length > LEFT_OUT_SHOWN ? ', …' : '');
-    this.log.warn(`Index Workspace found ${found} files; the first ${maxFiles} are indexed (localRag.maxFiles), ${this.leftOut.length} left out: ${names}`);
+    const names = leftOutNames(this.leftOut);
+    this.log.warn(`Index Workspace found ${found} files; the first ${maxFiles} are indexed (localRag.maxFiles), ${this.leftOut.count} left out: ${names}`);
     const openSettings = vscode.l10n.t('Open Settings');
     void vscode.window
       .showWarningMessage(
@@ -355,7 +350,7 @@ export class IndexController implements vscode.Disposable {
           'Local RAG: {0} files were found; only the first {1} are indexed. {2} left out ({3}). Raise localRag.maxFiles to index them all.',
           found,
           maxFiles,
-          this.leftOut.length,
+          this.leftOut.count,
           names,
         ),
         openSettings,
@@ -429,6 +424,11 @@ export function describeSearch(search: SearchMode): string {
 function describeTimeLeft(left: TimeLeft | undefined): string | undefined {
   if (!left) return undefined;
   return 'minutes' in left ? vscode.l10n.t('about {0} min left', left.minutes) : vscode.l10n.t('about {0} s left', left.seconds);
+}
+
+/** The first few left-out files' names, "…" when there are more. */
+function leftOutNames({ count, first }: { count: number; first: string[] }): string {
+  return first.slice(0, LEFT_OUT_SHOWN).join(', ') + (count > LEFT_OUT_SHOWN ? ', …' : '');
 }
 
 /** localRag.maxFiles, a whole number of at least 1. */

@@ -23,6 +23,7 @@ import {
   ListConversationsRequest,
   OpenConversationRequest,
   IndexFilesRequest,
+  IndexWorkspaceRequest,
   IndexProgressNotification,
   IndexStatusRequest,
   InitializeRequest,
@@ -39,7 +40,7 @@ import {
   type SearchParams,
 } from '../protocol/rpc';
 import type { ConversationSummary } from '../protocol/conversations';
-import type { FileRef, IndexProgress, IndexReport, IndexStatus } from '../protocol/indexing';
+import type { FileRef, IndexProgress, IndexReport, IndexStatus, WorkspaceRunReport, WorkspaceScope } from '../protocol/indexing';
 import type { DownloadedChatModel, DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from '../protocol/models';
 import type { PipelineSettings } from '../protocol/settings';
 
@@ -178,8 +179,18 @@ export class PipelineClient {
   }
 
   /** Indexes files (unchanged ones are skipped by the pipeline); Cancel keeps what was done. */
-  async indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
+  indexFiles(files: FileRef[], token: CancellationToken, onProgress: (progress: IndexProgress) => void = () => {}): Promise<IndexReport> {
     const nothingDone: IndexReport = { indexed: 0, unchanged: 0, failed: [], cancelled: true };
+    return this.indexRun((connection) => connection.sendRequest(IndexFilesRequest, { files }, token), nothingDone, token, onProgress);
+  }
+
+  /** Index Workspace: the pipeline finds the files of `scope` and indexes them; Cancel keeps what was done. */
+  indexWorkspace(scope: WorkspaceScope, token: CancellationToken, onProgress: (progress: IndexProgress) => void): Promise<WorkspaceRunReport> {
+    const nothingDone: WorkspaceRunReport = { indexed: 0, unchanged: 0, failed: [], cancelled: true, skippedFound: [], found: 0, leftOutFirst: [], searchCut: false };
+    return this.indexRun((connection) => connection.sendRequest(IndexWorkspaceRequest, scope, token), nothingDone, token, onProgress);
+  }
+
+  private async indexRun<R>(send: (connection: MessageConnection) => Promise<R>, nothingDone: R, token: CancellationToken, onProgress: (progress: IndexProgress) => void): Promise<R> {
     // Cancelled while the pipeline process starts: nothing was read, end it now.
     let subscription: Disposable | undefined;
     const cancelled = new Promise<undefined>((resolve) => {
@@ -190,7 +201,7 @@ export class PipelineClient {
     if (!connection || token.isCancellationRequested) return nothingDone;
     this.indexProgress = onProgress;
     try {
-      return await this.request((started) => started.sendRequest(IndexFilesRequest, { files }, token));
+      return await this.request(send);
     } finally {
       if (this.indexProgress === onProgress) this.indexProgress = undefined;
     }

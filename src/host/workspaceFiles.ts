@@ -4,7 +4,7 @@
  */
 import picomatch from 'picomatch';
 import * as vscode from 'vscode';
-import type { FileRef } from '../protocol/indexing';
+import type { FileRef, WorkspaceScope } from '../protocol/indexing';
 import { ignoredIn, relativeTo, type GitignoreRules } from './gitignore';
 import { mapInSlices } from './slices';
 
@@ -50,20 +50,18 @@ export function findCandidates(token?: vscode.CancellationToken, folder?: vscode
 }
 
 /**
- * The files Index Workspace reads, in a stable order. VS Code's search follows symbolic
- * links, so a `docs/root -> /` would list the whole disk into this process: the search stops
- * at `maxResults` (`searchCut` then says the list is incomplete).
+ * What Index Workspace covers, for the pipeline to walk: the folders on disk and the
+ * settings. The walk stops at `searchLimit` matches (`searchCut` then says the list is incomplete).
  */
-export async function findWorkspaceFiles(
-  gitignore: GitignoreRules,
-  token: vscode.CancellationToken,
-  maxResults?: number,
-): Promise<{ files: FileRef[]; searchCut: boolean }> {
-  const uris = await findCandidates(token, undefined, maxResults);
-  const files = await keepNotIgnored(gitignore, uris);
-  // Code-unit order, not localeCompare: any stable order will do, and this one is cheap.
-  files.sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0));
-  return { files, searchCut: maxResults !== undefined && uris.length >= maxResults };
+export function workspaceScope(maxFiles: number, searchLimit: number): WorkspaceScope {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file');
+  return {
+    folders: folders.map((folder) => ({ name: folder.name, path: folder.uri.fsPath })),
+    include: includePattern(),
+    exclude: excludeGlobs(),
+    maxFiles,
+    searchLimit,
+  };
 }
 
 /** The files that no folder's .gitignore ignores, as FileRefs. */

@@ -47,6 +47,44 @@ export interface IndexReport {
   leftOut?: number;
 }
 
+/** A workspace folder on disk, as the pipeline walks it for Index Workspace. */
+export interface WorkspaceFolderRef {
+  /** Its name, which prefixes display paths when the workspace has several folders. */
+  name: string;
+  path: string;
+}
+
+/** Which files Index Workspace reads: the host's settings, for the pipeline to walk by. */
+export interface WorkspaceScope {
+  folders: WorkspaceFolderRef[];
+  /** localRag.include: a glob on paths relative to each folder. */
+  include: string;
+  /** localRag.exclude plus files.exclude: a glob matching a folder covers everything in it. */
+  exclude: string[];
+  /** localRag.maxFiles: files past it are left out. */
+  maxFiles: number;
+  /** The walk stops after this many matches (`searchCut` then says it did). */
+  searchLimit: number;
+}
+
+/** Found by the walk but not read: the host words the message in the user's language. */
+export interface WorkspaceSkip {
+  /** Display path; a linked folder ends with `/`. */
+  path: string;
+  reason: 'outsideWorkspace' | 'notAFile';
+  /** Where a link out leads. */
+  target?: string;
+}
+
+export interface WorkspaceRunReport extends IndexReport {
+  skippedFound: WorkspaceSkip[];
+  /** Files found (after include, exclude and .gitignore) that may be read. */
+  found: number;
+  /** The first few of the files left out past maxFiles, in order. */
+  leftOutFirst: string[];
+  searchCut: boolean;
+}
+
 export interface IndexStatus {
   files: number;
   chunks: number;

@@ -5,7 +5,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ConversationSummary } from './conversations';
 import type { ChatEvent, ChatTurn, Source, TerminalEvent } from './events';
-import type { FileRef, IndexProgress, IndexReport, IndexStatus } from './indexing';
+import type { FileRef, IndexProgress, IndexReport, IndexStatus, WorkspaceRunReport, WorkspaceScope } from './indexing';
 import type { DownloadedChatModel, DownloadProgress, DownloadResult, DownloadSize, MissingModel, ModelsState } from './models';
 import type { PipelineSettings } from './settings';
 
@@ -82,6 +82,12 @@ export const DeviceNotification = new NotificationType<DeviceInfo>('device');
 
 /** Indexes (or re-indexes when changed) these files; cancellable, progress as notifications. */
 export const IndexFilesRequest = new RequestType<{ files: FileRef[] }, IndexReport, void>('index/files');
+/**
+ * Index Workspace: the pipeline finds the files (include, exclude, each folder's .gitignore,
+ * links that stay inside their folder), drops what became unreadable, then indexes them.
+ * The host never holds the list: finding 50,000 files there stalled the editor for seconds.
+ */
+export const IndexWorkspaceRequest = new RequestType<WorkspaceScope, WorkspaceRunReport, void>('index/workspace');
 export const IndexProgressNotification = new NotificationType<IndexProgress>('index/progress');
 /** Forgets files by display path; resolves with how many were indexed. */
 export const RemoveFilesRequest = new RequestType<{ paths: string[] }, number, void>('index/remove');

@@ -1,6 +1,7 @@
 /** Indexing files, removing them, searching, and the index's status; every change waits for the index lock. */
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { IndexFilesRequest, IndexProgressNotification, IndexStatusRequest, RemoveFilesRequest, SearchRequest } from '../../protocol/rpc';
+import { IndexFilesRequest, IndexProgressNotification, IndexStatusRequest, IndexWorkspaceRequest, RemoveFilesRequest, SearchRequest } from '../../protocol/rpc';
+import { runIndexWorkspace } from '../indexing/indexWorkspaceRun';
 import { describeError } from '../log';
 import { requirePipeline, type CurrentPipeline } from '../pipeline';
 import { searchPassages } from '../retrieval/passageSearch';
@@ -21,6 +22,19 @@ export function registerIndexingHandlers(connection: MessageConnection, current:
     } finally {
       subscription.dispose();
       release();
+    }
+  });
+
+  connection.onRequest(IndexWorkspaceRequest, async (scope, rpcToken) => {
+    const pipeline = requirePipeline(current);
+    const token = pipeline.newRunToken('index');
+    const subscription = cancelOnRpc(rpcToken, token);
+    try {
+      return await runIndexWorkspace(pipeline, scope, token, (progress) => {
+        connection.sendNotification(IndexProgressNotification, progress).catch(() => {});
+      });
+    } finally {
+      subscription.dispose();
     }
   });
 
