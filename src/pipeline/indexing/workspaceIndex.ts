@@ -223,6 +223,11 @@ export class WorkspaceIndex {
     return report;
   }
 
+  /** The display paths indexed under a folder (`docs/root/`): what a linked folder that now leads out held. */
+  pathsUnder(prefix: string): string[] {
+    return [...this.store.files.keys()].filter((displayPath) => displayPath.startsWith(prefix));
+  }
+
   /** Forgets files (deleted, renamed away, excluded). */
   async removeFiles(displayPaths: string[]): Promise<number> {
     await this.saving;
