@@ -15,15 +15,17 @@ export async function writeFileDurably(file: string, data: string | Uint8Array):
 }
 
 /**
- * Writes `data` to a temp file (a name no other process uses), syncs it and renames it into
- * place; the caller syncs the folder (once, after a batch of renames).
+ * Writes `data` (or its pieces, one after the other) to a temp file (a name no other process
+ * uses), syncs it and renames it into place; the caller syncs the folder (once, after a
+ * batch of renames).
  */
-export async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeAtomically(file: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await fs.open(temp, 'wx');
     try {
-      await handle.writeFile(data);
+      // Each writeFile continues where the last one ended.
+      for (const piece of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(piece);
       await handle.sync();
     } finally {
       await handle.close();

@@ -8,61 +8,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { keywordSearch } from '../../src/pipeline/indexing/store/bm25';
 import { layOut } from '../../src/pipeline/indexing/store/layout';
-import type { Postings } from '../../src/pipeline/indexing/store/postings';
 import { quantize } from '../../src/pipeline/indexing/store/quantizedVectors';
-import { Segment, type SegmentColumns, type SegmentVectors } from '../../src/pipeline/indexing/store/segment';
+import { Segment } from '../../src/pipeline/indexing/store/segment';
 import { vectorSearch } from '../../src/pipeline/indexing/store/vectorSearch';
 import type { Chunk } from '../../src/pipeline/indexing/types';
-import { mulberry32 } from '../fixtures/random';
-
-const WORDS = [
-  'bàn', 'bán', 'bạn', 'ban', 'đường', 'duong', 'người', 'Việt', 'tiếng', 'hướng', 'dẫn',
-  'Straße', 'Größe', 'über', 'naïve', 'café', 'Ærø', 'garden', 'gardens', 'gardening',
-  'index', 'indexes', 'search', 'searched', 'stop', 'model', '2024', 'x86', 'ﬁle',
-];
-const QUERIES = ['bàn', 'ban', 'duong đường', 'hướng dẫn', 'Straße', 'strasse', 'garden', 'gardenin', 'indexs', 'cafe', 'über größe', 'nothing'];
-
-function randomChunks(seed: number, count: number): Chunk[] {
-  const random = mulberry32(seed);
-  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
-  const chunks: Chunk[] = [];
-  for (let i = 0; i < count; i++) {
-    const path = `docs/${i % 7}/file-${Math.floor(i / 5)}.${i % 3 ? 'md' : 'pdf'}`;
-    const words = Array.from({ length: Math.floor(random() * 40) }, () => pick(WORDS));
-    const startLine = 1 + Math.floor(random() * 500);
-    chunks.push({
-      id: `${path}#${i % 5}`,
-      path,
-      // Line breaks, punctuation and an empty chunk now and then, as real text has.
-      text: words.join(random() < 0.2 ? '\n' : ', '),
-      startLine,
-      endLine: startLine + Math.floor(random() * 30),
-      ...(i % 3 === 0 ? { page: 1 + Math.floor(random() * 40) } : {}),
-      ...(random() < 0.6 ? { heading: `§ ${pick(WORDS)} ${i % 4}` } : {}),
-    });
-  }
-  return chunks;
-}
-
-function randomVectors(seed: number, count: number, dimension: number): SegmentVectors {
-  const random = mulberry32(seed);
-  return { modelId: 'test/model', dimension, data: Float32Array.from({ length: count * dimension }, () => random() - 0.5) };
-}
-
-/** A column's values as plain data, so a Buffer and a Uint8Array view of the same bytes compare equal. */
-function plain(value: SegmentColumns[keyof SegmentColumns] | Float32Array | Int8Array): unknown {
-  if (value === undefined || Array.isArray(value)) return value;
-  if (ArrayBuffer.isView(value)) return [value.constructor === Buffer ? 'Uint8Array' : value.constructor.name, [...(value as Uint8Array)]];
-  if ('modelId' in value) return { modelId: value.modelId, dimension: value.dimension, codes: plain(value.codes), scales: plain(value.scales) };
-  const postings = value as Postings;
-  return { terms: postings.terms, starts: plain(postings.starts), docs: plain(postings.docs), freqs: plain(postings.freqs) };
-}
-
-function assertSameColumns(actual: Segment, expected: Segment): void {
-  const names = Object.keys(expected.columns) as (keyof SegmentColumns)[];
-  assert.deepEqual(Object.keys(actual.columns).sort(), [...names].sort());
-  for (const name of names) assert.deepEqual(plain(actual.columns[name]), plain(expected.columns[name]), `column ${name}`);
-}
+import { assertSameColumns, plain, QUERIES, randomChunks, randomVectors } from '../fixtures/segments';
 
 function searchResults(segment: Segment, chunks: Chunk[]) {
   const layout = layOut([segment], () => true);

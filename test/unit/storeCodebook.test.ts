@@ -73,7 +73,7 @@ test('a store that grows past the threshold learns a codebook, saves it, and eve
   assert.equal(manifest.codebooks?.length, 1, 'one codebook for the one model');
   assert.ok(fs.existsSync(path.join(dir, manifest.codebooks[0].file)));
   const segments = writer.layout().segments;
-  assert.ok(segments.length > 3);
+  assert.ok(segments.length >= 3, `segments: ${segments.map((segment) => segment.size).join(", ")}`);
   assert.deepEqual(
     segments.filter((segment) => !segment.groups).map((segment) => segment.id),
     [],

@@ -21,6 +21,8 @@ import { dequantize, quantize, type QuantizedVectors } from './quantizedVectors'
 import { GROUPS, membersByGroup } from './vectorCodebook';
 import { closeDescriptor, DamagedTextError, openDescriptor, TextFile, textChecksum } from './segmentText';
 import { exactTerms, foldTerm } from './terms';
+import { mergeColumns, type MergePart } from './segmentMerge';
+import { NameList, newChunkColumns, type ChunkColumns } from './chunkColumns';
 
 export type { QuantizedVectors };
 
@@ -81,25 +83,10 @@ const decoder = new TextDecoder();
  * per-chunk array. `build` makes them from chunks, `decode` from a file's bytes; they are
  * named, not positional, because sixteen arrays of the same type are easy to swap unseen.
  */
-export interface SegmentColumns {
+export interface SegmentColumns extends ChunkColumns {
   /** Paths of the files whose chunks are here; `fileOf` points into it. */
   files: string[];
   headings: string[];
-  fileOf: Uint32Array;
-  /** Position of the chunk in its file (its id is `path#position`). */
-  position: Uint32Array;
-  startLine: Uint32Array;
-  endLine: Uint32Array;
-  /** PDF page, 0 for none. */
-  page: Uint32Array;
-  /** Index into `headings` plus one, 0 for none. */
-  heading: Uint32Array;
-  /** Words per chunk (BM25's document length). */
-  length: Uint32Array;
-  /** Where each chunk's text starts in the text section, plus where the last one ends (`size + 1` entries). */
-  textStarts: Uint32Array;
-  /** CRC-32 of each chunk's text, checked when it is read from disk. */
-  textCrcs: Uint32Array;
   /** Every chunk's text, UTF-8, back to back — only while it is in memory (see the file's comment); else on disk. */
   text: Uint8Array | undefined;
   folded: Postings;
@@ -177,21 +164,12 @@ export class Segment {
    * must not hold up a Stop arriving meanwhile.
    */
   static async build(id: number, chunks: Chunk[], vectors?: SegmentVectors | QuantizedVectors, groups?: VectorGroups): Promise<Segment> {
-    const files: string[] = [];
-    const fileIndex = new Map<string, number>();
-    const headings: string[] = [];
-    const headingIndex = new Map<string, number>();
+    const files = new NameList();
+    const headings = new NameList();
     const n = chunks.length;
-    const fileOf = new Uint32Array(n);
-    const position = new Uint32Array(n);
-    const startLine = new Uint32Array(n);
-    const endLine = new Uint32Array(n);
-    const page = new Uint32Array(n);
-    const heading = new Uint32Array(n);
-    const length = new Uint32Array(n);
+    const columns = newChunkColumns(n);
+    const { fileOf, position, startLine, endLine, page, heading, length, textStarts, textCrcs } = columns;
     const encoded: Uint8Array[] = [];
-    const textStarts = new Uint32Array(n + 1);
-    const textCrcs = new Uint32Array(n);
     const folded = new PostingsBuilder();
     const exact = new PostingsBuilder();
     /** Folded term → whether an accented word folds to it. */
@@ -200,18 +178,12 @@ export class Segment {
     for (let d = 0; d < n; d++) {
       if (d > 0 && d % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       const chunk = chunks[d];
-      let file = fileIndex.get(chunk.path);
-      if (file === undefined) fileIndex.set(chunk.path, (file = files.push(chunk.path) - 1));
-      fileOf[d] = file;
+      fileOf[d] = files.numberOf(chunk.path);
       position[d] = positionOf(chunk);
       startLine[d] = chunk.startLine;
       endLine[d] = chunk.endLine;
       page[d] = chunk.page ?? 0;
-      if (chunk.heading) {
-        let h = headingIndex.get(chunk.heading);
-        if (h === undefined) headingIndex.set(chunk.heading, (h = headings.push(chunk.heading) - 1));
-        heading[d] = h + 1;
-      }
+      if (chunk.heading) heading[d] = headings.numberOf(chunk.heading) + 1;
       const bytes = Buffer.from(chunk.text, 'utf8');
       encoded.push(bytes);
       textStarts[d] = textBytes;
@@ -238,17 +210,9 @@ export class Segment {
     foldedPostings.terms.forEach((term, t) => (variants[t] = accented.get(term) ? 1 : 0));
     const exactPostings = exact.build((word) => accented.get(foldTerm(word)) === true);
     return new Segment(id, {
-      files,
-      headings,
-      fileOf,
-      position,
-      startLine,
-      endLine,
-      page,
-      heading,
-      length,
-      textStarts,
-      textCrcs,
+      ...columns,
+      files: files.names,
+      headings: headings.names,
       text: Buffer.concat(encoded, textBytes),
       folded: foldedPostings,
       variants,
@@ -256,6 +220,20 @@ export class Segment {
       vectors: vectors && toQuantized(vectors),
       groups: vectors && groups,
     });
+  }
+
+  /**
+   * One segment of the live chunks of `parts` (numbered in their order), copied rather than
+   * indexed again (segmentMerge.ts); its text is in memory until it is saved. A passage
+   * whose bytes on disk fail their checksum throws DamagedTextError.
+   */
+  static async merge(id: number, parts: readonly MergePart[]): Promise<Segment> {
+    return new Segment(id, { ...(await mergeColumns(parts)), groups: undefined });
+  }
+
+  /** The same segment with each chunk's group in a codebook (worked out after a merge, from its vectors). */
+  withGroups(groups: VectorGroups | undefined): Segment {
+    return new Segment(this.id, { ...this.cols, groups: this.cols.vectors && groups }, this.textFile, this.legacy);
   }
 
   /** The same chunks under a new id, with these vectors (a new embedding model); its text is in memory until it is saved. */
@@ -298,18 +276,31 @@ export class Segment {
     return decoder.decode(bytes);
   }
 
+  /** The text of chunks `from` to `to` (exclusive), back to back; read from disk for a saved segment, each chunk checked as in `chunkText`. */
+  textOf(from: number, to: number): Uint8Array {
+    const { text, textStarts, textCrcs } = this.cols;
+    const start = textStarts[from];
+    if (text) return text.subarray(start, textStarts[to]);
+    const bytes = this.textFile!.read(start, textStarts[to] - start);
+    for (let d = from; d < to; d++) {
+      if (textChecksum(bytes.subarray(textStarts[d] - start, textStarts[d + 1] - start)) !== textCrcs[d]) throw new DamagedTextError(this.id, this.textFile!.file, d);
+    }
+    return bytes;
+  }
+
   /** Chunk `d`'s vector as floats (dequantized), for merges and re-embedding; search scans `vectors`. */
   vector(d: number): Float32Array | undefined {
     return this.cols.vectors && dequantize(this.cols.vectors, d);
   }
 
   /**
-   * Drops the text from memory once the segment's file is on disk (written by `encode`):
+   * Drops the text from memory once the segment's file is on disk (written by `encodeParts`,
+   * whose `head` is given):
    * from now on it is read from `file`, which is opened at once so that it stays readable
    * after a later save replaces it.
    */
-  textSaved(file: string, bytes: Buffer): void {
-    const offset = textOffset(bytes);
+  textSaved(file: string, head: Buffer): void {
+    const offset = textOffset(head);
     this.textFile?.close();
     this.textFile = new TextFile(file, offset, openDescriptor(file));
     this.cols = { ...this.cols, text: undefined };
@@ -325,7 +316,19 @@ export class Segment {
     this.textFile?.close();
   }
 
+  /** The segment's file, in one buffer (see `encodeParts`). */
   encode(): Buffer {
+    const { head, text, padding } = this.encodeParts();
+    return Buffer.concat([head, text, padding]);
+  }
+
+  /**
+   * The segment's file in three pieces written one after the other: everything before the
+   * text (read at load, covered by the manifest's checksum), the text, and padding to 8
+   * bytes. The text is not copied into a buffer of the whole file: a merged segment's text
+   * can be a hundred megabytes.
+   */
+  encodeParts(): { head: Buffer; text: Uint8Array; padding: Buffer } {
     const c = this.cols;
     const text = this.textBytes();
     // The order of the sections is the file's layout: reordering them changes the bytes (and every checksum).
@@ -370,14 +373,14 @@ export class Segment {
     };
     const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
     const bodyStart = align8(8 + headerBytes.length);
-    const out = Buffer.alloc(bodyStart + offset);
-    out.writeUInt32LE(MAGIC, 0);
-    out.writeUInt32LE(headerBytes.length, 4);
-    headerBytes.copy(out, 8);
+    const head = Buffer.alloc(bodyStart + offsets.text[0]);
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt32LE(headerBytes.length, 4);
+    headerBytes.copy(head, 8);
     for (const [name, view] of sections) {
-      out.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), bodyStart + offsets[name][0]);
+      if (name !== 'text') head.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), bodyStart + offsets[name][0]);
     }
-    return out;
+    return { head, text, padding: Buffer.alloc(offset - offsets.text[0] - text.byteLength) };
   }
 
   /**

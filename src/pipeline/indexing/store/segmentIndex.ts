@@ -41,6 +41,7 @@ import { MANIFEST, ManifestShapeError, NewerFormatError, parseManifest, segmentF
 import { Codebooks } from './codebooks';
 import { quantize } from './quantizedVectors';
 import { Segment, type QuantizedVectors, type SegmentVectors, type VectorGroups } from './segment';
+import type { MergePart } from './segmentMerge';
 import { DamagedTextError } from './segmentText';
 import {
   checksum,
@@ -88,9 +89,15 @@ export interface SaveOptions {
   timeoutMs?: number;
 }
 
-/** Segments with fewer live chunks than this are merged once there are `SMALL_SEGMENTS_MAX` of them. */
+/** Segments with fewer live chunks than this make tier 0 of the merges (see `compact`). */
 const SMALL_SEGMENT = 1024;
-const SMALL_SEGMENTS_MAX = 8;
+/** How many segments of one tier are merged into one, and the ratio between tiers. */
+const MERGE_FACTOR = 8;
+/**
+ * No merge makes a segment of more chunks: a merged segment's text is in memory until it is
+ * saved (~100 MB at this size), and a merge of more would hold up that save for seconds.
+ */
+const MAX_MERGED = 131_072;
 /** A segment whose live share falls below this is rewritten with only its live chunks. */
 const MIN_LIVE_SHARE = 0.5;
 /** A reader whose manifest names a segment that vanished (compacted by a writer meanwhile) reads again this often. */
@@ -385,10 +392,10 @@ export class SegmentIndex {
       const segment = this.segments.get(id);
       this.unsaved.delete(id);
       if (!segment) continue;
-      const bytes = segment.encode();
-      const record: SegmentRecord = { id, file: segmentFile(id), bytes: bytes.length, crc32: checksum(bytes.subarray(0, Segment.checkedLength(bytes, bytes.length))) };
-      await writeAtomically(path.join(dir, record.file), bytes);
-      segment.textSaved(path.join(dir, record.file), bytes);
+      const { head, text, padding } = segment.encodeParts();
+      const record: SegmentRecord = { id, file: segmentFile(id), bytes: head.length + text.byteLength + padding.length, crc32: checksum(head) };
+      await writeAtomically(path.join(dir, record.file), [head, text, padding]);
+      segment.textSaved(path.join(dir, record.file), head);
       this.records.set(id, record);
       written++;
     }
@@ -603,35 +610,67 @@ export class SegmentIndex {
     }
   }
 
+  /**
+   * Drops segments with no live chunk, then merges in tiers, as log-structured stores do: a
+   * segment's tier is its count of live chunks in powers of `MERGE_FACTOR` above
+   * `SMALL_SEGMENT` (everything below it is tier 0), and once a tier holds `MERGE_FACTOR`
+   * segments of one vector model, its smallest are merged into one (up to `MAX_MERGED`
+   * chunks), which may fill the next tier. Each chunk is copied about log8(total / batch)
+   * times over the store's life, and a million chunks sit in a few dozen segments rather
+   * than hundreds — each with its own term list that every query looks its words up in.
+   * A segment that lost most of its chunks is rewritten with only the live ones.
+   */
   private async compact(): Promise<void> {
     await this.placeInCodebooks();
     const layout = this.layout();
-    const small: { segment: Segment; live: number[] }[] = [];
+    const tiers = new Map<string, MergePart[][]>();
+    const sparse = new Set<Segment>();
     for (const segment of layout.segments) {
       const live = this.liveOf(segment, layout);
-      if (live.length === 0) this.replace(segment, undefined);
-      else if (live.length < SMALL_SEGMENT) small.push({ segment, live });
-      else if (live.length < segment.size * MIN_LIVE_SHARE) {
-        const vectors = segment.vectors && packVectors(segment.vectors.modelId, liveVectors(segment, live));
-        this.replace(segment, await this.rebuild(segment, live, await this.placed(vectors, [{ segment, live }])));
+      if (live.length === 0) {
+        this.replace(segment, undefined);
+        continue;
+      }
+      if (live.length < segment.size * MIN_LIVE_SHARE) sparse.add(segment);
+      // Keyed by vector model (or none): no chunk may lose its vector in a merge.
+      const key = segment.vectors?.modelId ?? '';
+      const byTier = tiers.get(key) ?? [];
+      tiers.set(key, byTier);
+      (byTier[tierOf(live.length)] ??= []).push({ segment, live });
+    }
+    for (const byTier of tiers.values()) {
+      for (let tier = 0; tier < byTier.length; tier++) {
+        const entries = byTier[tier];
+        while (entries && entries.length >= MERGE_FACTOR) {
+          entries.sort((a, b) => a.live.length - b.live.length);
+          let count = 0;
+          let chunks = 0;
+          while (count < entries.length && chunks + entries[count].live.length <= MAX_MERGED) chunks += entries[count++].live.length;
+          if (count < 2) break;
+          const parts = entries.splice(0, count);
+          const merged = await this.merged(parts);
+          for (const { segment } of parts) sparse.delete(segment);
+          (byTier[tierOf(merged.size)] ??= []).push({ segment: merged, live: range(merged.size) });
+        }
       }
     }
-    if (small.length < SMALL_SEGMENTS_MAX) return;
-    // Merged by vector model (or none), so that no chunk loses its vector in a merge.
-    const groups = new Map<string, typeof small>();
-    for (const entry of small) {
-      const model = entry.segment.vectors?.modelId ?? '';
-      groups.set(model, [...(groups.get(model) ?? []), entry]);
+    // Small ones wait for their tier's merge: rewriting one alone each time a file in it changes would be churn.
+    for (const segment of sparse) {
+      const live = this.liveOf(segment, this.layout());
+      if (live.length >= SMALL_SEGMENT) await this.merged([{ segment, live }]);
     }
-    for (const [modelId, group] of groups) {
-      if (group.length < 2) continue;
-      const chunks = group.flatMap(({ segment, live }) => live.map((d) => segment.chunk(d)));
-      const placed = await this.placed(modelId ? packVectors(modelId, group.flatMap(({ segment, live }) => liveVectors(segment, live))) : undefined, group);
-      const merged = await Segment.build(newSegmentId(), chunks, placed.vectors, placed.groups);
-      for (const { segment } of group) this.replace(segment, undefined);
-      this.putSegment(merged);
-      this.repoint(merged);
-    }
+  }
+
+  /** Puts one segment of `parts`' live chunks (with their groups in the codebook) in their place. */
+  private async merged(parts: MergePart[]): Promise<Segment> {
+    const copied = await Segment.merge(newSegmentId(), parts);
+    const vectors = copied.vectors;
+    const groups = vectors && (this.codebooks.carried(parts) ?? (await this.codebooks.groupsFor(vectors, this.layout().segments)));
+    const merged = copied.withGroups(groups);
+    for (const { segment } of parts) this.replace(segment, undefined);
+    this.putSegment(merged);
+    this.repoint(merged);
+    return merged;
   }
 
   /**
@@ -723,10 +762,6 @@ function newSegmentId(): number {
   return randomInt(2 ** 32, 2 ** 48);
 }
 
-function liveVectors(segment: Segment, live: number[]): Float32Array[] {
-  return live.map((d) => segment.vector(d)!);
-}
-
 function packVectors(modelId: string, vectors: Float32Array[]): SegmentVectors {
   const dimension = vectors[0]?.length ?? 0;
   const data = new Float32Array(vectors.length * dimension);
@@ -734,3 +769,11 @@ function packVectors(modelId: string, vectors: Float32Array[]): SegmentVectors {
   return { modelId, dimension, data };
 }
 
+/** A segment's merge tier by its live chunks: 0 below `SMALL_SEGMENT`, then one per power of `MERGE_FACTOR`. */
+function tierOf(live: number): number {
+  return live < SMALL_SEGMENT ? 0 : 1 + Math.floor(Math.log(live / SMALL_SEGMENT) / Math.log(MERGE_FACTOR));
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
