@@ -1,7 +1,8 @@
 /**
  * Indexing from the editor: Index Workspace, Index This File, the watcher that keeps the
- * index current, and the status bar item that shows its state. The host only finds files
- * and reports progress; reading and indexing happen in the pipeline process.
+ * index current, and the status bar item that shows its state. The host says which files
+ * (settings, or the ones the watcher reports) and reports progress; finding a workspace's
+ * files, reading and indexing them happen in the pipeline process.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';

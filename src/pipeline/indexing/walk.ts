@@ -1,7 +1,8 @@
 /**
  * The files of a folder that are worth indexing: documents and source by extension,
  * without dependency, build and VCS folders, and without what .gitignore excludes.
- * (In VS Code the host finds files itself, honouring `localRag.include`/`exclude`.)
+ * This is the CLI's walk; Index Workspace in VS Code walks with the user's
+ * `localRag.include`/`exclude` instead (workspaceWalk.ts).
  *
  * The walk never leaves its root: a symbolic link is followed only when its real path is
  * inside the root's real path (`docs/root -> /` or `passwd.md -> /etc/passwd` are listed
