@@ -29,10 +29,8 @@ export class Codebooks {
 
   /** The groups of `vectors` in the codebook of their model, learning it first when the store now holds enough of them. */
   async groupsFor(vectors: QuantizedVectors, segments: readonly Segment[]): Promise<VectorGroups | undefined> {
-    const count = vectors.codes.length / (vectors.dimension || 1);
-    const codebook = this.forModel(vectors.modelId, vectors.dimension) ?? (await this.learn(vectors, segments));
-    if (!codebook) return undefined;
-    return { codebook: codebook.id, of: await groupsOf(codebook, vectors, count, yieldNow) };
+    if (!this.forModel(vectors.modelId, vectors.dimension)) await this.learn(vectors, segments);
+    return this.groupsForKnown(vectors);
   }
 
   /** The groups of `vectors` in the codebook their model has already (undefined when none: nothing is learned here). */
@@ -102,7 +100,9 @@ export class Codebooks {
     const sample = new Float32Array(TRAINING_SAMPLE * dimension);
     for (let i = 0; i < TRAINING_SAMPLE; i++) {
       let pick = Math.floor(random() * total);
-      const source = sources.find((candidate) => (pick < candidate.scales.length ? true : ((pick -= candidate.scales.length), false)))!;
+      let s = 0;
+      while (pick >= sources[s].scales.length) pick -= sources[s++].scales.length;
+      const source = sources[s];
       const scale = source.scales[pick];
       for (let j = 0, at = pick * dimension; j < dimension; j++) sample[i * dimension + j] = source.codes[at + j] * scale;
     }

@@ -665,7 +665,9 @@ export class SegmentIndex {
   private async merged(parts: MergePart[]): Promise<Segment> {
     const copied = await Segment.merge(newSegmentId(), parts);
     const vectors = copied.vectors;
-    const groups = vectors && (this.codebooks.carried(parts) ?? (await this.codebooks.groupsFor(vectors, this.layout().segments)));
+    // The parts' vectors are the merged segment's: a codebook learned now must not count them twice.
+    const others = () => this.layout().segments.filter((segment) => !parts.some((part) => part.segment === segment));
+    const groups = vectors && (this.codebooks.carried(parts) ?? (await this.codebooks.groupsFor(vectors, others())));
     const merged = copied.withGroups(groups);
     for (const { segment } of parts) this.replace(segment, undefined);
     this.putSegment(merged);
