@@ -12,7 +12,7 @@ import { quantize } from '../../src/pipeline/indexing/store/quantizedVectors';
 import { Segment } from '../../src/pipeline/indexing/store/segment';
 import { vectorSearch } from '../../src/pipeline/indexing/store/vectorSearch';
 import type { Chunk } from '../../src/pipeline/indexing/types';
-import { assertSameColumns, plain, QUERIES, randomChunks, randomVectors } from '../fixtures/segments';
+import { assertSameColumns, olderSegmentFile, plain, QUERIES, randomChunks, randomVectors } from '../fixtures/segments';
 
 function searchResults(segment: Segment, chunks: Chunk[]) {
   const layout = layOut([segment], () => true);
@@ -52,6 +52,19 @@ describe('segment encode/decode', () => {
       assert.ok(decoded.encode().equals(bytes), 'a decoded segment encodes to the same bytes');
     });
   }
+
+  test('a segment of format 2 (chunk numbers as u32) is read as it is, answers the same, and is written in the current format', async () => {
+    const chunks = randomChunks(6, 200);
+    const built = await Segment.build(5, chunks, randomVectors(7, 200, 8));
+    const order = 'fileOf position startLine endLine page heading length textStarts textCrcs foldedTerms foldedStarts foldedDocs foldedFreqs variants exactTerms exactStarts exactDocs exactFreqs vectorScales vectors groups text'.split(' ');
+    const format2 = olderSegmentFile(built, 2, order);
+    const decoded = Segment.decode(5, format2);
+    assertSameColumns(decoded, built);
+    assert.deepEqual(searchResults(decoded, chunks), searchResults(built, chunks));
+    const rewritten = decoded.encode();
+    assert.ok(rewritten.length < format2.length, `the postings take less room (${rewritten.length} < ${format2.length} bytes)`);
+    assertSameColumns(Segment.decode(5, rewritten), built);
+  });
 
   test('a segment given new vectors keeps every other column', async () => {
     const chunks = randomChunks(4, 50);

@@ -79,7 +79,7 @@ describe('merging segments', () => {
     assert.equal(plainOnly.exact.size, 0, 'a segment without accents keeps no exact forms');
     const merged = await assertMergeEqualsRebuild([{ segment: plainOnly, live: [0, 1] }, { segment: accented, live: [0, 1] }]);
     const ban = merged.exact.find('ban');
-    assert.deepEqual([...merged.exact.docs.subarray(merged.exact.starts[ban], merged.exact.starts[ban + 1])], [0, 2], '"ban" in both parts');
+    assert.deepEqual([...merged.exact.docsOf(ban)], [0, 2], '"ban" in both parts');
   });
 
   test('parts whose text is on disk are copied from their files; a damaged passage is named, not copied', async () => {

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RequestToken } from '../../src/pipeline/cancellation';
+import { FORMAT_VERSION } from '../../src/pipeline/indexing/store/manifest';
 import { WorkspaceIndex } from '../../src/pipeline/indexing/workspaceIndex';
 import type { Logger } from '../../src/pipeline/log';
 
@@ -170,7 +171,7 @@ describe('a store from a newer version', () => {
   async function futureStore(name: string): Promise<{ store: string; files: { absPath: string; displayPath: string }[] }> {
     const made = await threeFileStore(name);
     const manifest = path.join(made.store, 'manifest.json');
-    const future = { ...JSON.parse(fs.readFileSync(manifest, 'utf8')), version: 6, somethingNew: { shape: 'unknown to us' } };
+    const future = { ...JSON.parse(fs.readFileSync(manifest, 'utf8')), version: FORMAT_VERSION + 1, somethingNew: { shape: 'unknown to us' } };
     fs.writeFileSync(manifest, JSON.stringify(future));
     // What a newer version might keep beside it, and a stray our own rules would remove.
     fs.writeFileSync(path.join(made.store, 'seg-12.bin'), 'a segment of the newer format');
@@ -185,12 +186,12 @@ describe('a store from a newer version', () => {
     const before = snapshot(store);
     const log = recorder();
     const index = await WorkspaceIndex.open(store, log);
-    const expected = 'This index was written by a newer Local RAG (format 6; this version reads up to 5)';
+    const expected = `This index was written by a newer Local RAG (format ${FORMAT_VERSION + 1}; this version reads up to ${FORMAT_VERSION})`;
     assert.ok(log.lines.some((line) => line.startsWith(`error: ${expected}`)), log.lines.join(' | '));
     assert.match(index.newerFormat ?? '', new RegExp(expected.replace(/[()]/g, '\\$&')));
     assert.equal(index.status().files, 0);
     assert.ok(index.status().storeProblems?.some((problem) => problem.startsWith(expected)), 'Show Index Summary names the newer format');
-    await assert.rejects(index.indexFiles(files, token()), /written by a newer Local RAG \(format 6/);
+    await assert.rejects(index.indexFiles(files, token()), new RegExp(`written by a newer Local RAG \\(format ${FORMAT_VERSION + 1}`));
     await assert.rejects(index.removeFiles(['walrus.md']), /written by a newer Local RAG/);
     await index.close();
     assert.deepEqual(snapshot(store), before, 'the newer store was changed');
@@ -202,7 +203,7 @@ describe('a store from a newer version', () => {
     for (const args of [['search', 'narwhals'], ['index', path.join(root, 'future-cli-docs')]]) {
       const run = spawnSync(process.execPath, [CLI, ...args, '--store', store], { encoding: 'utf8' });
       assert.notEqual(run.status, 0, `${args[0]} succeeded on a newer store`);
-      assert.match(run.stderr, /This index was written by a newer Local RAG \(format 6; this version reads up to 5\)/);
+      assert.match(run.stderr, new RegExp(`This index was written by a newer Local RAG \\(format ${FORMAT_VERSION + 1}; this version reads up to ${FORMAT_VERSION}\\)`));
     }
     assert.deepEqual(snapshot(store), before);
   });
@@ -229,7 +230,7 @@ describe('a store of format 3', () => {
     await index.indexFiles([{ absPath: path.join(docs, 'tern.md'), displayPath: 'tern.md' }], token());
     await index.close();
     const saved = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-    assert.equal(saved.version, 5);
+    assert.equal(saved.version, FORMAT_VERSION);
     assert.ok(saved.segments.every((record: { crc32?: number }) => Number.isInteger(record.crc32)));
     const reopened = await WorkspaceIndex.open(store, { log: () => {} });
     for (const word of ['walruses', 'narwhals', 'puffins', 'terns']) assert.equal(reopened.search(word, 1).length, 1, word);

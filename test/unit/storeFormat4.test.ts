@@ -15,6 +15,8 @@ import { SegmentIndex } from '../../src/pipeline/indexing/store/segmentIndex';
 import type { Chunk } from '../../src/pipeline/indexing/types';
 import type { Logger } from '../../src/pipeline/log';
 import { mulberry32 } from '../fixtures/random';
+import { olderSegmentFile } from '../fixtures/segments';
+import { FORMAT_VERSION } from '../../src/pipeline/indexing/store/manifest';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-rag-format4-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -25,31 +27,8 @@ const FORMAT_1_ORDER = 'fileOf position startLine endLine page heading length te
 
 /** Format 1's layout: the same columns in this order, the text after `textStarts`, vectors as float32. */
 async function format1Segment(chunks: Chunk[], vectors: Float32Array): Promise<Buffer> {
-  const c = (await Segment.build(1, chunks)).columns;
-  const field = (name: 'folded' | 'exact', part: string): ArrayBufferView => {
-    const postings = c[name];
-    return part === 'Terms' ? Buffer.from(postings.terms.join('\n')) : postings[part === 'Starts' ? 'starts' : part === 'Docs' ? 'docs' : 'freqs'];
-  };
-  const sections = FORMAT_1_ORDER.map((name): [string, ArrayBufferView] => {
-    const postings = /^(folded|exact)(Terms|Starts|Docs|Freqs)$/.exec(name);
-    if (postings) return [name, field(postings[1] as 'folded' | 'exact', postings[2])];
-    return [name, name === 'vectors' ? vectors : (c[name as keyof typeof c] as ArrayBufferView)];
-  });
-  const align8 = (n: number) => (n + 7) & ~7;
-  const offsets: Record<string, [number, number]> = {};
-  let offset = 0;
-  for (const [name, view] of sections) {
-    offsets[name] = [offset, view.byteLength];
-    offset = align8(offset + view.byteLength);
-  }
-  const header = Buffer.from(JSON.stringify({ format: 1, size: chunks.length, files: c.files, headings: c.headings, vectors: { modelId: MODEL, dimension: DIMENSION }, sections: offsets }));
-  const bodyStart = align8(8 + header.length);
-  const out = Buffer.alloc(bodyStart + offset);
-  out.writeUInt32LE(0x4c524147, 0);
-  out.writeUInt32LE(header.length, 4);
-  header.copy(out, 8);
-  for (const [name, view] of sections) out.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), bodyStart + offsets[name][0]);
-  return out;
+  const built = await Segment.build(1, chunks);
+  return olderSegmentFile(built, 1, FORMAT_1_ORDER, { vectors }, { vectors: { modelId: MODEL, dimension: DIMENSION } });
 }
 
 function unitVectors(seed: number, count: number): Float32Array[] {
@@ -114,7 +93,7 @@ describe('a store of format 4', () => {
     await index.save();
     assert.ok(lines.some((line) => /^info: Rewriting 2 part\(s\) of the saved index in the current format/.test(line)), lines.join(' | '));
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    assert.equal(manifest.version, 5);
+    assert.equal(manifest.version, FORMAT_VERSION);
     assert.ok(!fs.existsSync(path.join(dir, 'seg-v4-1000000a1.bin')), 'the old segment files are gone');
 
     const reopened = await SegmentIndex.open(dir, logger);

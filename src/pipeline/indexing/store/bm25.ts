@@ -82,7 +82,7 @@ function score(layout: Layout, terms: string[], field: Field, stem?: QueryLangua
       for (const ref of match.refs) df += ref.postings.documentFrequency(ref.t);
       const weight = match.weight * inverseDocumentFrequency(layout.total, df);
       for (const { base, postings, t } of match.refs) {
-        count = accumulate(postings.docs, postings.freqs, postings.starts[t], postings.starts[t + 1], base, layout, weight, 1 << i, scores, matched, touched, count);
+        count = accumulate(postings.docsOf(t), postings.freqsOf(t), base, layout, weight, 1 << i, scores, matched, touched, count);
       }
     }
   });

@@ -5,14 +5,16 @@
  *
  * Versions: 3 named segments by number (`seg-N.bin`) without checksums; 4 records each
  * segment's file name, size and CRC-32; 5 names segments of format 2 (text last, read from
- * disk and checked per chunk; int8 vectors), whose CRC-32 covers all but the text. v3 and v4
- * manifests still load (and are written as v5 by the next save, which rewrites format-1
- * segments): v5 exists so that a v4 Local RAG refuses such a store instead of taking its
- * segments for damaged ones. A manifest from a newer version is refused, never "repaired".
+ * disk and checked per chunk; int8 vectors), whose CRC-32 covers all but the text; 6 may
+ * name segments of format 3 (postings' chunk numbers as varint gaps). v3 to v5 manifests
+ * still load (and are written as v6 by the next save, which rewrites format-1 segments and
+ * keeps format-2 ones): each version exists so that the Local RAG before it refuses such a
+ * store instead of taking its segments for damaged ones. A manifest from a newer version is
+ * refused, never "repaired".
  */
 import type { FailureReason, IndexFailure } from '../../../protocol/indexing';
 
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 export const MANIFEST = 'manifest.json';
 
 export interface FileEntry {

@@ -3,7 +3,7 @@
  * without reading or tokenizing any text: what lets the store fold many small segments
  * into a few large ones (segmentMerge.ts) at the cost of copying arrays.
  */
-import { Postings } from './postings';
+import { PostingsWriter, type Postings } from './postings';
 
 /** How many terms are merged between two yields to the event loop (a Stop must not wait for a merge). */
 const YIELD_EVERY = 8192;
@@ -29,15 +29,9 @@ export interface TermSource {
  * whose chunks are all left out are dropped; `flags` holds each kept term's OR-ed flag.
  */
 export async function mergePostings(sources: readonly TermSource[]): Promise<{ postings: Postings; flags: Uint8Array }> {
-  let bound = 0;
-  for (const { owners, at } of sources) for (let i = 0; i < owners.length; i++) bound += owners[i].documentFrequency(at[i]);
-  const docs = new Uint32Array(bound);
-  const freqs = new Uint8Array(bound);
-  const terms: string[] = [];
-  const starts: number[] = [];
+  const writer = new PostingsWriter();
   const flags: number[] = [];
   const cursor = new Int32Array(sources.length);
-  let p = 0;
   for (let merged = 1; ; merged++) {
     if (merged % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     let least: string | undefined;
@@ -46,7 +40,7 @@ export async function mergePostings(sources: readonly TermSource[]): Promise<{ p
       if (term !== undefined && (least === undefined || term < least)) least = term;
     }
     if (least === undefined) break;
-    const start = p;
+    writer.term(least);
     let flag = 0;
     for (let s = 0; s < sources.length; s++) {
       const source = sources[s];
@@ -57,20 +51,17 @@ export async function mergePostings(sources: readonly TermSource[]): Promise<{ p
       const owner = source.owners[i];
       const t = source.at[i];
       const { renumber } = source;
-      for (let q = owner.starts[t], end = owner.starts[t + 1]; q < end; q++) {
-        const doc = renumber[owner.docs[q]];
-        if (doc < 0) continue;
-        docs[p] = doc;
-        freqs[p++] = owner.freqs[q];
+      const docs = owner.docsOf(t);
+      const freqs = owner.freqsOf(t);
+      for (let q = 0; q < docs.length; q++) {
+        const doc = renumber[docs[q]];
+        if (doc >= 0) writer.add(doc, freqs[q]);
       }
     }
-    if (p === start) continue;
-    terms.push(least);
-    starts.push(start);
-    flags.push(flag);
+    if (writer.termHasPostings) flags.push(flag);
+    else writer.dropTerm();
   }
-  starts.push(p);
-  return { postings: new Postings(terms, Uint32Array.from(starts), docs.slice(0, p), freqs.slice(0, p)), flags: Uint8Array.from(flags) };
+  return { postings: writer.finish(), flags: Uint8Array.from(flags) };
 }
 
 /** A field's terms as a source: each term stands for its own list. */

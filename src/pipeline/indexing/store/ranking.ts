@@ -42,15 +42,14 @@ export function inverseDocumentFrequency(total: number, df: number): number {
 }
 
 /**
- * Adds one term's BM25+ share to every live chunk of a posting range, and marks the chunk as
- * matching query word `bit`; returns the new count of `touched` chunks. The hot loop of a
- * keyword search: kept monomorphic, and with no call out of this module per posting.
+ * Adds one term's BM25+ share to every live chunk of its postings in a segment (`docs`,
+ * numbered from `base`), and marks the chunk as matching query word `bit`; returns the new
+ * count of `touched` chunks. The hot loop of a keyword search: kept monomorphic, and with no
+ * call out of this module per posting.
  */
 export function accumulate(
   docs: Uint32Array,
   freqs: Uint8Array,
-  from: number,
-  to: number,
   base: number,
   layout: Layout,
   weight: number,
@@ -61,7 +60,7 @@ export function accumulate(
   count: number,
 ): number {
   const { live, norms } = layout;
-  for (let p = from; p < to; p++) {
+  for (let p = 0; p < docs.length; p++) {
     const doc = base + docs[p];
     if (live[doc] === 0) continue;
     const tf = freqs[p];

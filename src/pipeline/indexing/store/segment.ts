@@ -28,8 +28,13 @@ export type { QuantizedVectors };
 
 const MAGIC = 0x4c524147; // "LRAG"
 const YIELD_EVERY = 256;
-/** 2: text last, with a checksum per chunk; vectors as int8. 1: float32 vectors, the text amid the columns. */
-const FORMAT = 2;
+/**
+ * 3: chunk numbers in the postings as varint gaps (postings.ts). 2: text last, with a
+ * checksum per chunk; vectors as int8. 1: float32 vectors, the text amid the columns.
+ * Formats 2 and 3 are read as they are, format 1 is rewritten by the next save.
+ */
+const FORMAT = 3;
+const PLAIN_DOCS_FORMAT = 2;
 const LEGACY_FORMAT = 1;
 
 /** Vectors of every chunk of a segment, from one model, as the embedder gave them. */
@@ -65,11 +70,13 @@ type SectionName =
   | 'foldedTerms'
   | 'foldedStarts'
   | 'foldedDocs'
+  | 'foldedDocStarts'
   | 'foldedFreqs'
   | 'variants'
   | 'exactTerms'
   | 'exactStarts'
   | 'exactDocs'
+  | 'exactDocStarts'
   | 'exactFreqs'
   | 'vectorScales'
   | 'vectors'
@@ -331,6 +338,8 @@ export class Segment {
   encodeParts(): { head: Buffer; text: Uint8Array; padding: Buffer } {
     const c = this.cols;
     const text = this.textBytes();
+    const folded = c.folded.compactDocs;
+    const exact = c.exact.compactDocs;
     // The order of the sections is the file's layout: reordering them changes the bytes (and every checksum).
     const sections: [SectionName, ArrayBufferView][] = [
       ['fileOf', c.fileOf],
@@ -344,12 +353,14 @@ export class Segment {
       ['textCrcs', c.textCrcs],
       ['foldedTerms', Buffer.from(c.folded.terms.join('\n'), 'utf8')],
       ['foldedStarts', c.folded.starts],
-      ['foldedDocs', c.folded.docs],
+      ['foldedDocs', folded.bytes],
+      ['foldedDocStarts', folded.offsets],
       ['foldedFreqs', c.folded.freqs],
       ['variants', c.variants],
       ['exactTerms', Buffer.from(c.exact.terms.join('\n'), 'utf8')],
       ['exactStarts', c.exact.starts],
-      ['exactDocs', c.exact.docs],
+      ['exactDocs', exact.bytes],
+      ['exactDocStarts', exact.offsets],
       ['exactFreqs', c.exact.freqs],
       ['vectorScales', c.vectors?.scales ?? new Float32Array(0)],
       ['vectors', c.vectors?.codes ?? new Int8Array(0)],
@@ -444,7 +455,7 @@ export class Segment {
   static checkedLength(head: Buffer, size: number): number {
     try {
       const { header, bodyStart } = parseHeader(head);
-      return header.format === FORMAT && header.sections.text ? Math.min(size, bodyStart + header.sections.text[0]) : size;
+      return header.format !== LEGACY_FORMAT && header.sections.text ? Math.min(size, bodyStart + header.sections.text[0]) : size;
     } catch {
       return size;
     }
@@ -470,7 +481,7 @@ function parseHeader(bytes: Buffer): { header: Header; bodyStart: number } {
 
 function parse(bytes: Buffer): { header: Header; body: Buffer } {
   const { header, bodyStart } = parseHeader(bytes);
-  if (header.format !== FORMAT && header.format !== LEGACY_FORMAT) throw new Error(`segment format ${header.format} is not ${FORMAT}`);
+  if (header.format !== FORMAT && header.format !== PLAIN_DOCS_FORMAT && header.format !== LEGACY_FORMAT) throw new Error(`segment format ${header.format} is not ${FORMAT}`);
   // Typed-array views need aligned offsets; a pooled Buffer may not start on one.
   const body = (bytes.byteOffset + bodyStart) % 8 === 0 ? bytes.subarray(bodyStart) : Buffer.from(bytes.subarray(bodyStart));
   return { header, body };
@@ -491,7 +502,7 @@ function sectionViews(header: Header, body: Buffer) {
   };
 }
 
-/** The columns both formats share; copies of the file's bytes when `copy`, else views over them. */
+/** The columns all formats share; copies of the file's bytes when `copy`, else views over them. */
 function columnsOf(header: Header, view: ReturnType<typeof sectionViews>, copy = false) {
   const u32 = (name: SectionName) => (copy ? view.u32(name).slice() : view.u32(name));
   const u8 = (name: SectionName) => (copy ? view.u8(name).slice() : view.u8(name));
@@ -499,7 +510,9 @@ function columnsOf(header: Header, view: ReturnType<typeof sectionViews>, copy =
     const text = decoder.decode(view.u8(name));
     return text ? text.split('\n') : [];
   };
-  const postings = (field: 'folded' | 'exact') => new Postings(terms(`${field}Terms`), u32(`${field}Starts`), u32(`${field}Docs`), u8(`${field}Freqs`));
+  const docs = (field: 'folded' | 'exact') =>
+    header.format === FORMAT ? { bytes: u8(`${field}Docs`), offsets: u32(`${field}DocStarts`) } : u32(`${field}Docs`);
+  const postings = (field: 'folded' | 'exact') => new Postings(terms(`${field}Terms`), u32(`${field}Starts`), u8(`${field}Freqs`), docs(field));
   return {
     files: header.files,
     headings: header.headings,
