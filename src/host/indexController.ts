@@ -332,10 +332,10 @@ export class IndexController implements vscode.Disposable {
   }
 
   private warnSearchCut(limit: number): void {
-    this.log.warn(`VS Code's file search stopped at ${limit} files; some files of the workspace were not seen.`);
+    this.log.warn(`The file search stopped at ${limit} matching files; some files of the workspace were not seen.`);
     void vscode.window.showWarningMessage(
       vscode.l10n.t(
-        'Local RAG: the file search stopped at {0} files (a link to a large folder outside the workspace? search.followSymlinks makes VS Code follow links), so some files were not seen. Remove the link, exclude it in localRag.exclude, or raise localRag.maxFiles.',
+        'Local RAG: the file search stopped at {0} matching files, so some files of the workspace were not seen. Narrow localRag.include, exclude folders in localRag.exclude, or raise localRag.maxFiles.',
         limit,
       ),
     );
