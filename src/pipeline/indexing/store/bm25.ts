@@ -47,7 +47,8 @@ type Field = 'folded' | 'exact';
 
 interface Match {
   weight: number;
-  refs: { base: number; postings: Postings; t: number }[];
+  /** Where the term is: in `postings` (term `t`) of the segment numbered from `base`, whose chunks have `lengths` words. */
+  refs: { base: number; lengths: Uint32Array; postings: Postings; t: number }[];
 }
 
 /** The `k` best live chunks for `query`, best first. */
@@ -81,8 +82,8 @@ function score(layout: Layout, terms: string[], field: Field, stem?: QueryLangua
       let df = 0;
       for (const ref of match.refs) df += ref.postings.documentFrequency(ref.t);
       const weight = match.weight * inverseDocumentFrequency(layout.total, df);
-      for (const { base, postings, t } of match.refs) {
-        count = accumulate(postings.docsOf(t), postings.freqsOf(t), base, layout, weight, 1 << i, scores, matched, touched, count);
+      for (const { base, lengths, postings, t } of match.refs) {
+        count = accumulate(postings.docsOf(t), postings.freqsOf(t), lengths, base, layout, weight, 1 << i, scores, matched, touched, count);
       }
     }
   });
@@ -116,15 +117,16 @@ function matches(layout: Layout, term: string, field: Field, stem?: QueryLanguag
   const termStem = stem?.(term);
   layout.segments.forEach((segment, s) => {
     const base = layout.bases[s];
+    const lengths = segment.length;
     for (const { postings, usable } of fieldPostings(segment, term, field)) {
       const exact = postings.find(term);
-      if (exact >= 0 && usable(exact)) add(term, 1, { base, postings, t: exact });
+      if (exact >= 0 && usable(exact)) add(term, 1, { base, lengths, postings, t: exact });
       if (stem && termStem && termStem.length >= STEM_MIN) {
         // Stems of folded German and Spanish words are prefixes of them ("häuser", "hauser" → "haus").
         const [from, to] = postings.prefixRange(termStem);
         for (let t = from; t < to; t++) {
           const derived = postings.terms[t];
-          if (derived !== term && usable(t) && stem(derived) === termStem) add(derived, STEM_WEIGHT, { base, postings, t });
+          if (derived !== term && usable(t) && stem(derived) === termStem) add(derived, STEM_WEIGHT, { base, lengths, postings, t });
         }
       }
       if (length >= PREFIX_MIN) {
@@ -132,7 +134,7 @@ function matches(layout: Layout, term: string, field: Field, stem?: QueryLanguag
         for (let t = from; t < to; t++) {
           const derived = postings.terms[t];
           if (derived.length === length || !usable(t)) continue;
-          add(derived, prefixWeight(derived.length, length), { base, postings, t });
+          add(derived, prefixWeight(derived.length, length), { base, lengths, postings, t });
         }
       }
       if (length >= FUZZY_MIN) {
@@ -142,7 +144,7 @@ function matches(layout: Layout, term: string, field: Field, stem?: QueryLanguag
         for (let t = from; t < to; t++) {
           const derived = postings.terms[t];
           if (Math.abs(derived.length - length) > 1 || derived.startsWith(term) || !usable(t) || !withinOneEdit(term, derived)) continue;
-          add(derived, fuzzyWeight(derived.length), { base, postings, t });
+          add(derived, fuzzyWeight(derived.length), { base, lengths, postings, t });
         }
       }
     }

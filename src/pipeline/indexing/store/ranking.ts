@@ -25,17 +25,6 @@ export interface Scored {
   score: number;
 }
 
-/** BM25's length normalisation of every chunk: k · (1 − b + b · length / average length). */
-export function lengthNorms(lengths: Uint32Array[], total: number): Float32Array {
-  let words = 0;
-  for (const segment of lengths) for (let d = 0; d < segment.length; d++) words += segment[d];
-  const average = total ? words / total : 1;
-  const norms = new Float32Array(total);
-  let doc = 0;
-  for (const segment of lengths) for (let d = 0; d < segment.length; d++) norms[doc++] = K * (1 - B + (B * segment[d]) / average);
-  return norms;
-}
-
 /** BM25's inverse document frequency of a term found in `df` of `total` chunks (the term's weight is multiplied by it). */
 export function inverseDocumentFrequency(total: number, df: number): number {
   return Math.log(1 + (total - df + 0.5) / (df + 0.5));
@@ -43,13 +32,14 @@ export function inverseDocumentFrequency(total: number, df: number): number {
 
 /**
  * Adds one term's BM25+ share to every live chunk of its postings in a segment (`docs`,
- * numbered from `base`), and marks the chunk as matching query word `bit`; returns the new
+ * numbered from `base`, of `lengths` words), and marks the chunk as matching query word `bit`; returns the new
  * count of `touched` chunks. The hot loop of a keyword search: kept monomorphic, and with no
  * call out of this module per posting.
  */
 export function accumulate(
   docs: Uint32Array,
   freqs: Uint8Array,
+  lengths: Uint32Array,
   base: number,
   layout: Layout,
   weight: number,
@@ -59,13 +49,17 @@ export function accumulate(
   touched: Int32Array,
   count: number,
 ): number {
-  const { live, norms } = layout;
+  const { live, averageLength } = layout;
+  // BM25's length normalisation, k · (1 − b + b · length / average length), as a + c · length.
+  const a = K * (1 - B);
+  const c = (K * B) / averageLength;
   for (let p = 0; p < docs.length; p++) {
-    const doc = base + docs[p];
+    const d = docs[p];
+    const doc = base + d;
     if (live[doc] === 0) continue;
     const tf = freqs[p];
     if (matched[doc] === 0) touched[count++] = doc;
-    scores[doc] += weight * (D + (tf * (K + 1)) / (tf + norms[doc]));
+    scores[doc] += weight * (D + (tf * (K + 1)) / (tf + a + c * lengths[d]));
     matched[doc] |= bit;
   }
   return count;

@@ -113,6 +113,7 @@ export interface VectorGroups {
 
 export class Segment {
   private members: { starts: Uint32Array; members: Uint32Array } | undefined;
+  private wordCount: number | undefined;
 
   private constructor(
     readonly id: number,
@@ -141,6 +142,16 @@ export class Segment {
 
   get length(): Uint32Array {
     return this.cols.length;
+  }
+
+  /** Words in all its chunks (live or not), for BM25's average length: counted once. */
+  get words(): number {
+    if (this.wordCount === undefined) {
+      let sum = 0;
+      for (const words of this.cols.length) sum += words;
+      this.wordCount = sum;
+    }
+    return this.wordCount;
   }
 
   get folded(): Postings {

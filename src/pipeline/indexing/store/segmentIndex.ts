@@ -622,42 +622,47 @@ export class SegmentIndex {
    */
   private async compact(): Promise<void> {
     await this.placeInCodebooks();
+    // Counted from the files, not chunk by chunk: a save at a million chunks must not walk them all.
+    const counts = new Map<number, number>();
+    for (const entry of this.fileMap.values()) if (entry.segment) counts.set(entry.segment, (counts.get(entry.segment) ?? 0) + entry.chunks);
+    // Valid for every segment this compaction has not replaced yet: merges only repoint their own parts' files.
     const layout = this.layout();
-    const tiers = new Map<string, MergePart[][]>();
+    const liveOf = (entry: TierEntry) => entry.live ?? this.liveOf(entry.segment, layout);
+    const tiers = new Map<string, TierEntry[][]>();
     const sparse = new Set<Segment>();
     for (const segment of layout.segments) {
-      const live = this.liveOf(segment, layout);
-      if (live.length === 0) {
+      const count = counts.get(segment.id) ?? 0;
+      if (count === 0) {
         this.replace(segment, undefined);
         continue;
       }
-      if (live.length < segment.size * MIN_LIVE_SHARE) sparse.add(segment);
+      if (count < segment.size * MIN_LIVE_SHARE) sparse.add(segment);
       // Keyed by vector model (or none): no chunk may lose its vector in a merge.
       const key = segment.vectors?.modelId ?? '';
       const byTier = tiers.get(key) ?? [];
       tiers.set(key, byTier);
-      (byTier[tierOf(live.length)] ??= []).push({ segment, live });
+      (byTier[tierOf(count)] ??= []).push({ segment, count });
     }
     for (const byTier of tiers.values()) {
       for (let tier = 0; tier < byTier.length; tier++) {
         const entries = byTier[tier];
         while (entries && entries.length >= MERGE_FACTOR) {
-          entries.sort((a, b) => a.live.length - b.live.length);
-          let count = 0;
+          entries.sort((a, b) => a.count - b.count);
+          let taken = 0;
           let chunks = 0;
-          while (count < entries.length && chunks + entries[count].live.length <= MAX_MERGED) chunks += entries[count++].live.length;
-          if (count < 2) break;
-          const parts = entries.splice(0, count);
+          while (taken < entries.length && chunks + entries[taken].count <= MAX_MERGED) chunks += entries[taken++].count;
+          if (taken < 2) break;
+          const parts = entries.splice(0, taken).map((entry) => ({ segment: entry.segment, live: liveOf(entry) }));
           const merged = await this.merged(parts);
           for (const { segment } of parts) sparse.delete(segment);
-          (byTier[tierOf(merged.size)] ??= []).push({ segment: merged, live: range(merged.size) });
+          (byTier[tierOf(merged.size)] ??= []).push({ segment: merged, count: merged.size, live: range(merged.size) });
         }
       }
     }
     // Small ones wait for their tier's merge: rewriting one alone each time a file in it changes would be churn.
     for (const segment of sparse) {
-      const live = this.liveOf(segment, this.layout());
-      if (live.length >= SMALL_SEGMENT) await this.merged([{ segment, live }]);
+      const count = counts.get(segment.id) ?? 0;
+      if (count >= SMALL_SEGMENT) await this.merged([{ segment, live: liveOf({ segment, count }) }]);
     }
   }
 
@@ -769,6 +774,13 @@ function packVectors(modelId: string, vectors: Float32Array[]): SegmentVectors {
   const data = new Float32Array(vectors.length * dimension);
   vectors.forEach((vector, i) => data.set(vector, i * dimension));
   return { modelId, dimension, data };
+}
+
+/** A segment in the merge tiers: its live chunks' count, and their numbers once known. */
+interface TierEntry {
+  segment: Segment;
+  count: number;
+  live?: number[];
 }
 
 /** A segment's merge tier by its live chunks: 0 below `SMALL_SEGMENT`, then one per power of `MERGE_FACTOR`. */
