@@ -1,8 +1,8 @@
 /**
  * The approximate vector index in the store (vectorCodebook.ts, codebooks.ts): once a model's
  * vectors are many enough a codebook is learned, saved beside the segments and used by every
- * process that opens the store; search through it still finds what exact search finds; and a
- * damaged codebook costs speed, never a result.
+ * process that opens the store; search through it still finds what exact search finds, also
+ * when two writers each learned their own; and a damaged codebook costs speed, never a result.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,6 +92,38 @@ test('a store that grows past the threshold learns a codebook, saves it, and eve
   }
   assert.ok(found / 400 >= 0.95, `recall@10 of search through the codebook: ${found / 400}`);
   for (const { doc, vector } of vectors.filter((_, i) => i % 997 === 0)) assert.equal(reader.vector(MODEL, vector, 1).hits[0]?.doc, doc, 'a stored vector finds itself first');
+});
+
+test('two writers that each learn a codebook before seeing the other’s: both are saved, and a reader searches through both as well as exactly', async () => {
+  const dir = path.join(root, 'two-writers');
+  const writers = [await SegmentIndex.open(dir, recorder()), await SegmentIndex.open(dir, recorder())];
+  const next = vectorMaker(3);
+  // Each writer indexes just past the threshold before either saves: each learns its own.
+  const files = Math.ceil((CODEBOOK_MIN_VECTORS * 1.02) / PER_FILE);
+  for (const [w, writer] of writers.entries()) {
+    for (let first = 0; first < files; first += 128) await writer.addFiles(batchOf(w * files + first, Math.min(128, files - first), next), MODEL);
+  }
+  for (const writer of writers) await writer.save();
+  await writers[0].save();
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { codebooks?: { id: number; file: string }[] };
+  assert.equal(manifest.codebooks?.length, 2, 'both codebooks are named: segments are placed in each');
+  for (const { file } of manifest.codebooks) assert.ok(fs.existsSync(path.join(dir, file)), file);
+
+  const reader = await SegmentIndex.open(dir, recorder(), { readOnly: true });
+  assert.equal(reader.chunkCount, 2 * files * PER_FILE);
+  const named = new Set(manifest.codebooks.map((codebook) => codebook.id));
+  for (const segment of reader.layout().segments) assert.ok(segment.groups && named.has(segment.groups.codebook), `segment ${segment.id} is placed in a saved codebook`);
+  const vectors = liveVectors(reader);
+  const queries = vectorMaker(98);
+  let found = 0;
+  for (let q = 0; q < 20; q++) {
+    const query = queries();
+    const hits = reader.vector(MODEL, query, 10).hits.map((hit) => hit.doc);
+    found += exactTop(vectors, query, 10).filter((doc) => hits.includes(doc)).length;
+  }
+  assert.ok(found / 200 >= 0.95, `recall@10: ${found / 200}`);
+  for (const { doc, vector } of vectors.filter((_, i) => i % 1201 === 0)) assert.equal(reader.vector(MODEL, vector, 1).hits[0]?.doc, doc, 'a stored vector finds itself first');
+  for (const index of [...writers, reader]) index.close();
 });
 
 test('a damaged codebook is reported, and search scans every vector instead: nothing is lost', async () => {
