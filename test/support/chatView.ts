@@ -23,6 +23,8 @@ export interface ChatWorkbenchOptions {
   index?: boolean;
   /** Lets the page read and write the clipboard (Copy buttons). */
   clipboard?: boolean;
+  /** Workspace trust on: the fixture folder, not trusted yet, opens in Restricted Mode. */
+  workspaceTrust?: boolean;
 }
 
 /** What a describe block's tests use; filled in by the `before` hook. */
@@ -51,6 +53,7 @@ export function useChatWorkbench(options: ChatWorkbenchOptions = {}): ChatWorkbe
       extensionDevelopmentPath: REPO_ROOT,
       userSettings: { ...handles.fixture.userSettings, ...options.settings },
       viewport: options.viewport,
+      workspaceTrust: options.workspaceTrust,
       ...options.extensions?.(),
     });
     handles.page = handles.workbench.page;

@@ -257,11 +257,13 @@ export function workbenchUrl(server, { workspace, extensionDevelopmentPath, exte
  * @param {number} [opts.port]  port to listen on (default: a free one)
  * @param {string} [opts.advertisedHost]  the host name the printed URL uses (default: host, or 127.0.0.1 for a wildcard)
  * @param {boolean} [opts.verbose]  echo code-server's output to stderr (also: LOCAL_RAG_TEST_VERBOSE=1)
+ * @param {boolean} [opts.workspaceTrust]  workspace trust on, as VS Code ships it: a folder not
+ *        trusted yet opens in Restricted Mode (default: trust off, every folder trusted)
  * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer(opts = {}) {
   const { workspace, userSettings = {}, env = {}, args = [], installExtensions: vsixes = [],
-    startTimeoutMs = 60_000, host = '127.0.0.1' } = opts;
+    startTimeoutMs = 60_000, host = '127.0.0.1', workspaceTrust = false } = opts;
   const keepData = opts.keepData ?? (!!opts.dataDir || !!process.env.LOCAL_RAG_TEST_KEEP);
   const verbose = opts.verbose ?? process.env.LOCAL_RAG_TEST_VERBOSE === '1';
   if (!fs.existsSync(CODE_SERVER_BIN)) {
@@ -286,7 +288,8 @@ export async function startCodeServer(opts = {}) {
   if (opts.dataDir) {
     try { kept = JSON.parse(await fsp.readFile(settingsFile, 'utf8')); } catch { /* first start, or not plain JSON: written anew */ }
   }
-  await fsp.writeFile(settingsFile, JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...userSettings, ...kept }, null, 2));
+  const trust = workspaceTrust ? { 'security.workspace.trust.enabled': true } : {};
+  await fsp.writeFile(settingsFile, JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...userSettings, ...kept, ...trust }, null, 2));
   const configFile = path.join(dirs.config, 'code-server', 'config.yaml');
   await fsp.mkdir(path.dirname(configFile), { recursive: true });
   await fsp.writeFile(configFile, `bind-addr: ${host}:${port}\nauth: none\ncert: false\n`);
@@ -297,7 +300,7 @@ export async function startCodeServer(opts = {}) {
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir', dirs.userData,
@@ -636,13 +639,14 @@ export async function runExtensionTests(opts) {
  * @param {string[]} [opts.installExtensions]  .vsix files to install first (see startCodeServer)
  * @param {{ width: number, height: number }} [opts.viewport]  default 1400x900
  * @param {number} [opts.timeoutMs]  workbench load timeout, default 60000
+ * @param {boolean} [opts.workspaceTrust]  see startCodeServer
  * @param {boolean} [opts.echoConsole]  copy the workbench console to stdout (default false,
  *        or LOCAL_RAG_TEST_VERBOSE=1)
  * @returns {Promise<Workbench>}
  */
 export async function openWorkbench(opts = {}) {
   const { extensionDevelopmentPath, userSettings, env, args, installExtensions, viewport = { width: 1400, height: 900 },
-    timeoutMs = 60_000 } = opts;
+    timeoutMs = 60_000, workspaceTrust } = opts;
   const echoConsole = opts.echoConsole ?? process.env.LOCAL_RAG_TEST_VERBOSE === '1';
   let workspace = opts.workspace;
   /** @type {string | undefined} */
@@ -652,7 +656,7 @@ export async function openWorkbench(opts = {}) {
     workspace = tmpWorkspace;
   }
   const [rs, rb] = await Promise.allSettled([
-    startCodeServer({ workspace, extensionDevelopmentPath, userSettings, env, args, installExtensions }),
+    startCodeServer({ workspace, extensionDevelopmentPath, userSettings, env, args, installExtensions, workspaceTrust }),
     launchBrowser(),
   ]);
   const rmWorkspace = async () => {
