@@ -25,6 +25,8 @@ import type { PipelineSettings } from './protocol/settings';
 export interface LocalRagApi {
   /** The pipeline process's id, for tests that check restarts. */
   pipelinePid(): number | undefined;
+  /** The index's folder (this workspace's), for tests that hold its lock as another window would. */
+  indexDir: string;
   controller: ChatController;
   indexing: IndexController;
   models: ModelDownloads;
@@ -136,7 +138,7 @@ export function activate(context: vscode.ExtensionContext, entryUnavailable: rea
     vscode.workspace.onDidGrantWorkspaceTrust(() => client.configure(pipelineSettings())),
     ...(mcp.disposable ? [mcp.disposable] : []),
   );
-  return { pipelinePid: () => client.pid, controller, indexing, models, askQuickPick, modelPicker, modelStatus, view, agents };
+  return { pipelinePid: () => client.pid, indexDir: path.join(storageDir, 'index'), controller, indexing, models, askQuickPick, modelPicker, modelStatus, view, agents };
 }
 
 /** Lets the pipeline save its history and exit before the extension host goes. */

@@ -35,6 +35,8 @@ export class IndexController implements vscode.Disposable {
   /** After every refresh: what the index holds now (the chat view's empty state shows it). */
   readonly onDidChangeStatus = this.statusChanged.event;
   private running = 0;
+  /** A file-watcher update is waiting for another window (or the CLI) to finish saving the index. */
+  private watcherWaiting = false;
   /**
    * Files the host did not send to be read (links out of the workspace folder, FIFOs,
    * devices), by display path: the pipeline never saw them, so the summary lists them from here.
@@ -313,8 +315,17 @@ export class IndexController implements vscode.Disposable {
       if (dropped.length) await this.client.removeFiles(dropped);
       if (wanted.length) {
         const source = new vscode.CancellationTokenSource();
-        await this.client.indexFiles(wanted, source.token);
-        source.dispose();
+        try {
+          // Said in the status bar, not silently waited for: another window may save for a while.
+          await this.client.indexFiles(wanted, source.token, ({ waitingForStore }) => {
+            if (!waitingForStore || this.watcherWaiting) return;
+            this.watcherWaiting = true;
+            this.render();
+          });
+        } finally {
+          this.watcherWaiting = false;
+          source.dispose();
+        }
       }
     } catch (error) {
       this.log.warn(`Updating the index after file changes failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -368,6 +379,9 @@ export class IndexController implements vscode.Disposable {
     if (this.running) {
       this.statusItem.text = `$(sync~spin) ${vscode.l10n.t('Local RAG: indexing')}`;
       lines.push(vscode.l10n.t('Local RAG is indexing; click for the index summary'));
+    } else if (this.watcherWaiting) {
+      this.statusItem.text = `$(sync~spin) ${vscode.l10n.t('Local RAG: waiting for another window')}`;
+      lines.push(vscode.l10n.t('Another Local RAG window (or the local-rag command) is saving the index; your changed files are saved right after it.'));
     } else {
       const degraded = search?.kind === 'keywords' && (search.reason === 'notDownloaded' || search.reason === 'failed');
       const mode = degraded ? ` · ${vscode.l10n.t('keywords only')}` : '';

@@ -9,16 +9,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LocalRagApi } from '../../../src/extension';
 import type { IndexReport } from '../../../src/protocol/indexing';
+import { searchDocs } from './searchDocs';
 
 const WORD = 'periwinkle';
 
 /** The display paths under scope/ that the index holds passages of, through the #docs tool. */
 async function indexedUnderScope(local: LocalRagApi): Promise<string[]> {
-  const source = new vscode.CancellationTokenSource();
-  const options = { input: { query: WORD, k: 50, path: 'scope/**' }, toolInvocationToken: undefined } as vscode.LanguageModelToolInvocationOptions<{ query: string; k: number; path: string }>;
-  const result = await local.agents.tool.invoke(options, source.token);
-  source.dispose();
-  const text = result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('\n');
+  const text = await searchDocs(local, WORD, { k: 50, path: 'scope/**' });
   return [...new Set(text.match(/scope\/[\w./-]+\.\w+/g) ?? [])].sort();
 }
 
