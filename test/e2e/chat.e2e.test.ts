@@ -56,9 +56,7 @@ describe('chat view in the browser', () => {
 
   test('ask, see tokens stream, press Stop, see [Stopped]', async () => {
     const { chat, page } = view;
-    await send(chat, 'How does Stop work?');
-    await chat.locator('.turn .question', { hasText: 'How does Stop work?' }).waitFor();
-    await waitForStreaming(chat, 40);
+    await waitForStreaming(await send(chat, 'How does Stop work?'), 40);
     const before = (await lastTurnText()).length;
     await page.waitForTimeout(200);
     assert.ok((await lastTurnText()).length > before, 'the answer keeps growing token by token');
@@ -80,14 +78,12 @@ describe('chat view in the browser', () => {
     const { chat, harness, page } = view;
     const stopsPosted = await countStopsPosted((await harness.webviewFrame(page, EXTENSION_ID, { frame: true })) as Frame);
     const input = chat.getByRole('textbox', { name: 'Ask a question' });
-    await send(chat, 'First question about Stop');
-    await waitForStreaming(chat, 20);
-    await send(chat, 'Second question about the Stop button');
-    const first = chat.locator('.turn', { has: chat.locator('.question', { hasText: 'First question about Stop' }) });
+    const first = await send(chat, 'First question about Stop');
+    await waitForStreaming(first, 20);
+    const second = await send(chat, 'Second question about the Stop button');
     await first.and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     const firstText = await first.locator('.content').textContent();
-    await chat.locator('.turn', { has: chat.locator('.question', { hasText: 'Second question about the Stop button' }) }).waitFor();
-    await waitForStreaming(chat, 20);
+    await waitForStreaming(second, 20);
     await input.press('Escape');
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     assert.equal(await first.locator('.content').textContent(), firstText, 'no token of the old answer after the new one started');
@@ -101,9 +97,10 @@ describe('chat view in the browser', () => {
     await box.waitFor({ state: 'visible' });
     await box.fill('What does the Stop button do?');
     await box.press('Enter');
-    await chat.locator('.turn .question', { hasText: 'What does the Stop button do?' }).waitFor({ timeout: 30_000 });
+    const turn = chat.locator('.turn', { has: chat.locator('.question', { hasText: 'What does the Stop button do?' }) });
+    await turn.waitFor({ timeout: 30_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'stop.md' }).first().waitFor({ timeout: 30_000 });
-    await waitForStreaming(chat, 40);
+    await waitForStreaming(turn, 40);
     await box.press('Escape');
     await chat.locator('.turn').last().and(chat.locator('.turn.cancelled')).waitFor({ timeout: 10_000 });
     assert.match(await lastTurnText(), /\[Stopped\]$/);

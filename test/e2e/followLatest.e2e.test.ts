@@ -78,8 +78,7 @@ describe('the answer stays in sight', () => {
   });
 
   async function askAndStream(question: string, chars: number): Promise<void> {
-    await send(view.chat, question);
-    await waitForStreaming(view.chat, chars);
+    await waitForStreaming(await send(view.chat, question), chars);
   }
 
   async function stopAndWait(): Promise<void> {

@@ -31,8 +31,7 @@ describe('chat view answered by llama-server', () => {
 
   test('ask in the view: tokens stream from the server, Stop shows [Stopped], and the slot goes idle', async () => {
     const { chat, page } = view;
-    await send(chat, 'How does Stop work?');
-    await waitForStreaming(chat, 40);
+    await waitForStreaming(await send(chat, 'How does Stop work?'), 40);
     const streamed = (await lastTurnText()).length;
     assert.ok(await until(async () => (await lastTurnText()).length > streamed, 5_000, 20), 'the answer keeps growing token by token');
     assert.equal(await allIdle(), false, 'the server is generating the answer');

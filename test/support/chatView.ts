@@ -136,9 +136,13 @@ export async function answerOf(turn: Locator): Promise<string> {
   return (await turn.locator('.content').textContent()) ?? '';
 }
 
-/** Waits until the newest answer has streamed at least `chars` characters. */
-export async function waitForStreaming(chat: FrameLocator, chars: number): Promise<void> {
-  const streamed = await until(async () => (await answerOf(chat.locator('.turn').last())).length >= chars, 60_000, 50);
+/**
+ * Waits until `turn`'s answer has streamed at least `chars` characters. The turn, not the
+ * newest one: right after a question is sent the view may not show its turn yet, and the
+ * newest is then the previous answer, long enough already.
+ */
+export async function waitForStreaming(turn: Locator, chars: number): Promise<void> {
+  const streamed = await until(async () => (await turn.count()) > 0 && (await answerOf(turn)).length >= chars, 60_000, 50);
   if (!streamed) throw new Error('the answer did not stream');
 }
 
