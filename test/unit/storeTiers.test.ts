@@ -98,6 +98,30 @@ describe('tiered merging', () => {
     index.close();
   });
 
+  test('new vectors for a segment with dead chunks keep only its live ones, copied, each with its own vector', async () => {
+    const dir = path.join(root, 'reembed');
+    const index = await SegmentIndex.open(dir, quiet);
+    const files = names(0).map((name) => fileOf(name, 1));
+    await index.addFiles(files);
+    index.deleteEntry(files[1].path);
+    const [todo] = index.segmentsToEmbed('test/new-model');
+    assert.equal(todo.chunks.length, 2 * PER_FILE, 'only the live chunks are embedded');
+    // One-hot vectors: chunk i's vector finds chunk i.
+    const vectors = todo.chunks.map((_, i) => Float32Array.from({ length: todo.chunks.length }, (_, j) => (i === j ? 1 : 0)));
+    await index.setVectors(todo.id, 'test/new-model', vectors);
+    assert.deepEqual(index.layout().segments.map((segment) => segment.size), [2 * PER_FILE]);
+    for (const i of [0, PER_FILE - 1, PER_FILE, 2 * PER_FILE - 1]) {
+      const hit = index.vector('test/new-model', vectors[i], 1).hits[0];
+      assert.deepEqual(index.chunk(hit.doc), todo.chunks[i]);
+    }
+    // Vectors for a segment whose chunks changed meanwhile do not fit it: nothing is replaced.
+    const [again] = index.segmentsToEmbed('test/other-model');
+    index.deleteEntry(files[0].path);
+    await index.setVectors(again.id, 'test/other-model', again.chunks.map(() => new Float32Array(4).fill(0.5)));
+    assert.equal(index.hasVectors('test/other-model'), false);
+    index.close();
+  });
+
   test('files changed and deleted between merges are found once, as they are now', async () => {
     const dir = path.join(root, 'changing');
     const index = await SegmentIndex.open(dir, quiet);

@@ -260,8 +260,12 @@ export class SegmentIndex {
     const segment = this.segments.get(id);
     if (!segment) return;
     const live = this.liveOf(segment, this.layout());
+    // A file of it was indexed again while its chunks were embedded: these vectors no longer fit (the next pass embeds it anew).
+    if (live.length !== vectors.length) return;
     const placed = await this.placed(packVectors(modelId, vectors));
-    const next = live.length === segment.size ? segment.withVectors(newSegmentId(), placed.vectors, placed.groups) : await this.rebuild(segment, live, placed);
+    // Only the live chunks, copied (not indexed again), then given the new vectors.
+    const source = live.length === segment.size ? segment : await Segment.merge(newSegmentId(), [{ segment, live }]);
+    const next = source.withVectors(newSegmentId(), placed.vectors, placed.groups);
     // The disk may have moved on while the chunks were embedded (another window saved).
     if (this.segments.get(id) === segment) this.replace(segment, next);
   }
@@ -692,26 +696,14 @@ export class SegmentIndex {
     }
   }
 
-  /** A new segment of `segment`'s chunks numbered `live`, with these vectors (theirs, or a new model's) and their groups. */
-  private rebuild(segment: Segment, live: number[], { vectors, groups }: Placed): Promise<Segment> {
-    return Segment.build(
-      newSegmentId(),
-      live.map((d) => segment.chunk(d)),
-      vectors,
-      groups,
-    );
-  }
-
   /**
    * Vectors quantized, with their groups in their model's codebook (learned now if the store
-   * has just come to hold enough of them): carried over from `sources` (the chunks they were
-   * taken from) when those were placed by the same codebook, else worked out.
+   * has just come to hold enough of them).
    */
-  private async placed(vectors: SegmentVectors | QuantizedVectors | undefined, sources?: { segment: Segment; live: number[] }[]): Promise<Placed> {
+  private async placed(vectors: SegmentVectors | QuantizedVectors | undefined): Promise<Placed> {
     if (!vectors) return {};
     const quantized = 'codes' in vectors ? vectors : quantize(vectors.modelId, vectors.dimension, vectors.data);
-    const groups = (sources && this.codebooks.carried(sources)) ?? (await this.codebooks.groupsFor(quantized, this.layout().segments));
-    return { vectors: quantized, groups };
+    return { vectors: quantized, groups: await this.codebooks.groupsFor(quantized, this.layout().segments) };
   }
 
   /** Puts `next` (holding the same files' live chunks, or nothing) in place of `segment`. */
