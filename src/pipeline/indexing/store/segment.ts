@@ -306,7 +306,7 @@ export class Segment {
     return bytes;
   }
 
-  /** Chunk `d`'s vector as floats (dequantized), for merges and re-embedding; search scans `vectors`. */
+  /** Chunk `d`'s vector as floats (dequantized), for a caller that needs one; search scans `vectors`, merges copy them. */
   vector(d: number): Float32Array | undefined {
     return this.cols.vectors && dequantize(this.cols.vectors, d);
   }
