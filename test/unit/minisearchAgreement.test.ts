@@ -14,8 +14,8 @@
  *   it, the store looks for edits only in the second half, in a prefix range), and two
  *   edits (MiniSearch's `fuzzy: 0.2` allows two from 8 letters on, the store one).
  *
- * The scores are not bit-identical: the store keeps length norms as 32-bit floats and
- * multiplies in another order. Accent-free English, so folding plays no part.
+ * The scores are not bit-identical: the store works out the length norm per posting as
+ * a + c · length and multiplies in another order. Accent-free English, so folding plays no part.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -14,9 +14,6 @@ export interface CompactDocs {
   offsets: Uint32Array;
 }
 
-/** Chunk numbers must fit four varint bytes (28 bits) for the decoder's shifts. */
-export const MAX_SEGMENT_CHUNKS = 2 ** 28;
-
 /** Decoded lists are written here (grown as needed): `docsOf` hands out a view that holds until its next call. */
 let decoded = new Uint32Array(4096);
 
@@ -35,7 +32,15 @@ export class Postings {
 
   /** The chunk numbers, compact (encoded now when they were read from a format-2 segment). */
   get compactDocs(): CompactDocs {
-    return this.docs instanceof Uint32Array ? compact(this.docs, this.starts) : this.docs;
+    if (!(this.docs instanceof Uint32Array)) return this.docs;
+    const writer = new PostingsWriter();
+    for (let t = 0; t < this.size; t++) {
+      writer.term(this.terms[t]);
+      const docs = this.docsOf(t);
+      const freqs = this.freqsOf(t);
+      for (let p = 0; p < docs.length; p++) writer.add(docs[p], freqs[p]);
+    }
+    return writer.finish().compactDocs;
   }
 
   /**
@@ -53,6 +58,7 @@ export class Postings {
     for (let i = 0; i < count; i++) {
       let byte = bytes[at++];
       let gap = byte & 0x7f;
+      // 32-bit shifts: gaps up to 2^28 (four bytes), far past any segment's chunk count.
       for (let shift = 7; byte & 0x80; shift += 7) {
         byte = bytes[at++];
         gap |= (byte & 0x7f) << shift;
@@ -179,39 +185,6 @@ export class PostingsBuilder {
     }
     return writer.finish();
   }
-}
-
-/** Plain chunk numbers (format 2) as varints. */
-function compact(docs: Uint32Array, starts: Uint32Array): CompactDocs {
-  const offsets = new Uint32Array(starts.length);
-  let length = 0;
-  for (let t = 0; t + 1 < starts.length; t++) {
-    offsets[t] = length;
-    for (let p = starts[t], last = 0; p < starts[t + 1]; last = docs[p++]) length += varintLength(docs[p] - last);
-  }
-  offsets[starts.length - 1] = length;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (let t = 0; t + 1 < starts.length; t++) {
-    for (let p = starts[t], last = 0; p < starts[t + 1]; last = docs[p++]) {
-      let gap = docs[p] - last;
-      while (gap >= 0x80) {
-        bytes[at++] = (gap & 0x7f) | 0x80;
-        gap >>>= 7;
-      }
-      bytes[at++] = gap;
-    }
-  }
-  return { bytes, offsets };
-}
-
-function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 0x80) {
-    value >>>= 7;
-    length++;
-  }
-  return length;
 }
 
 function grown<T extends Uint8Array>(array: T): T {

@@ -32,9 +32,9 @@ export function inverseDocumentFrequency(total: number, df: number): number {
 
 /**
  * Adds one term's BM25+ share to every live chunk of its postings in a segment (`docs`,
- * numbered from `base`, of `lengths` words), and marks the chunk as matching query word `bit`; returns the new
- * count of `touched` chunks. The hot loop of a keyword search: kept monomorphic, and with no
- * call out of this module per posting.
+ * numbered from `base`, of `lengths` words), and marks the chunk as matching query word
+ * `bit`; returns the new count of `touched` chunks. The hot loop of a keyword search: kept
+ * monomorphic, and with no call out of this module per posting.
  */
 export function accumulate(
   docs: Uint32Array,

@@ -287,14 +287,10 @@ export class Segment {
 
   /** Chunk `d`'s text; read from disk for a saved segment, where a checksum mismatch throws DamagedTextError. */
   chunkText(d: number): string {
-    const { text, textStarts, textCrcs } = this.cols;
-    if (text) return decoder.decode(text.subarray(textStarts[d], textStarts[d + 1]));
-    const bytes = this.textFile!.read(textStarts[d], textStarts[d + 1] - textStarts[d]);
-    if (textChecksum(bytes) !== textCrcs[d]) throw new DamagedTextError(this.id, this.textFile!.file, d);
-    return decoder.decode(bytes);
+    return decoder.decode(this.textOf(d, d + 1));
   }
 
-  /** The text of chunks `from` to `to` (exclusive), back to back; read from disk for a saved segment, each chunk checked as in `chunkText`. */
+  /** The text of chunks `from` to `to` (exclusive), back to back; read from disk for a saved segment, each chunk checked against its CRC. */
   textOf(from: number, to: number): Uint8Array {
     const { text, textStarts, textCrcs } = this.cols;
     const start = textStarts[from];
@@ -313,9 +309,8 @@ export class Segment {
 
   /**
    * Drops the text from memory once the segment's file is on disk (written by `encodeParts`,
-   * whose `head` is given):
-   * from now on it is read from `file`, which is opened at once so that it stays readable
-   * after a later save replaces it.
+   * whose `head` is given): from now on it is read from `file`, which is opened at once so
+   * that it stays readable after a later save replaces it.
    */
   textSaved(file: string, head: Buffer): void {
     const offset = textOffset(head);
